@@ -1,0 +1,48 @@
+# Wardline. `make run` and `make test` work on a fresh clone: they build .venv themselves.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-unit test-integration test-e2e install migrate seed bench clean help
+
+help:
+	@echo "make run    - install, migrate, seed the demo borough, run every service"
+	@echo "make test   - install and run the whole test suite (real RabbitMQ and PostgreSQL)"
+	@echo "make bench  - the pipeline benchmark (not part of make test)"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip>=24"
+	$(BIN)/pip install --quiet -e ".[test]"
+	$(BIN)/pip check
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/wardline migrate
+
+seed: install
+	$(BIN)/wardline demo seed --if-empty
+
+run: install
+	$(BIN)/wardline migrate
+	$(BIN)/wardline demo seed --if-empty
+	@echo "wardline: serving http://$${WARDLINE_HTTP_HOST:-127.0.0.1}:$${WARDLINE_HTTP_PORT:-8000}/  (Ctrl-C stops everything)"
+	$(BIN)/wardline run all
+
+test: install
+	$(BIN)/python -m pytest tests
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit
+
+test-integration: install
+	$(BIN)/python -m pytest tests/integration
+
+test-e2e: install
+	$(BIN)/python -m pytest tests/e2e
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""Wardline's services: one package each, the same skeleton in every one."""

@@ -1,0 +1,95 @@
+"""User accounts: who may sign in, with which role, agency and wards.
+Passwords are stored only as argon2 hashes."""
+import uuid
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from services.gateway.orm import users
+from shared.db import utcnow
+from shared.errors import Conflict, InvalidContent, fields_from_marshmallow
+
+ROLES = ("partner", "panel", "coordinator", "sergeant", "pcso", "analyst", "reviewer", "admin")
+AGENCIES = ("police", "la-community-safety", "yot", "probation", "health", "education", "fire",
+            "youth-services", "housing")
+ROLES_WITH_WARDS = ("panel", "sergeant", "pcso")
+
+_hasher = PasswordHasher()
+# Verifying against this when the user does not exist takes as long as a real check,
+# so response times do not reveal which usernames exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+class NewUserSchema(Schema):
+    username = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9._-]{1,79}$",
+        error="2-80 characters: lower-case letters, digits, '.', '_' or '-'."))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(
+        min=12, max=200, error="Must be 12 to 200 characters."))
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    agency = fields.String(load_default=None, validate=validate.OneOf(AGENCIES))
+    wards = fields.List(fields.String(validate=validate.Length(max=60)), load_default=list)
+    email = fields.Email(load_default=None)
+
+    @validates_schema
+    def _role_needs(self, data, **_):
+        if data["role"] == "partner" and not data.get("agency"):
+            raise ValidationError("A partner must belong to an agency.", "agency")
+        if data["role"] in ROLES_WITH_WARDS and not data.get("wards"):
+            raise ValidationError(f"A {data['role']} must serve at least one ward.", "wards")
+
+
+def add_user(session, payload, known_wards):
+    """Create an account; every bad field named, nothing stored if any is wrong."""
+    try:
+        user = NewUserSchema().load(payload)
+    except ValidationError as exc:
+        raise InvalidContent("The account has invalid fields.",
+                             fields_from_marshmallow(exc.messages)) from None
+    unknown = sorted(set(user["wards"]) - set(known_wards))
+    if unknown:
+        raise InvalidContent("The account names unknown wards.",
+                             {"wards": [f"Unknown ward codes: {', '.join(unknown)}."]})
+    if find_user(session, user["username"]):
+        raise Conflict("That username is taken.", {"username": [user["username"]]})
+    if user["role"] in ("coordinator", "sergeant", "pcso", "analyst") and not user["agency"]:
+        user["agency"] = "police"
+    row = {**user, "id": str(uuid.uuid4()), "created_at": utcnow(),
+           "password_hash": _hasher.hash(user.pop("password"))}
+    row.pop("password", None)
+    session.execute(users.insert().values(**row))
+    return public_view(row)
+
+
+def find_user(session, username):
+    row = session.execute(sa.select(users).where(users.c.username == username)).first()
+    return row._asdict() if row else None
+
+
+def authenticate(session, username, password):
+    """The user if the password is right, else None (same cost either way)."""
+    user = find_user(session, username) if isinstance(username, str) else None
+    try:
+        _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
+    except (VerificationError, TypeError):
+        return None
+    return user
+
+
+def list_users(session, limit=50, after=None):
+    query = sa.select(users).order_by(users.c.username).limit(limit)
+    if after:
+        query = query.where(users.c.username > after)
+    return [public_view(row._asdict()) for row in session.execute(query)]
+
+
+def count_users(session):
+    return session.execute(sa.select(sa.func.count()).select_from(users)).scalar_one()
+
+
+def public_view(user):
+    return {key: user.get(key) for key in ("id", "username", "display_name", "role", "agency",
+                                           "wards", "email")}

@@ -1,0 +1,115 @@
+"""The gateway's HTTP entrypoint: JSON in and out, errors as API.md writes them, the
+caller authenticated and their role checked before any worker runs, and a correlation id
+that follows the request through every RPC and event it causes."""
+import json
+import uuid
+from datetime import date, datetime
+from functools import partial
+
+import structlog
+from eventlet.event import Event
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.exceptions import BadRequest
+from werkzeug.wrappers import Response
+
+from services.gateway import tokens
+from shared.errors import (Forbidden, MalformedRequest, NotAuthenticated, WardlineError)
+
+log = structlog.get_logger(__name__)
+
+MAX_BODY_BYTES = 256 * 1024
+PUBLIC = None
+
+
+class ApiEndpoint(HttpRequestHandler):
+    def __init__(self, method, url, roles=PUBLIC, **kwargs):
+        """`roles`: who may call it; PUBLIC (None) needs no token."""
+        self.roles = roles
+        super().__init__(method, url, **kwargs)
+
+    def handle_request(self, request):
+        request.shallow = False
+        correlation_id = _correlation_id(request)
+        try:
+            request.principal = self._principal(request)
+            args, kwargs = self.get_entrypoint_parameters(request)
+            self.check_signature(args, kwargs)
+            done = Event()
+            self.container.spawn_worker(
+                self, args, kwargs, context_data={"correlation_id": correlation_id},
+                handle_result=partial(self._handle_result, done))
+            response = self._json_response(done.wait())  # re-raises the worker's error
+        except WardlineError as exc:
+            response = json_response(exc.status, exc.as_json())
+        except Exception:  # a fault of ours: logged in full, told briefly
+            log.exception("http.unhandled_error", path=request.path,
+                          correlation_id=correlation_id)
+            response = json_response(500, {"error": {
+                "code": "internal", "message": "Something went wrong on our side; it has "
+                f"been logged under reference {correlation_id}."}})
+        response.headers["X-Correlation-ID"] = correlation_id
+        return response
+
+    def _principal(self, request):
+        if self.roles is PUBLIC:
+            return None
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token:
+            raise NotAuthenticated("Sign in first: send 'Authorization: Bearer <token>' "
+                                   "from POST /api/auth/token.")
+        principal = tokens.verify(token.strip(), self.container.config["SECRET_KEY"])
+        if principal["role"] not in self.roles:
+            raise Forbidden(f"The {principal['role']} role may not do this.")
+        return principal
+
+    @staticmethod
+    def _handle_result(done, worker_ctx, result, exc_info):
+        done.send(result, exc_info)
+        return result, exc_info
+
+    @staticmethod
+    def _json_response(result):
+        if isinstance(result, Response):
+            return result
+        status, body = result if isinstance(result, tuple) else (200, result)
+        return json_response(status, body)
+
+
+api = ApiEndpoint.decorator
+
+
+def json_response(status, body):
+    return Response(json.dumps(body, default=_json_default), status=status,
+                    mimetype="application/json")
+
+
+def json_body(request):
+    """The request's JSON object, or a 400 that says what is wrong with it."""
+    if request.content_length and request.content_length > MAX_BODY_BYTES:
+        raise MalformedRequest(f"The body is larger than {MAX_BODY_BYTES} bytes.")
+    try:
+        body = json.loads(request.get_data(cache=True, as_text=False) or b"null")
+    except (ValueError, BadRequest):
+        raise MalformedRequest("The body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise MalformedRequest("The body must be a JSON object.")
+    return body
+
+
+def actor(principal):
+    """Who is acting, as services and events record it."""
+    return {key: principal[key] for key in ("username", "role", "agency")}
+
+
+def _correlation_id(request):
+    given = request.headers.get("X-Correlation-ID", "")
+    if given and len(given) <= 100 and given.replace("-", "").isalnum():
+        return given
+    return str(uuid.uuid4())
+
+
+def _json_default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

@@ -1,0 +1,99 @@
+"""What a referral must contain, with errors a partner can act on."""
+from datetime import date
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from shared.events.referrals import CATEGORIES, RISK_LEVELS
+
+LAWFUL_BASES = (
+    "crime_and_disorder_act_s115",  # sharing to prevent crime and disorder
+    "safeguarding_children",        # Children Act 1989/2004 duties
+    "safeguarding_adults",          # Care Act 2014 s.42
+    "consent",
+    "public_task",
+    "vital_interests",
+    "legal_obligation",
+)
+HANDLING_CODES = ("P", "C")
+
+
+def _not_blank(value):
+    if not value.strip():
+        raise ValidationError("Must not be empty or only spaces.")
+
+
+def _text(max_length, required=True):
+    validators = [validate.Length(max=max_length,
+                                  error=f"Must be at most {max_length} characters.")]
+    if required:
+        validators.append(_not_blank)
+    return fields.String(required=required, validate=validators)
+
+
+class SubjectSchema(Schema):
+    given_name = _text(100)
+    family_name = _text(100)
+    date_of_birth = fields.Date(required=True, allow_none=True)
+    address = _text(300, required=False)
+
+    @validates("date_of_birth")
+    def _plausible_birth_date(self, value, **_):
+        if value is None:
+            return
+        if value > date.today():
+            raise ValidationError("Must not be in the future.")
+        if value.year < 1900:
+            raise ValidationError("Must be on or after 1900-01-01.")
+
+
+class SubmitReferralSchema(Schema):
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    risk_level = fields.String(required=True, validate=validate.OneOf(RISK_LEVELS))
+    ward = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    subject = fields.Nested(SubjectSchema, required=True)
+    summary = _text(500)
+    details = _text(10000, required=False)
+    lawful_basis = fields.String(required=True, validate=validate.OneOf(LAWFUL_BASES))
+    handling_code = fields.String(load_default="P", validate=validate.OneOf(HANDLING_CODES))
+    handling_conditions = _text(1000, required=False)
+
+    @validates_schema
+    def _conditions_with_code_c(self, data, **_):
+        if data.get("handling_code") == "C" and not (data.get("handling_conditions") or "").strip():
+            raise ValidationError("Handling code C needs its conditions stated.",
+                                  "handling_conditions")
+
+
+class SubjectView(Schema):
+    id = fields.String()
+    given_name = fields.String()
+    family_name = fields.String()
+    date_of_birth = fields.Date(allow_none=True)
+    address = fields.String(allow_none=True)
+
+
+class HistoryView(Schema):
+    status = fields.String()
+    at = fields.AwareDateTime()
+    by = fields.String()
+    agency = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class ReferralView(Schema):
+    id = fields.String()
+    status = fields.String()
+    subject_id = fields.String()
+    subject = fields.Nested(SubjectView)
+    category = fields.String()
+    risk_level = fields.String()
+    ward = fields.String()
+    summary = fields.String()
+    details = fields.String(allow_none=True)
+    lawful_basis = fields.String()
+    handling_code = fields.String()
+    handling_conditions = fields.String(allow_none=True)
+    referring_agency = fields.String()
+    referred_by = fields.String()
+    submitted_at = fields.AwareDateTime()
+    history = fields.List(fields.Nested(HistoryView))

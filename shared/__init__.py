@@ -1,0 +1,1 @@
+"""Wardline's own common package: event contracts and the plumbing every service shares."""

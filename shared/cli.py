@@ -1,0 +1,183 @@
+"""The `wardline` command: run services, migrate, manage users, seed the demo borough."""
+import warnings
+
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")  # chosen by nameko
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()  # before anything else imports socket, threading or psycopg2
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+from contextlib import contextmanager  # noqa: E402
+
+from shared.config import SERVICES, database_url, load_config, settings_table  # noqa: E402
+
+HELP = "Wardline: joint tasking and case review for neighbourhood policing partnerships."
+
+
+def main(argv=None):
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not hasattr(args, "command"):
+        parser.print_help()
+        return 2
+    return args.command(args) or 0
+
+
+def _parser():
+    parser = argparse.ArgumentParser(prog="wardline", description=HELP)
+    commands = parser.add_subparsers(metavar="COMMAND")
+
+    run = commands.add_parser("run", help="run services in the foreground (all: every one)")
+    run.add_argument("services", nargs="+", metavar="SERVICE",
+                     help=f"one or more of: {', '.join(SERVICES)}, or all")
+    run.set_defaults(command=cmd_run)
+
+    migrate = commands.add_parser("migrate", help="bring databases and queues up to date")
+    migrate.add_argument("services", nargs="*", metavar="SERVICE", help="default: all")
+    migrate.set_defaults(command=cmd_migrate)
+
+    revision = commands.add_parser("makemigration",
+                                   help="autogenerate a migration for one service")
+    revision.add_argument("service", choices=SERVICES)
+    revision.add_argument("-m", "--message", required=True)
+    revision.set_defaults(command=cmd_makemigration)
+
+    users = commands.add_parser("users", help="manage user accounts").add_subparsers(
+        metavar="ACTION")
+    add = users.add_parser("add", help="add an account (password from --password-stdin)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True)
+    add.add_argument("--agency")
+    add.add_argument("--ward", action="append", default=[], dest="wards",
+                     help="a ward code; repeat for several")
+    add.add_argument("--email")
+    add.add_argument("--display-name")
+    add.add_argument("--password-stdin", action="store_true",
+                     help="read the password from standard input (required)")
+    add.set_defaults(command=cmd_users_add)
+
+    demo = commands.add_parser("demo", help="the demo borough").add_subparsers(
+        metavar="ACTION")
+    seed = demo.add_parser("seed", help="load the ward register and one account per role")
+    seed.add_argument("--if-empty", action="store_true",
+                      help="do nothing when accounts already exist")
+    seed.set_defaults(command=cmd_demo_seed)
+
+    config = commands.add_parser("config", help="print every WARDLINE_* setting")
+    config.set_defaults(command=lambda _args: print(settings_table()))
+    return parser
+
+
+def cmd_run(args):
+    from shared import runner
+
+    names = list(SERVICES) if args.services == ["all"] else args.services
+    unknown = sorted(set(names) - set(SERVICES))
+    if unknown:
+        sys.exit(f"wardline: unknown service {', '.join(unknown)}; "
+                 f"choose from {', '.join(SERVICES)}")
+    _require_broker()
+    if len(names) == 1:
+        runner.run_in_this_process(names[0])
+        return 0
+    return runner.run_as_processes(names)
+
+
+def cmd_migrate(args):
+    from shared import migrations, runner
+
+    _require_broker()
+    for name in args.services or SERVICES:
+        config = load_config(name)
+        migrations.upgrade(name, config["DATABASE_URL"])
+        runner.declare_queues(name, config)
+        print(f"wardline: {name} migrated")
+
+
+def cmd_makemigration(args):
+    from shared import migrations
+
+    migrations.new_revision(args.service, database_url(args.service), args.message)
+
+
+def cmd_users_add(args):
+    if not args.password_stdin:
+        sys.exit("wardline: give the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\n")
+    from services.gateway import accounts
+    from shared.errors import WardlineError
+
+    payload = {"username": args.username, "password": password, "role": args.role,
+               "display_name": args.display_name or args.username, "wards": args.wards}
+    payload.update({k: v for k, v in (("agency", args.agency), ("email", args.email)) if v})
+    try:
+        with _session("gateway") as session:
+            user = accounts.add_user(session, payload, _ward_codes())
+    except WardlineError as exc:
+        details = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
+                            for field, msgs in exc.fields.items())
+        sys.exit(f"wardline: {exc.message} {details}".strip())
+    print(f"wardline: added {user['username']} ({user['role']})")
+
+
+def cmd_demo_seed(args):
+    from services.gateway import accounts
+    from services.referrals import repository
+    from shared.demo import DEMO_PASSWORD, DEMO_USERS, ward_register
+
+    with _session("gateway") as session:
+        if args.if_empty and accounts.count_users(session):
+            print("wardline: accounts exist; demo seed skipped")
+            return
+    with _session("referrals") as session:
+        added = repository.load_ward_register(session, ward_register(
+            load_config("referrals")["BOROUGH"]))
+    with _session("gateway") as session:
+        for user in DEMO_USERS:
+            if not accounts.find_user(session, user["username"]):
+                accounts.add_user(session, {**user, "password": DEMO_PASSWORD},
+                                  _ward_codes())
+    print(f"wardline: demo borough seeded ({added} wards added); every demo account's "
+          f"password is {DEMO_PASSWORD}")
+    print("wardline: demo logins: " + ", ".join(
+        f"{u['username']} ({u['role']})" for u in DEMO_USERS))
+
+
+@contextmanager
+def _session(service_name):
+    """A session on one service's own database, committed if the block succeeds."""
+    from shared.db import make_engine, session_factory
+
+    engine = make_engine(database_url(service_name), service_name, pool_size=1)
+    try:
+        with session_factory(engine)() as session, session.begin():
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _ward_codes():
+    from services.referrals import repository
+
+    with _session("referrals") as session:
+        return repository.ward_codes(session)
+
+
+def _require_broker():
+    """Stop with one clear line, not a traceback, when RabbitMQ is not there."""
+    from shared.runner import broker_answers
+
+    amqp_uri = load_config("gateway")["AMQP_URI"]
+    if not broker_answers(amqp_uri):
+        sys.exit(f"wardline: cannot reach RabbitMQ at {_redacted(amqp_uri)}. Start it "
+                 "(`rabbitmq-server -detached`) or set WARDLINE_AMQP_URI.")
+
+
+def _redacted(uri):
+    scheme, _, rest = uri.partition("://")
+    return f"{scheme}://{rest.rpartition('@')[2]}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,115 @@
+"""The one configuration loader: `WARDLINE_*` environment variables into nameko config.
+
+Every setting is declared once in `SETTINGS`, with its default and meaning; the README's
+configuration table is printed from it (`wardline config`), so the two cannot drift.
+"""
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SERVICES = ("gateway", "referrals", "tasking", "notifications")
+"""Every Wardline service, in the order `wardline run` starts them."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: str
+    meaning: str
+
+
+SETTINGS = (
+    Setting("WARDLINE_AMQP_URI", "amqp://guest:guest@localhost:5672/",
+            "RabbitMQ broker every service connects to."),
+    Setting("WARDLINE_DATABASE_URL", "",
+            "PostgreSQL server URL (`postgresql://user@host:5432/db`). Each service keeps its "
+            "tables in its own schema (named after the service). Empty: one SQLite file per "
+            "service under `WARDLINE_VAR_DIR`."),
+    Setting("WARDLINE_VAR_DIR", "var",
+            "Folder for SQLite files, the generated development secret and run state."),
+    Setting("WARDLINE_HTTP_HOST", "127.0.0.1", "Address the gateway listens on."),
+    Setting("WARDLINE_HTTP_PORT", "8000", "Port the gateway listens on."),
+    Setting("WARDLINE_SECRET_KEY", "",
+            "Key that signs access tokens. Empty: a random key is generated once and kept in "
+            "`WARDLINE_VAR_DIR/secret_key` (development only; set it in production)."),
+    Setting("WARDLINE_TOKEN_TTL_SECONDS", "3600", "How long an access token stays valid."),
+    Setting("WARDLINE_MAX_WORKERS", "10", "Concurrent workers per service process."),
+    Setting("WARDLINE_DB_POOL_SIZE", "10", "PostgreSQL connections per service process."),
+    Setting("WARDLINE_OUTBOX_POLL_SECONDS", "2",
+            "Backstop interval at which the outbox relay looks for unpublished events "
+            "(events are normally published straight after their transaction commits)."),
+    Setting("WARDLINE_DELIVERY_LIMIT", "5",
+            "Deliveries of one event to a failing handler before it is dead-lettered."),
+    Setting("WARDLINE_TASKING_RULES", "",
+            "YAML file of tasking routing rules (owning agency and due time by category and "
+            "risk). Empty: the defaults shipped in `services/tasking/routing.yaml`."),
+    Setting("WARDLINE_BOROUGH", "hackney",
+            "Borough whose ward register `wardline demo seed` loads (`shared/boroughs/NAME.json`)."),
+    Setting("WARDLINE_LOG_LEVEL", "INFO", "Log level of the JSON log lines."),
+    Setting("WARDLINE_TEST_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/",
+            "Tests only: broker in which each test run creates its own vhost."),
+    Setting("WARDLINE_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres",
+            "Tests only: PostgreSQL server on which each test run creates its own database."),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def setting(name, environ=None):
+    """The value of one declared setting: the environment's, else its default."""
+    environ = os.environ if environ is None else environ
+    return environ.get(name) or _BY_NAME[name].default
+
+
+def var_dir(environ=None):
+    path = Path(setting("WARDLINE_VAR_DIR", environ))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def database_url(service_name, environ=None):
+    """The service's own database: its PostgreSQL schema, or its own SQLite file."""
+    url = setting("WARDLINE_DATABASE_URL", environ)
+    if url:
+        return url
+    return f"sqlite:///{(var_dir(environ) / f'{service_name}.sqlite').resolve()}"
+
+
+def secret_key(environ=None):
+    key = setting("WARDLINE_SECRET_KEY", environ)
+    if key:
+        return key
+    path = var_dir(environ) / "secret_key"
+    if not path.exists():
+        path.write_text(os.urandom(32).hex())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_config(service_name, environ=None):
+    """Nameko config for one service, from `WARDLINE_*` variables."""
+    env = lambda name: setting(name, environ)  # noqa: E731
+    return {
+        "SERVICE_NAME": service_name,
+        "AMQP_URI": env("WARDLINE_AMQP_URI"),
+        "max_workers": int(env("WARDLINE_MAX_WORKERS")),
+        "WEB_SERVER_ADDRESS": f"{env('WARDLINE_HTTP_HOST')}:{env('WARDLINE_HTTP_PORT')}",
+        "DATABASE_URL": database_url(service_name, environ),
+        "DB_POOL_SIZE": int(env("WARDLINE_DB_POOL_SIZE")),
+        "OUTBOX_POLL_SECONDS": float(env("WARDLINE_OUTBOX_POLL_SECONDS")),
+        "DELIVERY_LIMIT": int(env("WARDLINE_DELIVERY_LIMIT")),
+        "SECRET_KEY": secret_key(environ) if service_name == "gateway" else "",
+        "TOKEN_TTL_SECONDS": int(env("WARDLINE_TOKEN_TTL_SECONDS")),
+        "TASKING_RULES": env("WARDLINE_TASKING_RULES"),
+        "BOROUGH": env("WARDLINE_BOROUGH"),
+        "LOG_LEVEL": env("WARDLINE_LOG_LEVEL"),
+    }
+
+
+def settings_table():
+    """The README's configuration table, in Markdown."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        default = f"`{s.default}`" if s.default else "(empty)"
+        rows.append(f"| `{s.name}` | {default} | {s.meaning} |")
+    return "\n".join(rows)

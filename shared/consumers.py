@@ -1,0 +1,73 @@
+"""The one way a service consumes domain events.
+
+`@domain_event_handler("referrals", "referral.submitted")` hands the method a validated
+`Event` at its type's latest version. A message that breaks the envelope or its contract
+is moved to the dead-letter queue with the reason, at once; a handler that raises is
+redelivered until the queue's delivery limit, then dead-lettered by RabbitMQ.
+Nothing a message contains can crash the consumer.
+"""
+from functools import partial
+
+import structlog
+from nameko.containers import ContainerBeingKilled
+from nameko.events import EventHandler
+from nameko.messaging import Consumer
+
+from shared.bus import ConfirmingPublisher, dead_letter_exchange, handler_queue
+from shared.events import InvalidEvent, deserialize
+
+log = structlog.get_logger(__name__)
+
+
+class DomainEventHandler(EventHandler):
+    def __init__(self, source_service, event_type, **kwargs):
+        super().__init__(source_service, event_type, requeue_on_error=True, **kwargs)
+
+    def setup(self):
+        config = self.container.config
+        self.queue = handler_queue(self.source_service, self.event_type,
+                                   self.container.service_name, self.method_name,
+                                   config.get("DELIVERY_LIMIT", 5))
+        self._dead_letters = ConfirmingPublisher(config["AMQP_URI"])
+        Consumer.setup(self)
+
+    def stop(self):
+        super().stop()
+        self._dead_letters.close()
+
+    def handle_message(self, body, message):
+        try:
+            event = deserialize(body)
+        except InvalidEvent as exc:
+            self._dead_letter(message, exc)
+            return
+        context_data = self.unpack_message_headers(message)
+        context_data.update(correlation_id=event.correlation_id, event_id=event.event_id)
+        try:
+            self.container.spawn_worker(self, (event,), {}, context_data=context_data,
+                                        handle_result=partial(self.handle_result, message))
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def _dead_letter(self, message, exc):
+        """Park a message no handler can ever process, with the reason, and ack it."""
+        headers = dict(message.headers or {})
+        headers.update({
+            "x-wardline-reason": exc.reason,
+            "x-wardline-errors": str(exc.errors)[:2000],
+            "x-wardline-queue": self.queue.name,
+            "x-wardline-routing-key": message.delivery_info.get("routing_key", ""),
+        })
+        try:
+            self._dead_letters.publish(dead_letter_exchange(), self.queue.name, message.body,
+                                       headers=headers)
+        except Exception as publish_error:
+            # Could not park it: leave it on the queue for the delivery limit to handle.
+            log.error("event.dead_letter_failed", error=str(publish_error))
+            self.queue_consumer.requeue_message(message)
+            return
+        log.warning("event.dead_lettered", reason=exc.reason, queue=self.queue.name)
+        self.queue_consumer.ack_message(message)
+
+
+domain_event_handler = DomainEventHandler.decorator

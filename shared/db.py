@@ -1,0 +1,181 @@
+"""Database plumbing: one engine per service, the outbox and inbox tables, the unit of work.
+
+A service's tables live in its own PostgreSQL schema (the connection's search_path is that
+schema only, so it cannot read another service's tables by accident) or its own SQLite file.
+"""
+from datetime import datetime, timezone
+
+import sqlalchemy as sa
+from sqlalchemy import event as sa_event
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from shared.events import Event, serialize
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(sa.types.TypeDecorator):
+    """Timezone-aware datetimes on both PostgreSQL and SQLite (which drops the offset)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime refused: give a timezone")
+        return value.astimezone(timezone.utc) if value is not None else None
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def plumbing_tables(metadata):
+    """Add the outbox and processed-events tables to a service's metadata."""
+    outbox = sa.Table(
+        "outbox", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False, unique=True),
+        sa.Column("type", sa.String(80), nullable=False),
+        sa.Column("message", sa.JSON, nullable=False),
+        sa.Column("created_at", UtcDateTime, nullable=False),
+        sa.Column("published_at", UtcDateTime, nullable=True),
+        sa.Index("ix_outbox_unpublished", "id", postgresql_where=sa.text("published_at IS NULL"),
+                 sqlite_where=sa.text("published_at IS NULL")),
+    )
+    processed = sa.Table(
+        "processed_events", metadata,
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("consumer", sa.String(120), primary_key=True),
+        sa.Column("processed_at", UtcDateTime, nullable=False),
+    )
+    return outbox, processed
+
+
+def schema_name(service_name):
+    return service_name.replace("-", "_")
+
+
+def driver_url(url):
+    """psycopg2 for `postgresql://` URLs: SQLAlchemy 2.1 would pick psycopg 3, which blocks
+    the eventlet hub unless told otherwise; psycopg2 is made cooperative by monkey_patch."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg2://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url, service_name, pool_size=10):
+    """An engine confined to the service's own schema (PostgreSQL) or file (SQLite)."""
+    if url.startswith("sqlite"):
+        # One connection: SQLite's lock waits would block the whole eventlet hub, so
+        # workers queue for the connection cooperatively instead.
+        engine = sa.create_engine(url, pool_size=1, max_overflow=0, pool_timeout=60,
+                                  connect_args={"timeout": 30})
+        sa_event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return sa.create_engine(
+        driver_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True,
+        pool_recycle=1800,
+        connect_args={"options": f"-csearch_path={schema_name(service_name)}",
+                      "application_name": f"wardline-{service_name}"},
+    )
+
+
+def _sqlite_pragmas(dbapi_connection, _record):
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def ensure_schema(url, service_name):
+    """Create the service's PostgreSQL schema if missing (no-op for SQLite)."""
+    if url.startswith("sqlite"):
+        return
+    engine = sa.create_engine(driver_url(url))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema_name(service_name)}"'))
+    engine.dispose()
+
+
+class UnitOfWork:
+    """One worker's transaction: domain changes, the events they cause (outbox) and the
+    events already applied (inbox) commit together or not at all.
+
+    `with uow:` commits when the block ends normally and rolls back when it raises.
+    """
+
+    def __init__(self, session_factory, metadata, consumer=None, correlation_id=None,
+                 causation_id=None, on_commit=None):
+        self._session_factory = session_factory
+        self._outbox = metadata.tables["outbox"]
+        self._processed = metadata.tables["processed_events"]
+        self.consumer = consumer
+        self.correlation_id = correlation_id
+        self.causation_id = causation_id
+        self._on_commit = on_commit
+        self.session = None
+        self.events = []  # every event committed by this unit of work, in order
+
+    def __enter__(self):
+        self.session = self._session_factory()
+        self._pending = []
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self._commit()
+            else:
+                self.session.rollback()
+        finally:
+            self.session.close()
+            self.session = None
+
+    def ping(self):
+        """Prove the database answers (for /health)."""
+        with self._session_factory() as session:
+            session.execute(sa.text("SELECT 1"))
+
+    def publish(self, type, version, payload, actor):
+        """Queue an event to be published if, and only if, this transaction commits.
+        An event that breaks its contract is refused here, before anything is stored."""
+        event = Event(type=type, version=version, payload=payload, actor=actor,
+                      correlation_id=self.correlation_id or "", causation_id=self.causation_id)
+        message = serialize(event)
+        self._pending.append((event, message))
+        return event
+
+    def first_time(self, event):
+        """Record that this consumer applies `event`; False if it already has (redelivery)."""
+        key = {"event_id": event.event_id, "consumer": self.consumer}
+        found = self.session.execute(
+            sa.select(self._processed.c.event_id).filter_by(**key)).first()
+        if found:
+            return False
+        self.session.execute(self._processed.insert().values(**key, processed_at=utcnow()))
+        return True
+
+    def _commit(self):
+        now = utcnow()
+        for event, message in self._pending:
+            self.session.execute(self._outbox.insert().values(
+                event_id=event.event_id, type=event.type, message=message, created_at=now))
+        self.session.commit()
+        self.events.extend(event for event, _ in self._pending)
+        if self._pending and self._on_commit:
+            self._on_commit()
+        self._pending = []
+
+
+def is_duplicate_delivery(exc):
+    """A concurrent redelivery lost the race on the processed-events key."""
+    return isinstance(exc, IntegrityError) and "processed_events" in str(exc)
+
+
+def session_factory(engine):
+    return sessionmaker(bind=engine, expire_on_commit=False)

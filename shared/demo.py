@@ -1,0 +1,32 @@
+"""The demo borough: Hackney's real wards and one account per role, so that a fresh
+`make run` can be tried at once. Demo passwords are for a laptop, never production."""
+import json
+from pathlib import Path
+
+DEMO_PASSWORD = "wardline-demo-2026"
+
+DEMO_USERS = (
+    {"username": "admin", "display_name": "Alex Admin", "role": "admin"},
+    {"username": "coordinator", "display_name": "Chris Coordinator", "role": "coordinator"},
+    {"username": "yot.partner", "display_name": "Yemi Okafor (YOT)", "role": "partner",
+     "agency": "yot", "email": "yot.partner@example.org"},
+    {"username": "council.partner", "display_name": "Cara Lewis (Community Safety)",
+     "role": "partner", "agency": "la-community-safety", "email": "asb@example.org"},
+    {"username": "panel.dalston", "display_name": "Pat Reid (Dalston panel)", "role": "panel",
+     "wards": ["dalston"]},
+    {"username": "sgt.dalston", "display_name": "Sgt Sam Patel", "role": "sergeant",
+     "wards": ["dalston", "hackney-central"]},
+    {"username": "pcso.dalston", "display_name": "PCSO Jo Murphy", "role": "pcso",
+     "wards": ["dalston"]},
+    {"username": "biu.analyst", "display_name": "Ana Silva (BIU)", "role": "analyst"},
+    {"username": "reviewer", "display_name": "Rowan Hughes", "role": "reviewer",
+     "agency": "la-community-safety"},
+)
+
+
+def ward_register(borough):
+    path = Path(__file__).with_name("boroughs") / f"{borough}.json"
+    if not path.exists():
+        known = sorted(p.stem for p in path.parent.glob("*.json"))
+        raise SystemExit(f"wardline: no borough '{borough}'; known: {', '.join(known)}")
+    return json.loads(path.read_text())["wards"]

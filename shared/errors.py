@@ -1,0 +1,81 @@
+"""Errors that cross service boundaries and become HTTP answers at the gateway.
+
+They are registered with nameko so that an RPC caller receives the same exception
+(with its fields), not a generic RemoteError.
+"""
+from nameko.exceptions import deserialize_to_instance
+
+
+class WardlineError(Exception):
+    """Base: an expected failure with a code and an HTTP status."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message, fields=None):
+        super().__init__(message, fields or {})
+        self.message = message
+        self.fields = fields or {}
+
+    def as_json(self):
+        body = {"code": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+@deserialize_to_instance
+class InvalidContent(WardlineError):
+    """Valid JSON whose content breaks the rules: each bad field named."""
+
+    status = 422
+    code = "invalid"
+
+
+@deserialize_to_instance
+class MalformedRequest(WardlineError):
+    status = 400
+    code = "malformed"
+
+
+@deserialize_to_instance
+class NotAuthenticated(WardlineError):
+    status = 401
+    code = "not_authenticated"
+
+
+@deserialize_to_instance
+class Forbidden(WardlineError):
+    status = 403
+    code = "forbidden"
+
+
+@deserialize_to_instance
+class NotFound(WardlineError):
+    status = 404
+    code = "not_found"
+
+
+@deserialize_to_instance
+class Conflict(WardlineError):
+    status = 409
+    code = "conflict"
+
+
+EXPECTED = (WardlineError,)
+"""Pass as `expected_exceptions` so nameko logs these as warnings, not crashes."""
+
+
+def fields_from_marshmallow(messages):
+    """Flatten marshmallow's nested messages into `{"subject.given_name": ["..."]}`."""
+    flat = {}
+
+    def walk(prefix, value):
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), inner)
+        else:
+            flat[prefix or "_schema"] = value if isinstance(value, list) else [value]
+
+    walk("", messages)
+    return flat

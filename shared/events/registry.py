@@ -1,0 +1,95 @@
+"""Event contracts: a schema per event type and version, with an example and upcasters.
+
+Publishing refuses an event whose payload breaks its contract; consuming turns a message
+into a validated `Event` at the latest version of its type, or says exactly why it cannot.
+"""
+from dataclasses import dataclass, field
+
+from marshmallow import EXCLUDE, ValidationError
+
+from shared.events.envelope import EnvelopeSchema, Event
+
+
+class InvalidEvent(Exception):
+    """A message or event that breaks the envelope or its type's contract."""
+
+    def __init__(self, reason, errors=None):
+        super().__init__(reason, errors or {})
+        self.reason = reason
+        self.errors = errors or {}
+
+
+@dataclass
+class Contract:
+    source: str
+    type: str
+    version: int
+    schema: type
+    example: dict
+    upcast: object = None  # function(payload_vN) -> payload_vN+1
+    description: str = ""
+    consumers: list = field(default_factory=list)
+
+
+_CONTRACTS = {}
+
+
+def contract(source, type, version, schema, example, upcast=None, description=""):
+    """Register one version of an event type (called at import by `shared.events.<source>`)."""
+    _CONTRACTS[(type, version)] = Contract(source, type, version, schema, example, upcast,
+                                           description)
+    return _CONTRACTS[(type, version)]
+
+
+def contract_for(type, version):
+    try:
+        return _CONTRACTS[(type, version)]
+    except KeyError:
+        raise InvalidEvent(f"unknown event type or version: {type} v{version}") from None
+
+
+def latest_version(type):
+    versions = [v for (t, v) in _CONTRACTS if t == type]
+    if not versions:
+        raise InvalidEvent(f"unknown event type: {type}")
+    return max(versions)
+
+
+def all_contracts():
+    return list(_CONTRACTS.values())
+
+
+def serialize(event):
+    """The message for `event`, or InvalidEvent: nothing invalid reaches the bus."""
+    schema = contract_for(event.type, event.version).schema()
+    payload_json = schema.dump(event.payload)
+    errors = schema.validate(payload_json)
+    if errors:
+        raise InvalidEvent(f"{event.type} v{event.version} breaks its contract", errors)
+    return event.to_message(payload_json)
+
+
+def deserialize(message):
+    """A validated Event at its type's latest version, or InvalidEvent with the reason."""
+    if not isinstance(message, dict):
+        raise InvalidEvent("message body is not a JSON object")
+    try:
+        envelope = EnvelopeSchema().load(message)
+    except ValidationError as exc:
+        raise InvalidEvent("invalid envelope", exc.messages) from None
+    type_, version, payload = envelope["type"], envelope["version"], envelope["payload"]
+    current = contract_for(type_, version)
+    try:
+        current.schema().load(payload, unknown=EXCLUDE)
+        while current.upcast is not None:
+            payload = current.upcast(payload)
+            current = contract_for(type_, current.version + 1)
+        loaded = current.schema().load(payload, unknown=EXCLUDE)
+    except ValidationError as exc:
+        raise InvalidEvent(f"{type_} v{current.version} payload breaks its contract",
+                           exc.messages) from None
+    return Event(
+        type=type_, version=current.version, payload=loaded, actor=envelope["actor"],
+        correlation_id=envelope["correlation_id"], causation_id=envelope["causation_id"],
+        event_id=str(envelope["event_id"]), occurred_at=envelope["occurred_at"],
+    )

@@ -1,0 +1,58 @@
+"""The outbox relay: moves committed events from a service's outbox table to the bus.
+
+An event is marked sent only after the broker confirmed it. A crash between the confirm
+and the mark republishes it on restart; consumers drop the copy by its event_id.
+"""
+import sqlalchemy as sa
+import structlog
+
+from shared.bus import events_exchange
+from shared.db import utcnow
+
+log = structlog.get_logger(__name__)
+
+
+class OutboxRelay:
+    def __init__(self, engine, outbox_table, publisher, source_service, batch_size=100):
+        self.engine = engine
+        self.outbox = outbox_table
+        self.publisher = publisher
+        self.exchange = events_exchange(source_service)
+        self.batch_size = batch_size
+
+    def publish_pending(self):
+        """Publish one batch of unsent events; return how many were published."""
+        outbox = self.outbox
+        with self.engine.begin() as conn:
+            # SKIP LOCKED lets several replicas' relays share the table without
+            # publishing the same row twice.
+            rows = conn.execute(
+                sa.select(outbox.c.id, outbox.c.type, outbox.c.message)
+                .where(outbox.c.published_at.is_(None))
+                .order_by(outbox.c.id).limit(self.batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                self.publisher.publish(self.exchange, row.type, row.message, headers={
+                    "nameko.correlation_id": row.message.get("correlation_id") or "",
+                })
+            if rows:
+                conn.execute(outbox.update()
+                             .where(outbox.c.id.in_([row.id for row in rows]))
+                             .values(published_at=utcnow()))
+        if rows:
+            log.debug("outbox.published", count=len(rows))
+        return len(rows)
+
+    def publish_all_pending(self):
+        total = 0
+        while True:
+            published = self.publish_pending()
+            total += published
+            if published < self.batch_size:
+                return total
+
+    def unpublished_count(self):
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(self.outbox)
+                                .where(self.outbox.c.published_at.is_(None))).scalar_one()
