@@ -2,10 +2,13 @@
 import uuid
 
 import sqlalchemy as sa
+import structlog
 
 from services.notifications.content import referral_acknowledgement
 from services.notifications.orm import notifications
 from shared.db import utcnow
+
+log = structlog.get_logger(__name__)
 
 NOTIFICATIONS_ACTOR = {"username": "notifications", "role": "system", "agency": None}
 
@@ -17,6 +20,7 @@ def acknowledge_referral(event, uow):
     title, body = referral_acknowledgement(referral)
     with uow:
         if not uow.first_time(event):
+            log.info("event.already_applied")
             return None
         notification_id = _deliver(uow, event, f"team:{referral['referring_agency']}",
                                    "referral.acknowledged", title, body,
@@ -34,6 +38,8 @@ def _deliver(uow, event, recipient, kind, title, body, source_type, source_id):
         "notification_id": notification_id, "kind": kind, "recipient": recipient,
         "channel": "inbox", "source_type": source_type, "source_id": source_id,
     }, NOTIFICATIONS_ACTOR)
+    log.info("notification.recorded", notification_id=notification_id, kind=kind,
+             recipient=recipient, channel="inbox")
     return notification_id
 
 

@@ -1,6 +1,7 @@
 """Referral use cases: one story each, told inside one unit of work."""
 import uuid
 
+import structlog
 from marshmallow import ValidationError
 
 from services.referrals import repository
@@ -8,6 +9,8 @@ from services.referrals.domain import may_read_referral, may_submit_referral
 from services.referrals.schemas import SubmitReferralSchema
 from shared.db import utcnow
 from shared.errors import Forbidden, InvalidContent, NotFound, fields_from_marshmallow
+
+log = structlog.get_logger(__name__)
 
 
 def submit_referral(payload, actor, uow):
@@ -34,6 +37,8 @@ def submit_referral(payload, actor, uow):
             "referred_by": referral["referred_by"], "submitted_at": referral["submitted_at"],
             "handling_code": referral["handling_code"],
         }, actor)
+    log.info("referral.submitted", referral_id=referral["id"], category=referral["category"],
+             risk_level=referral["risk_level"], ward=referral["ward"])
     return referral["id"]
 
 

@@ -2,10 +2,13 @@
 import uuid
 
 import sqlalchemy as sa
+import structlog
 
 from services.tasking.domain import referral_action_title
 from services.tasking.orm import tasking_items
 from shared.db import utcnow
+
+log = structlog.get_logger(__name__)
 
 TASKING_ACTOR = {"username": "tasking", "role": "system", "agency": None}
 
@@ -16,6 +19,7 @@ def raise_item_for_referral(event, rules, uow):
     referral = event.payload
     with uow:
         if not uow.first_time(event):
+            log.info("event.already_applied")
             return None
         item = {
             "id": str(uuid.uuid4()),
@@ -35,6 +39,8 @@ def raise_item_for_referral(event, rules, uow):
             key: item[key] for key in ("title", "ward", "owner_agency", "due_by",
                                        "source_type", "source_id")
         } | {"tasking_item_id": item["id"]}, TASKING_ACTOR)
+    log.info("tasking_item.raised", tasking_item_id=item["id"], owner_agency=item["owner_agency"],
+             due_by=item["due_by"].isoformat())
     return item["id"]
 
 

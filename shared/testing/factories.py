@@ -1,0 +1,33 @@
+"""Realistic inputs for tests and the benchmark."""
+import random
+
+FAMILY_NAMES = ("O'Neil", "Okafor", "Nguyễn", "Kowalska", "Da Silva", "Smith-Jones",
+                "Müller", "Ахмедов", "Chen", "Mahmoud", "Ó Briain", "Patel")
+GIVEN_NAMES = ("Zoë", "Jamal", "Mohammed", "Aisha", "Liam", "Seán", "Oluwaseun", "Мария",
+               "Wei", "Chloé", "Kwame", "Priya")
+SUMMARIES = (
+    "Seen late at night with older males near the estate garages; school reports absences.",
+    "Repeated noise and intimidation of neighbours reported by the housing officer.",
+    "Lives alone, missed medication, visitors suspected of taking money.",
+    "Recently released on licence, missed two appointments this month.",
+)
+
+
+def referral_payload(rng=None, **overrides):
+    rng = rng or random.Random()
+    payload = {
+        "category": rng.choice(("youth_at_risk", "asb", "vulnerable_adult",
+                                "offender_management")),
+        "risk_level": rng.choice(("standard", "medium", "high")),
+        "ward": rng.choice(("dalston", "hackney-central", "homerton", "clissold")),
+        "subject": {
+            "given_name": rng.choice(GIVEN_NAMES),
+            "family_name": rng.choice(FAMILY_NAMES),
+            "date_of_birth": f"{rng.randint(1950, 2012)}-{rng.randint(1, 12):02d}-"
+                             f"{rng.randint(1, 28):02d}",
+        },
+        "summary": rng.choice(SUMMARIES),
+        "lawful_basis": "crime_and_disorder_act_s115",
+    }
+    payload.update(overrides)
+    return payload

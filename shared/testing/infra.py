@@ -1,0 +1,63 @@
+"""Isolated infrastructure for a test run: its own RabbitMQ vhost, its own PostgreSQL
+database, both removed afterwards."""
+import shutil
+import subprocess
+import uuid
+from urllib.parse import urlsplit, urlunsplit
+
+import sqlalchemy as sa
+
+from shared.db import driver_url
+
+
+def unique_name(prefix):
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+def rabbitmqctl_available():
+    return shutil.which("rabbitmqctl") is not None
+
+
+def create_vhost(amqp_uri, vhost):
+    """A new vhost with full rights for the URI's user; returns the URI pointing at it."""
+    user = urlsplit(amqp_uri).username or "guest"
+    _rabbitmqctl("add_vhost", vhost)
+    _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+    parts = urlsplit(amqp_uri)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + vhost, "", ""))
+
+
+def delete_vhost(vhost):
+    _rabbitmqctl("delete_vhost", vhost)
+
+
+def _rabbitmqctl(*args):
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+def create_database(server_url, name):
+    """A new, empty database on the server; returns its URL."""
+    engine = sa.create_engine(driver_url(server_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    parts = urlsplit(server_url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))
+
+
+def drop_database(server_url, name):
+    engine = sa.create_engine(driver_url(server_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
+
+
+def database_answers(server_url):
+    try:
+        engine = sa.create_engine(driver_url(server_url), connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False

@@ -1,0 +1,17 @@
+import pytest
+
+from shared.testing.stack import ServiceStack
+
+
+@pytest.fixture(scope="module")
+def stack(wardline_env, tmp_path_factory):
+    """Every service as its own OS process on this module's vhost and database."""
+    services = ServiceStack(wardline_env, tmp_path_factory.mktemp("stack"))
+    services.wardline("migrate")
+    services.wardline("demo", "seed")
+    services.start()
+    try:
+        services.wait_healthy()
+        yield services
+    finally:
+        services.stop()
