@@ -62,7 +62,11 @@ def all_contracts():
 def serialize(event):
     """The message for `event`, or InvalidEvent: nothing invalid reaches the bus."""
     schema = contract_for(event.type, event.version).schema()
-    payload_json = schema.dump(event.payload)
+    try:
+        payload_json = schema.dump(event.payload)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise InvalidEvent(f"{event.type} v{event.version} payload has a value of the wrong "
+                           f"type: {exc}") from None
     errors = schema.validate(payload_json)
     if errors:
         raise InvalidEvent(f"{event.type} v{event.version} breaks its contract", errors)

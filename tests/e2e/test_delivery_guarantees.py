@@ -1,0 +1,94 @@
+"""Nothing lost, nothing twice: redelivered events and a consumer killed mid-stream."""
+import json
+import random
+import signal
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from kombu import Connection
+
+from shared.bus import events_exchange
+from shared.db import driver_url
+from shared.testing.factories import referral_payload
+
+pytestmark = pytest.mark.e2e
+
+
+def test_same_referral_submitted_delivered_three_times_has_one_item_and_one_acknowledgement(
+        stack):
+    referral_id = stack.post("/api/referrals", "yot.partner",
+                             json=referral_payload()).json()["id"]
+    message = _wait_for_rows(stack, "SELECT message FROM referrals.outbox "
+                             "WHERE message->'payload'->>'referral_id' = :id "
+                             "AND published_at IS NOT NULL", id=referral_id)[0][0]
+
+    with Connection(stack.env["WARDLINE_AMQP_URI"]) as conn:  # two more deliveries
+        producer = conn.Producer()
+        for _ in range(2):
+            producer.publish(json.dumps(message), exchange=events_exchange("referrals"),
+                             routing_key="referral.submitted",
+                             content_type="application/json", delivery_mode=2)
+
+    time.sleep(1.0)  # the copies are consumed within milliseconds; give them ample time
+    referral = stack.get(f"/api/referrals/{referral_id}", "yot.partner").json()
+    assert len(referral["tasking_items"]) == 1
+    assert len(referral["feedback"]) == 1
+    assert "event.already_applied" in stack.log("tasking")
+
+
+def test_tasking_killed_mid_stream_loses_nothing_and_raises_nothing_twice(stack):
+    rng = random.Random(7)
+    payloads = [referral_payload(rng) for _ in range(200)]
+    submitted = []
+
+    def submit(payload):
+        response = stack.post("/api/referrals", "council.partner", json=payload)
+        assert response.status_code == 201, response.text
+        submitted.append(response.json()["id"])
+        return submitted[-1]
+
+    def kill_then_restart_tasking_while_referrals_flow():
+        _wait(lambda: len(submitted) >= 50, timeout=60)
+        stack.kill("tasking", signal.SIGKILL)
+        _wait(lambda: len(submitted) >= 120, timeout=60)
+        stack.start("tasking")
+
+    with ThreadPoolExecutor(max_workers=9) as pool:
+        chaos = pool.submit(kill_then_restart_tasking_while_referrals_flow)
+        referral_ids = list(pool.map(submit, payloads))
+        chaos.result()
+    stack.wait_healthy()
+
+    def items_raised():
+        rows = _rows(stack, "SELECT source_id, count(*) FROM tasking.tasking_items "
+                     "WHERE source_id = ANY(:ids) GROUP BY source_id", ids=referral_ids)
+        return rows if len(rows) == len(referral_ids) else None
+
+    rows = _wait(items_raised, timeout=30)
+    assert rows is not None, "not every referral got its tasking item"
+    assert {source_id for source_id, _ in rows} == set(referral_ids)
+    assert all(count == 1 for _, count in rows), "a referral raised two tasking items"
+
+
+def _rows(stack, sql, **params):
+    engine = sa.create_engine(driver_url(stack.env["WARDLINE_DATABASE_URL"]))
+    with engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(sa.text(sql), params)]
+    engine.dispose()
+    return rows
+
+
+def _wait(check, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    return None
+
+
+def _wait_for_rows(stack, sql, **params):
+    return _wait(lambda: _rows(stack, sql, **params), timeout=10)
