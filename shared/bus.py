@@ -2,6 +2,8 @@
 and a publisher that waits for the broker's confirm before anything is marked sent."""
 import json
 
+from eventlet.semaphore import Semaphore
+
 from kombu import Connection, Exchange, Producer, Queue
 
 DEAD_LETTER_EXCHANGE = "wardline.dlx"
@@ -55,6 +57,7 @@ class ConfirmingPublisher:
         self._connection = None
         self._producer = None
         self._declared = set()
+        self._lock = Semaphore()  # one greenthread at a time on the channel
 
     def _ensure(self):
         if self._connection is None or not self._connection.connected:
@@ -65,15 +68,20 @@ class ConfirmingPublisher:
             self._producer = Producer(self._connection.channel())
             self._declared = set()
 
-    def publish(self, exchange, routing_key, body, headers=None):
-        """Publish `body` (JSON-able, or bytes kept exactly as given) and wait for the confirm."""
+    def publish(self, exchange, routing_key, body, headers=None, raw=False):
+        """Publish `body` (JSON-able; with `raw`, text or bytes kept exactly as given) and
+        wait for the broker's confirm."""
+        with self._lock:
+            self._publish(exchange, routing_key, body if raw else json.dumps(body), headers)
+
+    def _publish(self, exchange, routing_key, body, headers):
         self._ensure()
         if exchange.name not in self._declared:
             exchange(self._producer.channel).declare()
             self._declared.add(exchange.name)
         try:
             self._producer.publish(
-                body if isinstance(body, bytes) else json.dumps(body), exchange=exchange, routing_key=routing_key,
+                body, exchange=exchange, routing_key=routing_key,
                 content_type="application/json", content_encoding="utf-8",
                 delivery_mode=2, headers=headers or {}, retry=False)
         except Exception:

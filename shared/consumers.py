@@ -60,7 +60,7 @@ class DomainEventHandler(EventHandler):
         })
         try:
             self._dead_letters.publish(dead_letter_exchange(), self.queue.name, message.body,
-                                       headers=headers)
+                                       headers=headers, raw=True)
         except Exception as publish_error:
             # Could not park it: leave it on the queue for the delivery limit to handle.
             log.error("event.dead_letter_failed", error=str(publish_error))
