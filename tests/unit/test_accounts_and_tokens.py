@@ -1,0 +1,67 @@
+"""Accounts and access tokens."""
+from datetime import datetime, timedelta, timezone
+
+import jwt
+import pytest
+
+from services.gateway import accounts, tokens
+from services.gateway.orm import metadata
+from shared.errors import Conflict, InvalidContent, NotAuthenticated
+from shared.testing.memory import InMemoryDatabase
+
+SECRET = "unit-test-secret-unit-test-secret-00"
+USER = {"username": "sgt.dalston", "password": "a long enough password",
+        "display_name": "Sgt Sam", "role": "sergeant", "wards": ["dalston"]}
+
+
+@pytest.fixture
+def session():
+    with InMemoryDatabase(metadata).unit_of_work() as uow:
+        yield uow.session
+
+
+def test_passwords_are_stored_only_as_argon2_hashes_and_verified(session):
+    accounts.add_user(session, USER, known_wards={"dalston"})
+    stored = accounts.find_user(session, "sgt.dalston")
+    assert stored["password_hash"].startswith("$argon2id$")
+    assert accounts.authenticate(session, "sgt.dalston", USER["password"])["agency"] == "police"
+    assert accounts.authenticate(session, "sgt.dalston", "wrong password!") is None
+    assert accounts.authenticate(session, "nobody", "whatever password") is None
+
+
+def test_a_bad_account_names_every_bad_field(session):
+    with pytest.raises(InvalidContent) as refused:
+        accounts.add_user(session, {"username": "X!", "password": "short", "role": "chief",
+                                    "display_name": "x"}, known_wards=set())
+    assert set(refused.value.fields) == {"username", "password", "role"}
+
+
+def test_unknown_wards_and_taken_usernames_are_refused(session):
+    with pytest.raises(InvalidContent):
+        accounts.add_user(session, {**USER, "wards": ["atlantis"]}, known_wards={"dalston"})
+    accounts.add_user(session, USER, known_wards={"dalston"})
+    with pytest.raises(Conflict):
+        accounts.add_user(session, USER, known_wards={"dalston"})
+
+
+def test_a_token_names_the_user_role_agency_and_wards():
+    token = tokens.issue({"username": "p", "role": "pcso", "agency": "police",
+                          "wards": ["dalston"]}, SECRET, 60)
+    assert tokens.verify(token, SECRET) == {"username": "p", "role": "pcso",
+                                            "agency": "police", "wards": ["dalston"]}
+
+
+def test_an_expired_token_is_refused():
+    issued = datetime.now(timezone.utc) - timedelta(hours=2)
+    token = tokens.issue({"username": "p", "role": "pcso"}, SECRET, 60, now=issued)
+    with pytest.raises(NotAuthenticated, match="expired"):
+        tokens.verify(token, SECRET)
+
+
+def test_a_tampered_token_is_refused():
+    token = tokens.issue({"username": "p", "role": "pcso"}, SECRET, 60)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    forged = jwt.encode({**claims, "role": "admin"}, "guessed-secret-guessed-secret-000",
+                        algorithm="HS256")
+    with pytest.raises(NotAuthenticated, match="not valid"):
+        tokens.verify(forged, SECRET)
