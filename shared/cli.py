@@ -128,7 +128,9 @@ def cmd_demo_seed(args):
 
     with _session("gateway") as session:
         if args.if_empty and accounts.count_users(session):
-            print("wardline: accounts exist; demo seed skipped")
+            print("wardline: accounts exist, demo seed skipped; demo logins (if kept): "
+                  + ", ".join(u["username"] for u in DEMO_USERS)
+                  + f"; password {DEMO_PASSWORD}")
             return
     with _session("referrals") as session:
         added = repository.load_ward_register(session, ward_register(

@@ -32,9 +32,16 @@ class Database(DependencyProvider):
         self._wake = LightQueue()
 
     def start(self):
-        self.container.spawn_managed_thread(self._relay_forever, identifier="outbox_relay")
+        self._running = True
+        self._relay_thread = self.container.spawn_managed_thread(
+            self._relay_forever, identifier="outbox_relay")
 
     def stop(self):
+        """After the last worker: publish what is committed, then let go of connections."""
+        self._running = False
+        self._wake.put(None)
+        with eventlet.Timeout(10, False):
+            self._relay_thread.wait()
         self.relay.publisher.close()
         self.engine.dispose()
 
@@ -50,7 +57,7 @@ class Database(DependencyProvider):
 
     def _relay_forever(self):
         backoff = 0.5
-        while True:
+        while self._running:
             try:
                 self._wake.get(timeout=self.poll_seconds)
             except Empty:

@@ -7,6 +7,8 @@ import sys
 
 import structlog
 
+from shared.config import setting
+
 _SHARED = [
     structlog.contextvars.merge_contextvars,
     structlog.stdlib.add_log_level,
@@ -27,8 +29,7 @@ def configure_logging(service_name, level="INFO", stream=None):
         processors=[
             _add_service(service_name),
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
+            *_renderer(stream or sys.stdout),
         ],
     )
     handler = logging.StreamHandler(stream or sys.stdout)
@@ -43,3 +44,10 @@ def _add_service(service_name):
         event_dict.setdefault("service", service_name)
         return event_dict
     return add
+
+
+def _renderer(stream):
+    """JSON lines for machines; readable colour at a terminal, unless WARDLINE_LOG_JSON=1."""
+    if stream.isatty() and setting("WARDLINE_LOG_JSON") != "1":
+        return [structlog.dev.ConsoleRenderer()]
+    return [structlog.processors.format_exc_info, structlog.processors.JSONRenderer()]

@@ -56,8 +56,14 @@ def run_in_this_process(service_name):
     runner = ServiceRunner(config)
     runner.add_service(service_class(service_name))
 
+    stopping = []
+
     def stop(_signum, _frame):
-        eventlet.spawn_n(runner.stop)
+        # Ctrl-C reaches every process of the group and `run all` forwards SIGTERM too:
+        # the first signal drains, the others must not start a second, racing stop.
+        if not stopping:
+            stopping.append(True)
+            eventlet.spawn_n(runner.stop)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

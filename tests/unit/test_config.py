@@ -1,4 +1,6 @@
 """The one configuration loader."""
+from pathlib import Path
+
 from shared.config import SETTINGS, load_config, settings_table
 
 
@@ -25,3 +27,8 @@ def test_a_development_secret_is_generated_once_and_kept(tmp_path):
 def test_the_configuration_table_lists_every_setting():
     table = settings_table()
     assert all(f"`{s.name}`" in table for s in SETTINGS)
+
+
+def test_the_readme_carries_the_current_configuration_table():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert settings_table() in readme, "README is stale: paste `wardline config` into it"
