@@ -13,7 +13,8 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from services.gateway import tokens
-from shared.errors import (Forbidden, MalformedRequest, NotAuthenticated, WardlineError)
+from shared.errors import (Forbidden, InvalidContent, MalformedRequest, NotAuthenticated,
+                           WardlineError)
 
 log = structlog.get_logger(__name__)
 
@@ -95,6 +96,14 @@ def json_body(request):
     if not isinstance(body, dict):
         raise MalformedRequest("The body must be a JSON object.")
     return body
+
+
+def page_limit(request, default=50, maximum=200):
+    """The `limit` query parameter: a whole number from 1 to `maximum`."""
+    raw = request.args.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise InvalidContent("Bad paging.", {"limit": [f"A whole number from 1 to {maximum}."]})
+    return int(raw)
 
 
 def actor(principal):

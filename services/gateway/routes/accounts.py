@@ -1,0 +1,46 @@
+"""Signing in and managing accounts."""
+from services.gateway import accounts, tokens
+from services.gateway.http import api, json_body, page_limit
+from shared.errors import NotAuthenticated
+
+ANYONE_SIGNED_IN = accounts.ROLES
+
+
+class AccountRoutes:
+    @api("POST", "/api/auth/token")
+    def issue_token(self, request):
+        body = json_body(request)
+        with self.uow:
+            user = accounts.authenticate(self.uow.session, body.get("username"),
+                                         body.get("password"))
+        if user is None:
+            raise NotAuthenticated("Wrong username or password.")
+        ttl = self.config["TOKEN_TTL_SECONDS"]
+        token = tokens.issue(user, self.config["SECRET_KEY"], ttl)
+        return {"access_token": token, "token_type": "bearer", "expires_in": ttl}
+
+    @api("GET", "/api/me", roles=ANYONE_SIGNED_IN)
+    def me(self, request):
+        with self.uow:
+            user = accounts.find_user(self.uow.session, request.principal["username"])
+        if user is None:
+            raise NotAuthenticated("This account no longer exists.")
+        return accounts.public_view(user)
+
+    @api("POST", "/api/users", roles=("admin",))
+    def add_user(self, request):
+        payload = json_body(request)
+        known_wards = [w["code"] for w in self.referrals.list_wards()]
+        with self.uow:
+            user = accounts.add_user(self.uow.session, payload, known_wards)
+        return 201, user
+
+    @api("GET", "/api/users", roles=("admin",))
+    def list_users(self, request):
+        limit = page_limit(request)
+        with self.uow:
+            users = accounts.list_users(self.uow.session, limit + 1,
+                                        request.args.get("cursor"))
+        more = len(users) > limit
+        return {"items": users[:limit],
+                "next_cursor": users[limit - 1]["username"] if more else None}
