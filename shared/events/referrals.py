@@ -32,3 +32,115 @@ REFERRAL_SUBMITTED = contract(
         "submitted_at": "2026-11-24T10:00:00+00:00", "handling_code": "P",
     },
 )
+
+TRIAGE_DECISIONS = ("accept", "redirect", "no_further_action")
+REFERRAL_STATUSES = ("received", "accepted", "redirected", "no_further_action", "closed")
+
+
+class ReferralTriagedV1(Schema):
+    referral_id = fields.String(required=True)
+    subject_id = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(TRIAGE_DECISIONS))
+    status = fields.String(required=True, validate=validate.OneOf(REFERRAL_STATUSES))
+    reason = fields.String(required=True)
+    redirect_to_agency = fields.String(allow_none=True, load_default=None)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    risk_level = fields.String(required=True, validate=validate.OneOf(RISK_LEVELS))
+    ward = fields.String(required=True)
+    referring_agency = fields.String(required=True)
+    referred_by = fields.String(required=True)
+    triaged_by = fields.String(required=True)
+    triaged_at = fields.AwareDateTime(required=True)
+
+
+REFERRAL_TRIAGED = contract(
+    source="referrals", type="referral.triaged", version=1, schema=ReferralTriagedV1,
+    description="A coordinator accepted a referral, redirected it to another agency, or "
+                "decided no further action.",
+    example={
+        "referral_id": "4f1c2d8e-0000-4000-8000-000000000001",
+        "subject_id": "4f1c2d8e-0000-4000-8000-0000000000aa",
+        "decision": "redirect", "status": "redirected",
+        "reason": "Housing lead on tenancy enforcement", "redirect_to_agency": "housing",
+        "category": "asb", "risk_level": "medium", "ward": "dalston",
+        "referring_agency": "la-community-safety", "referred_by": "council.partner",
+        "triaged_by": "coordinator", "triaged_at": "2026-11-24T11:00:00+00:00",
+    },
+)
+
+
+class ReferralClosedV1(Schema):
+    referral_id = fields.String(required=True)
+    subject_id = fields.String(required=True)
+    outcome = fields.String(required=True)
+    previous_status = fields.String(required=True, validate=validate.OneOf(REFERRAL_STATUSES))
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    ward = fields.String(required=True)
+    referring_agency = fields.String(required=True)
+    referred_by = fields.String(required=True)
+    closed_by = fields.String(required=True)
+    closed_at = fields.AwareDateTime(required=True)
+
+
+REFERRAL_CLOSED = contract(
+    source="referrals", type="referral.closed", version=1, schema=ReferralClosedV1,
+    description="A referral was closed with its outcome, after triage.",
+    example={
+        "referral_id": "4f1c2d8e-0000-4000-8000-000000000001",
+        "subject_id": "4f1c2d8e-0000-4000-8000-0000000000aa",
+        "outcome": "Early-intervention panel held; family engaged with support",
+        "previous_status": "accepted", "category": "youth_at_risk", "ward": "dalston",
+        "referring_agency": "yot", "referred_by": "yot.partner", "closed_by": "coordinator",
+        "closed_at": "2026-12-10T09:00:00+00:00",
+    },
+)
+
+
+class SubjectLinkedV1(Schema):
+    link_id = fields.String(required=True)
+    subject_id = fields.String(required=True, metadata={"description": "the subject kept"})
+    linked_subject_id = fields.String(required=True,
+                                      metadata={"description": "the subject joined to it"})
+    action = fields.String(required=True, validate=validate.OneOf(("linked", "unlinked")))
+    method = fields.String(required=True,
+                           validate=validate.OneOf(("automatic", "confirmed", "manual")))
+    score = fields.Float(allow_none=True, load_default=None)
+    decided_by = fields.String(required=True)
+
+
+SUBJECT_LINKED = contract(
+    source="referrals", type="subject.linked", version=1, schema=SubjectLinkedV1,
+    description="Two subject records were found to be one person (or a link was undone): "
+                "whatever is held about `linked_subject_id` belongs with `subject_id`.",
+    example={
+        "link_id": "5a000000-0000-4000-8000-000000000001",
+        "subject_id": "4f1c2d8e-0000-4000-8000-0000000000aa",
+        "linked_subject_id": "4f1c2d8e-0000-4000-8000-0000000000bb",
+        "action": "linked", "method": "confirmed", "score": 0.93, "decided_by": "coordinator",
+    },
+)
+
+
+class WardPrioritySetV1(Schema):
+    ward_priority_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    title = fields.String(required=True)
+    description = fields.String(required=True)
+    review_by = fields.Date(required=True)
+    status = fields.String(required=True,
+                           validate=validate.OneOf(("active", "due_for_review", "closed")))
+    set_by = fields.String(required=True)
+    set_by_role = fields.String(required=True)
+
+
+WARD_PRIORITY_SET = contract(
+    source="referrals", type="ward_priority.set", version=1, schema=WardPrioritySetV1,
+    description="A ward panel or the ward's sergeant set (or revised) a ward priority.",
+    example={
+        "ward_priority_id": "6b000000-0000-4000-8000-000000000001", "ward": "dalston",
+        "title": "Drug dealing around the estate garages",
+        "description": "Residents report dealing most evenings after 8pm.",
+        "review_by": "2027-01-05", "status": "active", "set_by": "panel.dalston",
+        "set_by_role": "panel",
+    },
+)
