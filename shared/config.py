@@ -40,6 +40,9 @@ SETTINGS = (
             "(events are normally published straight after their transaction commits)."),
     Setting("WARDLINE_DELIVERY_LIMIT", "5",
             "Deliveries of one event to a failing handler before it is dead-lettered."),
+    Setting("WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS", "3600",
+            "How often the referrals service marks ward priorities whose review date has "
+            "come as due for review."),
     Setting("WARDLINE_TASKING_RULES", "",
             "YAML file of tasking routing rules (owning agency and due time by category and "
             "risk). Empty: the defaults shipped in `services/tasking/routing.yaml`."),
@@ -103,6 +106,7 @@ def load_config(service_name, environ=None):
         "SECRET_KEY": secret_key(environ) if service_name == "gateway" else "",
         "TOKEN_TTL_SECONDS": int(env("WARDLINE_TOKEN_TTL_SECONDS")),
         "TASKING_RULES": env("WARDLINE_TASKING_RULES"),
+        "PRIORITY_REVIEW_CHECK_SECONDS": float(env("WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS")),
         "BOROUGH": env("WARDLINE_BOROUGH"),
         "LOG_LEVEL": env("WARDLINE_LOG_LEVEL"),
     }

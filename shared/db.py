@@ -144,6 +144,7 @@ class UnitOfWork:
     def publish(self, type, version, payload, actor):
         """Queue an event to be published if, and only if, this transaction commits.
         An event that breaks its contract is refused here, before anything is stored."""
+        actor = {key: actor.get(key) for key in ("username", "role", "agency")}
         event = Event(type=type, version=version, payload=payload, actor=actor,
                       correlation_id=self.correlation_id or "", causation_id=self.causation_id)
         message = serialize(event)

@@ -107,8 +107,8 @@ def page_limit(request, default=50, maximum=200):
 
 
 def actor(principal):
-    """Who is acting, as services and events record it."""
-    return {key: principal[key] for key in ("username", "role", "agency")}
+    """Who is acting: what services need to decide what they may see and record."""
+    return {key: principal.get(key) for key in ("username", "role", "agency", "wards")}
 
 
 def _correlation_id(request):

@@ -1,9 +1,19 @@
 """Referral rules that need no broker and no database: how names are compared, what a
-referral may become, and what each role may see."""
+referral may become, and who may see or change what."""
 import re
 import unicodedata
+from datetime import timedelta
 
-POLICE_ROLES = frozenset({"coordinator", "sergeant", "pcso", "analyst", "reviewer"})
+from shared.errors import Conflict
+
+BOROUGH_WIDE_ROLES = frozenset({"coordinator", "analyst", "reviewer"})
+WARD_ROLES = frozenset({"sergeant"})
+PRIORITY_SETTERS = frozenset({"panel", "sergeant"})
+PRIORITY_REVIEW_AFTER = timedelta(weeks=6)
+
+TRIAGE_OUTCOMES = {"accept": "accepted", "redirect": "redirected",
+                   "no_further_action": "no_further_action"}
+CLOSABLE = frozenset({"accepted", "redirected", "no_further_action"})
 
 
 def normalise_name(name):
@@ -21,15 +31,72 @@ def subject_match_key(given_name, family_name, date_of_birth):
     return f"{normalise_name(family_name)}|{normalise_name(given_name)}|{dob}"
 
 
-def may_read_referral(actor, referring_agency):
-    """Need to know: police roles and the coordinator see every referral, a partner only
-    their own agency's; an administrator sees no case data."""
-    if actor["role"] in POLICE_ROLES:
+def status_after_triage(current, decision):
+    """Triage happens once, to a received referral; anything else is a conflict."""
+    if current != "received":
+        raise Conflict(f"This referral was already triaged (it is {current}).",
+                       {"status": [current]})
+    return TRIAGE_OUTCOMES[decision]
+
+
+def check_closable(current):
+    if current not in CLOSABLE:
+        raise Conflict(f"A {current} referral cannot be closed: triage it first"
+                       if current == "received" else f"This referral is already {current}.",
+                       {"status": [current]})
+
+
+def may_read_referral(actor, referral):
+    """Need to know (DOMAIN.md): the coordinator, the BIU and reviewers see the borough; a
+    sergeant the referrals in their wards; a partner their own agency's referrals and any
+    redirected to it; a PCSO the referrals they made. Admins and panels see no case data."""
+    role = actor["role"]
+    if role in BOROUGH_WIDE_ROLES:
         return True
-    if actor["role"] == "partner":
-        return actor.get("agency") == referring_agency
+    if role in WARD_ROLES:
+        return referral["ward"] in (actor.get("wards") or [])
+    if role == "partner":
+        return actor.get("agency") in (referral["referring_agency"],
+                                       referral.get("redirect_to_agency"))
+    if role == "pcso":
+        return referral["referred_by"] == actor["username"]
     return False
+
+
+def referral_scope(actor):
+    """The same rule as a query filter: (column, allowed values) pairs any of which admits
+    a referral, or None for the whole borough."""
+    role = actor["role"]
+    if role in BOROUGH_WIDE_ROLES:
+        return None
+    if role in WARD_ROLES:
+        return [("ward", list(actor.get("wards") or []))]
+    if role == "partner":
+        return [("referring_agency", [actor.get("agency")]),
+                ("redirect_to_agency", [actor.get("agency")])]
+    if role == "pcso":
+        return [("referred_by", [actor["username"]])]
+    return []  # nothing
 
 
 def may_submit_referral(actor):
     return actor["role"] in {"partner", "coordinator", "sergeant", "pcso"}
+
+
+def may_set_ward_priority(actor, ward):
+    """A ward panel chair or the ward's sergeant, for their own ward only."""
+    return actor["role"] in PRIORITY_SETTERS and ward in (actor.get("wards") or [])
+
+
+def default_review_date(today):
+    return today + PRIORITY_REVIEW_AFTER
+
+
+def check_review_date(review_by, today):
+    if review_by <= today:
+        return "Must be after today."
+    if review_by > today + timedelta(days=366):
+        return "Must be within a year: priorities are reviewed at least yearly."
+    return None
+
+

@@ -1,25 +1,34 @@
 """Referral use cases: one story each, told inside one unit of work."""
 import uuid
+from datetime import datetime
 
 import structlog
-from marshmallow import ValidationError
 
-from services.referrals import repository
-from services.referrals.domain import may_read_referral, may_submit_referral
-from services.referrals.schemas import SubmitReferralSchema
+from services.referrals import linking, repository
+from services.referrals.domain import (check_closable, may_read_referral, may_submit_referral,
+                                       referral_scope, status_after_triage)
+from services.referrals.schemas import (CloseSchema, ReferralQuerySchema, SubmitReferralSchema,
+                                        TriageSchema, load_or_refuse)
 from shared.db import utcnow
-from shared.errors import Forbidden, InvalidContent, NotFound, fields_from_marshmallow
+from shared.errors import Forbidden, NotFound
+from shared.paging import decode_cursor, page
 
 log = structlog.get_logger(__name__)
 
+EVENT_FIELDS = ("category", "risk_level", "ward", "referring_agency", "referred_by")
+
 
 def submit_referral(payload, actor, uow):
-    """Store a partner's referral and announce it; nothing is stored if any field is wrong."""
+    """Store a partner's referral and announce it; nothing is stored if any field is wrong.
+    The person is found (or added) and compared with others who may be the same person."""
     if not may_submit_referral(actor):
         raise Forbidden("Your role may not submit referrals.")
     with uow:
-        cmd = _validated(payload, repository.ward_codes(uow.session))
-        subject_id = repository.find_or_add_subject(uow.session, cmd["subject"])
+        cmd = load_or_refuse(SubmitReferralSchema, payload, repository.ward_codes(uow.session))
+        subject_id = repository.find_subject_by_key(uow.session, cmd["subject"])
+        if subject_id is None:
+            subject_id = repository.add_subject(uow.session, cmd["subject"])
+            linking.match_new_subject(uow, subject_id, cmd["subject"])
         referral = {
             "id": str(uuid.uuid4()), "subject_id": subject_id, "status": "received",
             "category": cmd["category"], "risk_level": cmd["risk_level"], "ward": cmd["ward"],
@@ -31,12 +40,9 @@ def submit_referral(payload, actor, uow):
         }
         repository.add_referral(uow.session, referral)
         uow.publish("referral.submitted", 1, {
-            "referral_id": referral["id"], "subject_id": subject_id,
-            "category": referral["category"], "risk_level": referral["risk_level"],
-            "ward": referral["ward"], "referring_agency": referral["referring_agency"],
-            "referred_by": referral["referred_by"], "submitted_at": referral["submitted_at"],
-            "handling_code": referral["handling_code"],
-        }, actor)
+            **{key: referral[key] for key in EVENT_FIELDS}, "referral_id": referral["id"],
+            "subject_id": subject_id, "submitted_at": referral["submitted_at"],
+            "handling_code": referral["handling_code"]}, actor)
     log.info("referral.submitted", referral_id=referral["id"], category=referral["category"],
              risk_level=referral["risk_level"], ward=referral["ward"])
     return referral["id"]
@@ -46,23 +52,70 @@ def get_referral(referral_id, actor, uow):
     """A referral with its subject and history, for someone entitled to see it."""
     with uow:
         referral = repository.get_referral(uow.session, referral_id)
+    return _visible(referral, referral_id, actor)
+
+
+def list_referrals(query, actor, uow):
+    """The referrals the caller may see, newest first, filtered and paged."""
+    params = load_or_refuse(ReferralQuerySchema, query)
+    filters = {column: params[name] for name, column in (
+        ("status", "status"), ("ward", "ward"), ("agency", "referring_agency"),
+        ("subject_id", "subject_id")) if params.get(name)}
+    after = decode_cursor(params["cursor"], 2)
+    if after:
+        after = (datetime.fromisoformat(after[0]), after[1])
+    with uow:
+        rows = repository.list_referrals(uow.session, referral_scope(actor), filters,
+                                         params["limit"] + 1, after)
+    return page(rows, params["limit"], lambda r: (r["submitted_at"].isoformat(), r["id"]))
+
+
+def triage_referral(referral_id, payload, actor, uow):
+    """Accept, redirect or close with no further action: once, with who, when and why."""
+    cmd = load_or_refuse(TriageSchema, payload)
+    with uow:
+        referral = _visible(repository.get_referral(uow.session, referral_id, for_update=True),
+                            referral_id, actor)
+        status = status_after_triage(referral["status"], cmd["decision"])
+        now = utcnow()
+        repository.update_referral(uow.session, referral_id, status=status,
+                                   redirect_to_agency=cmd.get("redirect_to_agency"))
+        repository.add_history(uow.session, referral_id, status, now, actor["username"],
+                               actor.get("agency"), cmd["reason"])
+        uow.publish("referral.triaged", 1, {
+            **{key: referral[key] for key in EVENT_FIELDS}, "referral_id": referral_id,
+            "subject_id": referral["subject_id"], "decision": cmd["decision"],
+            "status": status, "reason": cmd["reason"],
+            "redirect_to_agency": cmd.get("redirect_to_agency"),
+            "triaged_by": actor["username"], "triaged_at": now}, actor)
+    log.info("referral.triaged", referral_id=referral_id, decision=cmd["decision"])
+    return get_referral(referral_id, actor, uow)
+
+
+def close_referral(referral_id, payload, actor, uow):
+    """Close a triaged referral with its outcome, which the referring team will be told."""
+    cmd = load_or_refuse(CloseSchema, payload)
+    with uow:
+        referral = _visible(repository.get_referral(uow.session, referral_id, for_update=True),
+                            referral_id, actor)
+        check_closable(referral["status"])
+        now = utcnow()
+        repository.update_referral(uow.session, referral_id, status="closed",
+                                   outcome=cmd["outcome"])
+        repository.add_history(uow.session, referral_id, "closed", now, actor["username"],
+                               actor.get("agency"), cmd["outcome"])
+        uow.publish("referral.closed", 1, {
+            **{key: referral[key] for key in ("category", "ward", "referring_agency",
+                                              "referred_by")},
+            "referral_id": referral_id, "subject_id": referral["subject_id"],
+            "outcome": cmd["outcome"], "previous_status": referral["status"],
+            "closed_by": actor["username"], "closed_at": now}, actor)
+    log.info("referral.closed", referral_id=referral_id)
+    return get_referral(referral_id, actor, uow)
+
+
+def _visible(referral, referral_id, actor):
     # Another agency's referral reads as absent, so ids cannot be probed.
-    if referral is None or not may_read_referral(actor, referral["referring_agency"]):
+    if referral is None or not may_read_referral(actor, referral):
         raise NotFound("No referral with that id that you may see.", {"id": [referral_id]})
     return referral
-
-
-def _validated(payload, known_wards):
-    """Every bad field at once: the schema's findings plus an unknown ward."""
-    errors = {}
-    try:
-        cmd = SubmitReferralSchema().load(payload if isinstance(payload, dict) else {})
-    except ValidationError as exc:
-        errors = fields_from_marshmallow(exc.messages)
-        cmd = None
-    ward = payload.get("ward") if isinstance(payload, dict) else None
-    if isinstance(ward, str) and ward and ward not in known_wards:
-        errors["ward"] = [f"Unknown ward '{ward[:60]}': use a code from GET /api/wards."]
-    if errors:
-        raise InvalidContent("The referral has invalid fields; nothing was stored.", errors)
-    return cmd

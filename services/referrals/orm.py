@@ -21,7 +21,34 @@ subjects = sa.Table(
     sa.Column("date_of_birth", sa.Date, nullable=True),
     sa.Column("address", sa.String(300), nullable=True),
     sa.Column("match_key", sa.String(260), nullable=False, index=True),
+    # Subjects found to be one person share a person_id (the first subject's id); links
+    # can be undone, so records are joined, never merged.
+    sa.Column("person_id", sa.String(36), nullable=False, index=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+subject_keys = sa.Table(
+    "subject_keys", metadata,
+    sa.Column("key", sa.String(120), primary_key=True),
+    sa.Column("subject_id", sa.String(36), sa.ForeignKey("subjects.id"), primary_key=True),
+)
+
+subject_links = sa.Table(
+    "subject_links", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("subject_id", sa.String(36), sa.ForeignKey("subjects.id"), nullable=False),
+    sa.Column("candidate_subject_id", sa.String(36), sa.ForeignKey("subjects.id"),
+              nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("reasons", sa.JSON, nullable=False),
+    # pending -> confirmed | rejected; automatic and confirmed links may become unlinked
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("decided_by", sa.String(80), nullable=True),
+    sa.Column("decided_at", UtcDateTime, nullable=True),
+    sa.Column("reason", sa.String(1000), nullable=True),
+    sa.UniqueConstraint("subject_id", "candidate_subject_id", name="uq_subject_link_pair"),
+    sa.Index("ix_subject_links_status", "status", "created_at"),
 )
 
 referrals = sa.Table(
@@ -38,11 +65,14 @@ referrals = sa.Table(
     sa.Column("handling_code", sa.String(1), nullable=False),
     sa.Column("handling_conditions", sa.String(1000), nullable=True),
     sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("redirect_to_agency", sa.String(60), nullable=True),
+    sa.Column("outcome", sa.String(1000), nullable=True),
     sa.Column("referring_agency", sa.String(60), nullable=False),
     sa.Column("referred_by", sa.String(80), nullable=False),
     sa.Column("submitted_at", UtcDateTime, nullable=False),
     sa.Index("ix_referrals_ward_status", "ward", "status"),
     sa.Index("ix_referrals_agency", "referring_agency"),
+    sa.Index("ix_referrals_submitted", "submitted_at", "id"),
 )
 
 referral_history = sa.Table(
@@ -55,4 +85,19 @@ referral_history = sa.Table(
     sa.Column("by", sa.String(80), nullable=False),
     sa.Column("agency", sa.String(60), nullable=True),
     sa.Column("reason", sa.String(1000), nullable=True),
+)
+
+ward_priorities = sa.Table(
+    "ward_priorities", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("ward", sa.String(60), sa.ForeignKey("wards.code"), nullable=False),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("description", sa.Text, nullable=False),
+    sa.Column("review_by", sa.Date, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),  # active | due_for_review | closed
+    sa.Column("set_by", sa.String(80), nullable=False),
+    sa.Column("set_by_role", sa.String(20), nullable=False),
+    sa.Column("set_at", UtcDateTime, nullable=False),
+    sa.Index("ix_ward_priorities_ward", "ward", "status"),
+    sa.Index("ix_ward_priorities_review", "status", "review_by"),
 )

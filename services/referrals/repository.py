@@ -4,8 +4,13 @@ import uuid
 import sqlalchemy as sa
 
 from services.referrals.domain import subject_match_key
-from services.referrals.orm import referral_history, referrals, subjects, wards
+from services.referrals.matching import Person, blocking_keys, lookup_keys
+from services.referrals.orm import (referral_history, referrals, subject_keys, subjects,
+                                    wards)
 from shared.db import utcnow
+
+CANDIDATES_PER_LOOKUP = 200
+"""Most subjects scored for one new subject; blocks larger than this are cut (oldest first)."""
 
 
 def ward_codes(session):
@@ -26,39 +31,78 @@ def load_ward_register(session, register):
     return len(new)
 
 
-def find_or_add_subject(session, person):
-    """The subject whose normalised name and birth date match exactly, else a new one."""
+def find_subject_by_key(session, person):
     key = subject_match_key(person["given_name"], person["family_name"],
                             person.get("date_of_birth"))
-    found = session.execute(sa.select(subjects.c.id).where(subjects.c.match_key == key)
-                            .order_by(subjects.c.created_at).limit(1)).scalar()
-    if found:
-        return found
+    return session.execute(sa.select(subjects.c.id).where(subjects.c.match_key == key)
+                           .order_by(subjects.c.created_at).limit(1)).scalar()
+
+
+def add_subject(session, person):
     subject_id = str(uuid.uuid4())
     session.execute(subjects.insert().values(
         id=subject_id, given_name=person["given_name"], family_name=person["family_name"],
         date_of_birth=person.get("date_of_birth"), address=person.get("address"),
-        match_key=key, created_at=utcnow()))
+        match_key=subject_match_key(person["given_name"], person["family_name"],
+                                    person.get("date_of_birth")),
+        person_id=subject_id, created_at=utcnow()))
+    keys = blocking_keys(as_person(person))
+    session.execute(subject_keys.insert(), [{"key": k, "subject_id": subject_id} for k in keys])
     return subject_id
+
+
+def candidate_subjects(session, person, excluding):
+    """Subjects sharing a blocking key with `person`, found through the key index."""
+    ids = sa.select(subject_keys.c.subject_id).where(
+        subject_keys.c.key.in_(sorted(lookup_keys(as_person(person))))).distinct()
+    rows = session.execute(
+        sa.select(subjects).where(subjects.c.id.in_(ids), subjects.c.id != excluding)
+        .order_by(subjects.c.created_at).limit(CANDIDATES_PER_LOOKUP))
+    return [row._asdict() for row in rows]
+
+
+def as_person(record):
+    return Person(record["given_name"], record["family_name"], record.get("date_of_birth"))
+
+
+def get_subject(session, subject_id):
+    row = session.execute(sa.select(subjects).where(subjects.c.id == subject_id)).first()
+    return row._asdict() if row else None
+
+
+def subjects_of_person(session, person_id):
+    rows = session.execute(sa.select(subjects).where(subjects.c.person_id == person_id)
+                           .order_by(subjects.c.created_at))
+    return [row._asdict() for row in rows]
+
+
+def set_person(session, subject_ids, person_id):
+    session.execute(subjects.update().where(subjects.c.id.in_(list(subject_ids)))
+                    .values(person_id=person_id))
 
 
 def add_referral(session, referral):
     session.execute(referrals.insert().values(**referral))
+    add_history(session, referral["id"], referral["status"], referral["submitted_at"],
+                referral["referred_by"], referral["referring_agency"], None)
+
+
+def add_history(session, referral_id, status, at, by, agency, reason):
     session.execute(referral_history.insert().values(
-        referral_id=referral["id"], status=referral["status"], at=referral["submitted_at"],
-        by=referral["referred_by"], agency=referral["referring_agency"], reason=None))
+        referral_id=referral_id, status=status, at=at, by=by, agency=agency, reason=reason))
 
 
-def get_referral(session, referral_id):
-    row = session.execute(sa.select(referrals).where(referrals.c.id == referral_id)).first()
+def update_referral(session, referral_id, **values):
+    session.execute(referrals.update().where(referrals.c.id == referral_id).values(**values))
+
+
+def get_referral(session, referral_id, for_update=False):
+    query = sa.select(referrals).where(referrals.c.id == referral_id)
+    row = session.execute(query.with_for_update() if for_update else query).first()
     if row is None:
         return None
     referral = row._asdict()
-    person = session.execute(sa.select(subjects).where(subjects.c.id == row.subject_id)).one()
-    referral["subject"] = {
-        "id": person.id, "given_name": person.given_name, "family_name": person.family_name,
-        "date_of_birth": person.date_of_birth, "address": person.address,
-    }
+    referral["subject"] = get_subject(session, row.subject_id)
     referral["history"] = [h._asdict() for h in session.execute(
         sa.select(referral_history.c.status, referral_history.c.at, referral_history.c.by,
                   referral_history.c.agency, referral_history.c.reason)
@@ -66,3 +110,22 @@ def get_referral(session, referral_id):
         .order_by(referral_history.c.id))]
     return referral
 
+
+def list_referrals(session, scope, filters, limit, after=None):
+    """Newest first, keyset-paged on (submitted_at, id); `scope` as domain.referral_scope."""
+    query = sa.select(referrals).order_by(referrals.c.submitted_at.desc(),
+                                          referrals.c.id.desc()).limit(limit)
+    if scope is not None:
+        query = query.where(sa.or_(sa.false(), *[
+            referrals.c[column].in_(values) for column, values in scope]))
+    for column, value in filters.items():
+        if column == "subject_ids":
+            query = query.where(referrals.c.subject_id.in_(value))
+        else:
+            query = query.where(referrals.c[column] == value)
+    if after:
+        submitted_at, referral_id = after
+        query = query.where(sa.tuple_(referrals.c.submitted_at, referrals.c.id)
+                            < sa.tuple_(sa.literal(submitted_at, referrals.c.submitted_at.type),
+                                        sa.literal(referral_id)))
+    return [row._asdict() for row in session.execute(query)]

@@ -3,6 +3,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from shared.errors import InvalidContent, fields_from_marshmallow
 from shared.events.referrals import CATEGORIES, RISK_LEVELS
 
 LAWFUL_BASES = (
@@ -93,7 +94,102 @@ class ReferralView(Schema):
     lawful_basis = fields.String()
     handling_code = fields.String()
     handling_conditions = fields.String(allow_none=True)
+    redirect_to_agency = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
     referring_agency = fields.String()
     referred_by = fields.String()
     submitted_at = fields.AwareDateTime()
     history = fields.List(fields.Nested(HistoryView))
+
+
+class SubjectRecordView(SubjectView):
+    person_id = fields.String()
+
+
+class PersonView(Schema):
+    """A person: every subject record joined to them, and the referrals the caller may see."""
+    id = fields.String()
+    given_name = fields.String()
+    family_name = fields.String()
+    date_of_birth = fields.Date(allow_none=True)
+    address = fields.String(allow_none=True)
+    records = fields.List(fields.Nested(SubjectRecordView))
+    referrals = fields.List(fields.Nested(lambda: ReferralView(exclude=("history",))))
+
+
+class TriageSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(
+        ("accept", "redirect", "no_further_action")))
+    reason = _text(1000)
+    redirect_to_agency = fields.String(load_default=None, validate=validate.Length(max=60))
+
+    @validates_schema
+    def _redirect_needs_agency(self, data, **_):
+        if data.get("decision") == "redirect" and not data.get("redirect_to_agency"):
+            raise ValidationError("Name the agency the referral goes to.", "redirect_to_agency")
+        if data.get("decision") != "redirect" and data.get("redirect_to_agency"):
+            raise ValidationError("Only a redirect names another agency.",
+                                  "redirect_to_agency")
+
+
+class CloseSchema(Schema):
+    outcome = _text(1000)
+
+
+class ReferralQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(
+        ("received", "accepted", "redirected", "no_further_action", "closed")))
+    ward = fields.String(validate=validate.Length(max=60))
+    agency = fields.String(validate=validate.Length(max=60))
+    subject_id = fields.String(validate=validate.Length(max=36))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None)
+
+
+class WardPrioritySchema(Schema):
+    ward = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    title = _text(200)
+    description = _text(5000)
+    review_by = fields.Date(load_default=None)
+
+
+class WardPriorityView(Schema):
+    id = fields.String()
+    ward = fields.String()
+    title = fields.String()
+    description = fields.String()
+    review_by = fields.Date()
+    status = fields.String()
+    set_by = fields.String()
+    set_by_role = fields.String()
+    set_at = fields.AwareDateTime()
+
+
+class SubjectLinkView(Schema):
+    id = fields.String()
+    subject_ids = fields.List(fields.String())
+    subjects = fields.List(fields.Nested(SubjectView))
+    score = fields.Float()
+    reasons = fields.List(fields.String())
+    status = fields.String()
+    created_at = fields.AwareDateTime()
+    decided_by = fields.String(allow_none=True)
+    decided_at = fields.AwareDateTime(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+def load_or_refuse(schema, payload, known_wards=None):
+    """Every bad field at once: the schema's findings plus an unknown ward."""
+    payload = payload if isinstance(payload, dict) else {}
+    errors = {}
+    try:
+        cmd = schema().load(payload)
+    except ValidationError as exc:
+        errors = fields_from_marshmallow(exc.messages)
+        cmd = None
+    ward = payload.get("ward")
+    if known_wards is not None and isinstance(ward, str) and ward and ward not in known_wards:
+        errors["ward"] = [f"Unknown ward '{ward[:60]}': use a code from GET /api/wards."]
+    if errors:
+        raise InvalidContent("Some fields are invalid; nothing was stored.", errors)
+    return cmd

@@ -1,12 +1,14 @@
-"""The referrals service: the front door for partners' referrals and the ward register."""
+"""The referrals service: the front door for partners' referrals, one subject per person,
+triage, ward priorities and the ward register."""
 from nameko.rpc import rpc
 
-from services.referrals import handlers, repository
+from services.referrals import handlers, linking, priorities, repository
 from services.referrals.orm import metadata
-from services.referrals.schemas import ReferralView
+from services.referrals.schemas import (PersonView, ReferralView, SubjectLinkView,
+                                        WardPriorityView)
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
-
+from shared.timers import configured_timer
 
 class ReferralsService:
     name = "referrals"
@@ -22,6 +24,54 @@ class ReferralsService:
     @rpc(expected_exceptions=EXPECTED)
     def get_referral(self, referral_id, actor):
         return ReferralView().dump(handlers.get_referral(referral_id, actor, self.uow))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_referrals(self, query, actor):
+        result = handlers.list_referrals(query, actor, self.uow)
+        return {**result, "items": ReferralView(many=True, exclude=("history",))
+                .dump(result["items"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def triage_referral(self, referral_id, payload, actor):
+        return ReferralView().dump(handlers.triage_referral(referral_id, payload, actor,
+                                                            self.uow))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def close_referral(self, referral_id, payload, actor):
+        return ReferralView().dump(handlers.close_referral(referral_id, payload, actor,
+                                                           self.uow))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_subject(self, subject_id, actor):
+        with self.uow:
+            return PersonView().dump(linking.person_view(self.uow.session, subject_id, actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_subject_links(self, status, limit, cursor):
+        with self.uow:
+            return linking.list_links_page(self.uow.session, status, limit, cursor,
+                                           SubjectLinkView(many=True).dump)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def decide_subject_link(self, link_id, decision, reason, actor):
+        with self.uow:
+            return SubjectLinkView().dump(linking.decide(self.uow, link_id, decision, reason,
+                                                         actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_ward_priority(self, payload, actor):
+        return WardPriorityView().dump(priorities.set_ward_priority(payload, actor, self.uow))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_ward_priorities(self, ward=None, status=None, limit=50, cursor=None):
+        with self.uow:
+            result = priorities.list_ward_priorities(self.uow.session, ward, status, limit,
+                                                     cursor)
+        return {**result, "items": WardPriorityView(many=True).dump(result["items"])}
+
+    @configured_timer("PRIORITY_REVIEW_CHECK_SECONDS")
+    def mark_priorities_due_for_review(self):
+        priorities.mark_due_for_review(self.uow)
 
     @rpc
     def list_wards(self):

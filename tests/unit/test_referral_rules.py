@@ -4,7 +4,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.referrals.domain import may_read_referral, normalise_name, subject_match_key
-from services.referrals.handlers import _validated
+from services.referrals.schemas import SubmitReferralSchema, load_or_refuse
 from shared.errors import InvalidContent
 from shared.testing.factories import referral_payload
 
@@ -13,7 +13,7 @@ WARDS = {"dalston", "homerton", "hackney-central", "clissold"}
 
 def errors_for(payload):
     with pytest.raises(InvalidContent) as refused:
-        _validated(payload, WARDS)
+        load_or_refuse(SubmitReferralSchema, payload, WARDS)
     return refused.value.fields
 
 
@@ -62,7 +62,8 @@ def test_handling_code_c_needs_its_conditions():
 
 
 def test_a_valid_referral_defaults_to_handling_code_p():
-    assert _validated(referral_payload(ward="dalston"), WARDS)["handling_code"] == "P"
+    assert load_or_refuse(SubmitReferralSchema, referral_payload(ward="dalston"),
+                          WARDS)["handling_code"] == "P"
 
 
 @pytest.mark.parametrize("role, agency, referring_agency, allowed", [
@@ -73,4 +74,7 @@ def test_a_valid_referral_defaults_to_handling_code_p():
     ("panel", None, "yot", False),
 ])
 def test_need_to_know_on_referrals(role, agency, referring_agency, allowed):
-    assert may_read_referral({"role": role, "agency": agency}, referring_agency) is allowed
+    referral = {"referring_agency": referring_agency, "redirect_to_agency": None,
+                "ward": "dalston", "referred_by": "someone"}
+    assert may_read_referral({"role": role, "agency": agency, "username": "u"},
+                             referral) is allowed

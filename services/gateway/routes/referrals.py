@@ -1,10 +1,13 @@
-"""Referrals and the ward register (referrals service), with what other services hold
-about a referral."""
+"""Referrals, subjects, subject links, ward priorities and the ward register (referrals
+service), with what other services hold about a referral."""
 from services.gateway.accounts import ROLES
-from services.gateway.http import actor, api, json_body
+from services.gateway.http import actor, api, json_body, page_limit
+from shared.errors import InvalidContent
 
 CASE_ROLES = ("partner", "coordinator", "sergeant", "pcso", "analyst", "reviewer")
 REFERRING_ROLES = ("partner", "coordinator", "sergeant", "pcso")
+PRIORITY_READERS = tuple(role for role in ROLES if role != "admin")
+LINK_STATUSES = ("pending", "automatic", "confirmed", "rejected", "unlinked")
 
 
 class ReferralRoutes:
@@ -17,6 +20,10 @@ class ReferralRoutes:
         payload = json_body(request)
         return 201, self.referrals.submit_referral(payload, actor(request.principal))
 
+    @api("GET", "/api/referrals", roles=CASE_ROLES)
+    def list_referrals(self, request):
+        return self.referrals.list_referrals(request.args.to_dict(), actor(request.principal))
+
     @api("GET", "/api/referrals/<string:referral_id>", roles=CASE_ROLES)
     def get_referral(self, request, referral_id):
         referral = self.referrals.get_referral(referral_id, actor(request.principal))
@@ -24,3 +31,44 @@ class ReferralRoutes:
             source_type="referral", source_id=referral_id)
         referral["feedback"] = self.notifications.feedback_for("referral", referral_id)
         return referral
+
+    @api("POST", "/api/referrals/<string:referral_id>/triage", roles=("coordinator",))
+    def triage_referral(self, request, referral_id):
+        return self.referrals.triage_referral(referral_id, json_body(request),
+                                              actor(request.principal))
+
+    @api("POST", "/api/referrals/<string:referral_id>/close", roles=("coordinator",))
+    def close_referral(self, request, referral_id):
+        return self.referrals.close_referral(referral_id, json_body(request),
+                                             actor(request.principal))
+
+    @api("GET", "/api/subjects/<string:subject_id>", roles=CASE_ROLES)
+    def get_subject(self, request, subject_id):
+        return self.referrals.get_subject(subject_id, actor(request.principal))
+
+    @api("GET", "/api/subject-links", roles=("coordinator",))
+    def list_subject_links(self, request):
+        status = request.args.get("status", "pending")
+        if status not in LINK_STATUSES:
+            raise InvalidContent("Unknown link status.",
+                                 {"status": [f"One of: {', '.join(LINK_STATUSES)}."]})
+        return self.referrals.list_subject_links(status, page_limit(request),
+                                                 request.args.get("cursor"))
+
+    @api("POST", "/api/subject-links/<string:link_id>/<any(confirm,reject,unlink):decision>",
+         roles=("coordinator",))
+    def decide_subject_link(self, request, link_id, decision):
+        reason = json_body(request).get("reason") if request.get_data() else None
+        return self.referrals.decide_subject_link(link_id, decision, reason,
+                                                  actor(request.principal))
+
+    @api("POST", "/api/ward-priorities", roles=("panel", "sergeant"))
+    def set_ward_priority(self, request):
+        return 201, self.referrals.set_ward_priority(json_body(request),
+                                                     actor(request.principal))
+
+    @api("GET", "/api/ward-priorities", roles=PRIORITY_READERS)
+    def list_ward_priorities(self, request):
+        return self.referrals.list_ward_priorities(
+            request.args.get("ward"), request.args.get("status"), page_limit(request),
+            request.args.get("cursor"))

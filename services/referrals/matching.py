@@ -1,0 +1,159 @@
+"""Is this the same person? Scoring two subject records for the Partnership Triage Unit's
+question: the same young person referred by three agencies must be seen as one person.
+
+Plain rules over rapidfuzz (string distances), jellyfish (phonetic codes) and anyascii
+(transliteration), with no database. Two decisions come out:
+- `link`: linked at once. Only when birth dates are equal and each name is the same name
+  (equal, a known variant or nickname, a transliteration, or a single typo in a long name),
+  in order or swapped. Built to keep automatic links almost never wrong.
+- `review`: queued for a coordinator, who confirms or rejects. Phonetic likeness, a missing
+  birth date or a birth date that looks mistyped lands here.
+Different birth dates (not a likely typo) are never linked or queued.
+"""
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import jellyfish
+import yaml
+from anyascii import anyascii
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from services.referrals.domain import normalise_name
+
+REVIEW_THRESHOLD = {"same": 0.80, "missing": 0.86, "typo": 0.90}
+"""Lowest name score queued for a coordinator, by how the birth dates compare."""
+
+TYPO_MIN_LENGTH = 5  # shorter names differ by one letter too often (Jon/Jan, Ann/Anne)
+
+
+@dataclass(frozen=True)
+class Person:
+    given_name: str
+    family_name: str
+    date_of_birth: object = None  # a date, or None when not known
+
+
+@dataclass
+class Comparison:
+    decision: str  # "link", "review" or "none"
+    score: float
+    reasons: list = field(default_factory=list)
+
+
+def compare(a, b):
+    """How alike two people's records are, and what should happen about it."""
+    dob = _compare_birth_dates(a.date_of_birth, b.date_of_birth)
+    if dob == "different":
+        return Comparison("none", 0.0, ["different dates of birth"])
+    in_order = (_name_likeness(a.given_name, b.given_name),
+                _name_likeness(a.family_name, b.family_name))
+    swapped = (_name_likeness(a.given_name, b.family_name),
+               _name_likeness(a.family_name, b.given_name))
+    given, family = max(in_order, swapped, key=_score)
+    score = round(_score((given, family)), 3)
+    reasons = [f"given name: {given.why}", f"family name: {family.why}",
+               f"date of birth: {dob}"]
+    if (given, family) == swapped and swapped != in_order:
+        reasons.append("given and family names swapped")
+    if dob == "same" and given.exact_enough and family.exact_enough:
+        return Comparison("link", score, reasons)
+    if score >= REVIEW_THRESHOLD[dob]:
+        return Comparison("review", score, reasons)
+    return Comparison("none", score, reasons)
+
+
+@dataclass(frozen=True)
+class _Likeness:
+    score: float
+    exact_enough: bool
+    why: str
+
+
+def _score(pair):
+    given, family = pair
+    return (given.score * family.score) ** 0.5
+
+
+def _name_likeness(x, y):
+    a, b = comparable(x), comparable(y)
+    if not a or not b:
+        return _Likeness(0.0, False, "missing")
+    if a == b:
+        return _Likeness(1.0, True, "same")
+    if _variant_groups(a) & _variant_groups(b):
+        return _Likeness(0.96, True, "known variant or nickname")
+    if min(len(a), len(b)) >= TYPO_MIN_LENGTH and OSA.distance(a, b) <= 1:
+        # Louis/Louise, Paul/Paula: a last letter added is another name, not a typo.
+        gendered = a[:-1] == b or b[:-1] == a
+        return _Likeness(0.95, not gendered, "one letter different")
+    similarity = JaroWinkler.normalized_similarity(a, b)
+    if jellyfish.metaphone(a) == jellyfish.metaphone(b):
+        return _Likeness(max(similarity, 0.9), False, "sounds the same")
+    return _Likeness(similarity, False, f"{similarity:.2f} alike")
+
+
+def _compare_birth_dates(x, y):
+    if x is None or y is None:
+        return "missing"
+    if x == y:
+        return "same"
+    a, b = x.strftime("%Y%m%d"), y.strftime("%Y%m%d")
+    one_digit = sum(p != q for p, q in zip(a, b)) == 1
+    day_month_swapped = (x.year, x.month, x.day) == (y.year, y.day, y.month)
+    return "typo" if one_digit or day_month_swapped else "different"
+
+
+@lru_cache(maxsize=100_000)
+def comparable(name):
+    """Plain Latin letters only: transliterated, then normalised (case, accents, marks)."""
+    return normalise_name(anyascii(normalise_name(name)))
+
+
+@lru_cache(maxsize=1)
+def _variant_index():
+    groups = yaml.safe_load(Path(__file__).with_name("name_variants.yaml").read_text())
+    index = {}
+    for number, group in enumerate(groups):
+        for name in group:
+            index.setdefault(comparable(name), set()).add(number)
+    return index
+
+
+def _variant_groups(name):
+    return _variant_index().get(name, set())
+
+
+def blocking_keys(person):
+    """Index keys stored with a subject, so candidates are found by index lookups and
+    never by scoring every subject: birth date, and each name's sound within its birth
+    year; names alone for the rarer search without a birth date."""
+    codes = _name_codes(person)
+    keys = {f"n:{code}" for code in codes}
+    if person.date_of_birth:
+        keys.add(f"d:{person.date_of_birth.isoformat()}")
+        keys |= {f"ny:{code}:{person.date_of_birth.year}" for code in codes}
+    else:
+        keys |= {f"nn:{code}" for code in codes}
+    return keys
+
+
+def lookup_keys(person):
+    """Keys under which this person's possible matches are stored."""
+    codes = _name_codes(person)
+    if not person.date_of_birth:
+        return {f"n:{code}" for code in codes}
+    year = person.date_of_birth.year
+    return ({f"d:{person.date_of_birth.isoformat()}"}
+            | {f"ny:{code}:{year}" for code in codes} | {f"nn:{code}" for code in codes})
+
+
+def _name_codes(person):
+    names = (comparable(person.given_name), comparable(person.family_name))
+    codes = set()
+    for name in names:
+        if name:
+            codes.add(jellyfish.metaphone(name) or name)
+            for group in _variant_groups(name):  # a nickname finds its full name
+                codes.add(f"v{group}")
+    return codes

@@ -1,0 +1,80 @@
+"""Referrals across agencies over HTTP, with every service running as its own process."""
+import pytest
+
+from shared.testing.factories import referral_payload
+
+pytestmark = pytest.mark.e2e
+
+
+def test_two_agencies_spelling_one_person_differently_end_up_on_one_subject(stack):
+    yot = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        ward="dalston", subject={"given_name": "Aleksandr", "family_name": "Kowalski",
+                                 "date_of_birth": "2009-09-09"})).json()
+    council = stack.post("/api/referrals", "council.partner", json=referral_payload(
+        ward="dalston", subject={"given_name": "ALEXANDER", "family_name": "kowalski",
+                                 "date_of_birth": "2009-09-09"})).json()
+    person = stack.get(f"/api/subjects/{council['subject_id']}", "coordinator").json()
+    assert {r["id"] for r in person["referrals"]} == {yot["id"], council["id"]}
+    assert {r["referring_agency"] for r in person["referrals"]} == {"yot",
+                                                                    "la-community-safety"}
+    # Each partner still sees only its own agency's referral of that person.
+    mine = stack.get(f"/api/subjects/{council['subject_id']}", "council.partner").json()
+    assert [r["id"] for r in mine["referrals"]] == [council["id"]]
+
+
+def test_a_coordinator_confirms_a_queued_match_through_the_api(stack):
+    first = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        subject={"given_name": "Kwabena", "family_name": "Mensah-Boateng",
+                 "date_of_birth": "2010-12-01"})).json()
+    stack.post("/api/referrals", "council.partner", json=referral_payload(
+        subject={"given_name": "Kwabena", "family_name": "Mensah-Boateng",
+                 "date_of_birth": None}))
+    queue = stack.get("/api/subject-links?status=pending", "coordinator").json()["items"]
+    [link] = [l for l in queue if first["subject_id"] in l["subject_ids"]]
+    assert stack.get("/api/subject-links", "yot.partner").status_code == 403
+
+    confirmed = stack.post(f"/api/subject-links/{link['id']}/confirm", "coordinator",
+                           json={"reason": "Same address in both referrals"})
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+    person = stack.get(f"/api/subjects/{first['subject_id']}", "coordinator").json()
+    assert len(person["referrals"]) == 2
+    again = stack.post(f"/api/subject-links/{link['id']}/reject", "coordinator", json={})
+    assert again.status_code == 409
+
+
+def test_triage_records_who_when_why_and_refuses_an_illegal_step_with_409(stack):
+    referral = stack.post("/api/referrals", "yot.partner", json=referral_payload()).json()
+    path = f"/api/referrals/{referral['id']}"
+    assert stack.post(path + "/triage", "yot.partner",
+                      json={"decision": "accept", "reason": "x"}).status_code == 403
+    assert stack.post(path + "/close", "coordinator", json={"outcome": "x"}).status_code == 409
+    triaged = stack.post(path + "/triage", "coordinator",
+                         json={"decision": "no_further_action",
+                               "reason": "Already known to children's services"})
+    assert triaged.status_code == 200
+    step = triaged.json()["history"][-1]
+    assert (step["status"], step["by"]) == ("no_further_action", "coordinator") and step["at"]
+    assert stack.post(path + "/triage", "coordinator",
+                      json={"decision": "accept", "reason": "changed mind"}).status_code == 409
+    closed = stack.post(path + "/close", "coordinator", json={"outcome": "No action needed"})
+    assert closed.json()["status"] == "closed"
+
+
+def test_a_sergeant_lists_only_referrals_in_their_wards(stack):
+    stack.post("/api/referrals", "yot.partner", json=referral_payload(ward="dalston"))
+    stack.post("/api/referrals", "yot.partner", json=referral_payload(ward="clissold"))
+    wards = {r["ward"] for r in stack.get("/api/referrals?limit=200",
+                                          "sgt.dalston").json()["items"]}
+    assert wards and wards <= {"dalston", "hackney-central"}
+
+
+def test_ward_priorities_are_set_for_ones_own_ward_and_shared_with_partners(stack):
+    made = stack.post("/api/ward-priorities", "panel.dalston", json={
+        "ward": "dalston", "title": "Drug dealing around the estate garages",
+        "description": "Residents report dealing most evenings after 8pm."})
+    assert made.status_code == 201, made.text
+    other = stack.post("/api/ward-priorities", "panel.dalston", json={
+        "ward": "homerton", "title": "t", "description": "d"})
+    assert other.status_code == 403
+    listed = stack.get("/api/ward-priorities?ward=dalston", "yot.partner").json()["items"]
+    assert made.json()["id"] in {p["id"] for p in listed}

@@ -1,0 +1,180 @@
+"""Triage, closing, subject links and ward priorities through the referrals service's
+entrypoints, on a real in-memory unit of work (no broker)."""
+from datetime import date, timedelta
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.referrals import priorities, repository
+from services.referrals.domain import status_after_triage
+from services.referrals.orm import metadata
+from services.referrals.service import ReferralsService
+from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
+from shared.testing.factories import referral_payload
+from shared.testing.memory import InMemoryDatabase
+
+YOT = {"username": "yot.partner", "role": "partner", "agency": "yot", "wards": []}
+COUNCIL = {"username": "council.partner", "role": "partner", "agency": "la-community-safety",
+           "wards": []}
+COORDINATOR = {"username": "coordinator", "role": "coordinator", "agency": "police",
+               "wards": []}
+PANEL = {"username": "panel.dalston", "role": "panel", "agency": None, "wards": ["dalston"]}
+SERGEANT = {"username": "sgt.homerton", "role": "sergeant", "agency": "police",
+            "wards": ["homerton"]}
+
+
+@pytest.fixture
+def db():
+    db = InMemoryDatabase(metadata)
+    with db.unit_of_work() as uow:
+        repository.load_ward_register(uow.session, [
+            {"code": "dalston", "name": "Dalston"}, {"code": "homerton", "name": "Homerton"}])
+    return db
+
+
+@pytest.fixture
+def service(db):
+    return worker_factory(ReferralsService, uow=db.unit_of_work())
+
+
+def refer(service, actor=YOT, **overrides):
+    return service.submit_referral(referral_payload(ward="dalston", **overrides), actor)
+
+
+@pytest.mark.parametrize("decision, status", [
+    ("accept", "accepted"), ("redirect", "redirected"),
+    ("no_further_action", "no_further_action")])
+def test_a_received_referral_can_be_triaged_each_way_then_closed(service, db, decision, status):
+    referral = refer(service)
+    body = {"decision": decision, "reason": "Discussed at daily management meeting"}
+    if decision == "redirect":
+        body["redirect_to_agency"] = "housing"
+    triaged = service.triage_referral(referral["id"], body, COORDINATOR)
+    assert triaged["status"] == status
+    assert triaged["history"][-1]["by"] == "coordinator"
+    assert triaged["history"][-1]["reason"] == body["reason"]
+    closed = service.close_referral(referral["id"], {"outcome": "Family engaged"}, COORDINATOR)
+    assert closed["status"] == "closed" and closed["outcome"] == "Family engaged"
+    assert db.event_types == ["referral.submitted", "referral.triaged", "referral.closed"]
+
+
+@pytest.mark.parametrize("current", ["accepted", "redirected", "no_further_action", "closed"])
+def test_triage_happens_once(current):
+    with pytest.raises(Conflict):
+        status_after_triage(current, "accept")
+
+
+def test_a_received_referral_cannot_be_closed_and_a_closed_one_cannot_be_triaged(service):
+    referral = refer(service)
+    with pytest.raises(Conflict, match="triage it first"):
+        service.close_referral(referral["id"], {"outcome": "x"}, COORDINATOR)
+    service.triage_referral(referral["id"], {"decision": "accept", "reason": "r"}, COORDINATOR)
+    service.close_referral(referral["id"], {"outcome": "done"}, COORDINATOR)
+    with pytest.raises(Conflict):
+        service.triage_referral(referral["id"], {"decision": "accept", "reason": "r"},
+                                COORDINATOR)
+    with pytest.raises(Conflict, match="already closed"):
+        service.close_referral(referral["id"], {"outcome": "again"}, COORDINATOR)
+
+
+def test_a_redirect_must_name_the_agency_and_only_a_redirect_may(service):
+    referral = refer(service)
+    with pytest.raises(InvalidContent) as refused:
+        service.triage_referral(referral["id"], {"decision": "redirect", "reason": "r"},
+                                COORDINATOR)
+    assert "redirect_to_agency" in refused.value.fields
+
+
+def test_a_redirected_referral_is_shared_with_the_receiving_agency(service):
+    referral = refer(service)
+    housing = {"username": "h", "role": "partner", "agency": "housing", "wards": []}
+    with pytest.raises(NotFound):
+        service.get_referral(referral["id"], housing)
+    service.triage_referral(referral["id"], {"decision": "redirect", "reason": "tenancy",
+                                             "redirect_to_agency": "housing"}, COORDINATOR)
+    assert service.get_referral(referral["id"], housing)["status"] == "redirected"
+
+
+def test_the_same_person_spelt_differently_by_two_agencies_is_linked_at_once(service, db):
+    first = refer(service, subject={"given_name": "Mohammed", "family_name": "Rahman",
+                                    "date_of_birth": "2010-05-01"})
+    second = refer(service, actor=COUNCIL,
+                   subject={"given_name": "Muhammad", "family_name": "Rahman",
+                            "date_of_birth": "2010-05-01"})
+    assert first["subject_id"] != second["subject_id"]
+    person = service.get_subject(second["subject_id"], COORDINATOR)
+    assert {r["id"] for r in person["referrals"]} == {first["id"], second["id"]}
+    assert "subject.linked" in db.event_types
+
+
+def test_a_probable_match_waits_for_a_coordinator_who_may_confirm_and_later_unlink(service):
+    first = refer(service, subject={"given_name": "Jamal", "family_name": "Okafor",
+                                    "date_of_birth": "2011-03-04"})
+    second = refer(service, actor=COUNCIL, subject={"given_name": "Jamal",
+                                                    "family_name": "Okafor",
+                                                    "date_of_birth": None})
+    [pending] = service.list_subject_links("pending", 10, None)["items"]
+    assert set(pending["subject_ids"]) == {first["subject_id"], second["subject_id"]}
+    assert "date of birth: missing" in pending["reasons"]
+    assert len(service.get_subject(first["subject_id"], COORDINATOR)["referrals"]) == 1
+
+    service.decide_subject_link(pending["id"], "confirm", "Same school, same address",
+                                COORDINATOR)
+    assert len(service.get_subject(first["subject_id"], COORDINATOR)["referrals"]) == 2
+    with pytest.raises(Conflict):
+        service.decide_subject_link(pending["id"], "reject", None, COORDINATOR)
+
+    service.decide_subject_link(pending["id"], "unlink", "Different child", COORDINATOR)
+    assert len(service.get_subject(first["subject_id"], COORDINATOR)["referrals"]) == 1
+
+
+def test_namesakes_born_on_different_days_stay_two_people(service):
+    refer(service, subject={"given_name": "Liam", "family_name": "Walker",
+                            "date_of_birth": "2009-01-01"})
+    refer(service, subject={"given_name": "Liam", "family_name": "Walker",
+                            "date_of_birth": "2012-07-30"})
+    assert service.list_subject_links("pending", 10, None)["items"] == []
+    assert service.list_subject_links("automatic", 10, None)["items"] == []
+
+
+def test_a_partner_sees_a_subject_only_through_referrals_they_may_see(service):
+    referral = refer(service)
+    with pytest.raises(NotFound):
+        service.get_subject(referral["subject_id"], COUNCIL)
+
+
+def test_lists_are_scoped_by_role_and_paged_without_overlap(service):
+    for _ in range(3):
+        refer(service)
+    refer(service, actor=COUNCIL)
+    assert len(service.list_referrals({}, COUNCIL)["items"]) == 1
+    first = service.list_referrals({"limit": "2"}, YOT)
+    second = service.list_referrals({"limit": "2", "cursor": first["next_cursor"]}, YOT)
+    ids = [r["id"] for r in first["items"] + second["items"]]
+    assert len(ids) == len(set(ids)) == 3 and second["next_cursor"] is None
+    assert service.list_referrals({"agency": "yot"}, COORDINATOR)["items"][0]["referring_agency"] == "yot"
+    with pytest.raises(InvalidContent):
+        service.list_referrals({"status": "lost"}, COORDINATOR)
+
+
+def test_a_ward_panel_sets_its_own_wards_priority_reviewed_in_six_weeks(service, db):
+    priority = service.set_ward_priority({"ward": "dalston", "title": "Dealing by the garages",
+                                          "description": "Most evenings after 8pm"}, PANEL)
+    assert priority["review_by"] == (date.today() + timedelta(weeks=6)).isoformat()
+    assert db.event_types[-1] == "ward_priority.set"
+    with pytest.raises(Forbidden):
+        service.set_ward_priority({"ward": "dalston", "title": "t", "description": "d"},
+                                  SERGEANT)
+    with pytest.raises(InvalidContent) as refused:
+        service.set_ward_priority({"ward": "dalston", "title": "t", "description": "d",
+                                   "review_by": "2020-01-01"}, PANEL)
+    assert "review_by" in refused.value.fields
+
+
+def test_priorities_past_their_review_date_are_marked_due_once(db, service):
+    service.set_ward_priority({"ward": "dalston", "title": "t", "description": "d"}, PANEL)
+    later = date.today() + timedelta(weeks=7)
+    assert priorities.mark_due_for_review(db.unit_of_work(), today=later) == 1
+    assert priorities.mark_due_for_review(db.unit_of_work(), today=later) == 0
+    [priority] = service.list_ward_priorities("dalston")["items"]
+    assert priority["status"] == "due_for_review"
