@@ -8,10 +8,12 @@ eventlet.monkey_patch()  # before anything else imports socket, threading or psy
 
 import argparse  # noqa: E402
 import sys  # noqa: E402
+import uuid  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
 from shared.config import SERVICES, database_url, load_config, settings_table  # noqa: E402
 
+CLI_ACTOR = {"username": "wardline-cli", "role": "admin", "agency": None}
 HELP = "Wardline: joint tasking and case review for neighbourhood policing partnerships."
 
 
@@ -112,8 +114,9 @@ def cmd_users_add(args):
                "display_name": args.display_name or args.username, "wards": args.wards}
     payload.update({k: v for k, v in (("agency", args.agency), ("email", args.email)) if v})
     try:
-        with _session("gateway") as session:
-            user = accounts.add_user(session, payload, _ward_codes())
+        with _unit_of_work("gateway") as uow:
+            user = accounts.add_user(uow.session, payload, _ward_codes())
+            accounts.announce(uow, user, CLI_ACTOR)
     except WardlineError as exc:
         details = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
                             for field, msgs in exc.fields.items())
@@ -135,11 +138,12 @@ def cmd_demo_seed(args):
     with _session("referrals") as session:
         added = repository.load_ward_register(session, ward_register(
             load_config("referrals")["BOROUGH"]))
-    with _session("gateway") as session:
+    with _unit_of_work("gateway") as uow:
         for user in DEMO_USERS:
-            if not accounts.find_user(session, user["username"]):
-                accounts.add_user(session, {**user, "password": DEMO_PASSWORD},
-                                  _ward_codes())
+            if not accounts.find_user(uow.session, user["username"]):
+                added = accounts.add_user(uow.session, {**user, "password": DEMO_PASSWORD},
+                                          _ward_codes())
+                accounts.announce(uow, added, CLI_ACTOR)
     print(f"wardline: demo borough seeded ({added} wards added); every demo account's "
           f"password is {DEMO_PASSWORD}")
     print("wardline: demo logins: " + ", ".join(
@@ -155,6 +159,24 @@ def _session(service_name):
     try:
         with session_factory(engine)() as session, session.begin():
             yield session
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _unit_of_work(service_name):
+    """A unit of work on one service's own database: its events go to the service's
+    outbox, and the service's relay publishes them once it runs."""
+    import importlib
+
+    from shared.db import UnitOfWork, make_engine, session_factory
+
+    metadata = importlib.import_module(f"services.{service_name}.orm").metadata
+    engine = make_engine(database_url(service_name), service_name, pool_size=1)
+    try:
+        with UnitOfWork(session_factory(engine), metadata, consumer="cli",
+                        correlation_id=f"cli-{uuid.uuid4()}") as uow:
+            yield uow
     finally:
         engine.dispose()
 

@@ -43,6 +43,18 @@ SETTINGS = (
     Setting("WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS", "3600",
             "How often the referrals service marks ward priorities whose review date has "
             "come as due for review."),
+    Setting("WARDLINE_SMTP_URL", "",
+            "Mail server for email notifications (`smtp://127.0.0.1:1025`, "
+            "`smtps://user:pass@host:465`). Empty: in-app inbox only."),
+    Setting("WARDLINE_MAIL_FROM", "Wardline <wardline@localhost>",
+            "Sender of Wardline's email."),
+    Setting("WARDLINE_EMAIL_CHECK_SECONDS", "5",
+            "How often due emails (new, retried, or daily digests) are sent."),
+    Setting("WARDLINE_EMAIL_MAX_ATTEMPTS", "8",
+            "Attempts to send one email (backing off 2, 4, 8 ... seconds, at most an hour "
+            "apart) before it is marked failed for an admin."),
+    Setting("WARDLINE_DIGEST_TIME", "07:00",
+            "London time at which daily digest emails go out."),
     Setting("WARDLINE_TASKING_RULES", "",
             "YAML file of tasking routing rules (owning agency and due time by category and "
             "risk). Empty: the defaults shipped in `services/tasking/routing.yaml`."),
@@ -107,6 +119,11 @@ def load_config(service_name, environ=None):
         "TOKEN_TTL_SECONDS": int(env("WARDLINE_TOKEN_TTL_SECONDS")),
         "TASKING_RULES": env("WARDLINE_TASKING_RULES"),
         "PRIORITY_REVIEW_CHECK_SECONDS": float(env("WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS")),
+        "SMTP_URL": env("WARDLINE_SMTP_URL"),
+        "MAIL_FROM": env("WARDLINE_MAIL_FROM"),
+        "EMAIL_CHECK_SECONDS": float(env("WARDLINE_EMAIL_CHECK_SECONDS")),
+        "EMAIL_MAX_ATTEMPTS": int(env("WARDLINE_EMAIL_MAX_ATTEMPTS")),
+        "DIGEST_TIME": env("WARDLINE_DIGEST_TIME"),
         "BOROUGH": env("WARDLINE_BOROUGH"),
         "LOG_LEVEL": env("WARDLINE_LOG_LEVEL"),
     }

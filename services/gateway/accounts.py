@@ -64,6 +64,14 @@ def add_user(session, payload, known_wards):
     return public_view(row)
 
 
+def announce(uow, user, actor):
+    """Tell other services about the account (it leaves with the transaction's commit)."""
+    uow.publish("user.saved", 1, {
+        **{key: user.get(key) for key in ("username", "display_name", "role", "agency",
+                                          "email")},
+        "wards": list(user.get("wards") or []), "active": True}, actor)
+
+
 def find_user(session, username):
     row = session.execute(sa.select(users).where(users.c.username == username)).first()
     return row._asdict() if row else None

@@ -1,5 +1,16 @@
-"""What each notification says. A partner is told what they may know: the outcome, the
-next step and who to contact, never police-only detail."""
+"""What each notification says, from Jinja2 templates in `templates/`: one per event,
+with a variant per audience where they must differ (`<event>.<audience>.txt`). The first
+line is the title. Templates only see the context built here, and the context holds
+only what the recipient may know: no names of people, no police-only detail."""
+from datetime import timezone
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
+
+LONDON = ZoneInfo("Europe/London")
+TEMPLATES = Path(__file__).with_name("templates")
 
 CONCERNS = {
     "youth_at_risk": "a young person at risk",
@@ -10,21 +21,55 @@ CONCERNS = {
     "exploitation": "exploitation",
     "other": "a concern",
 }
-
 NEXT_STEP = {
     "high": "As a high-risk referral it will be actioned within 24 hours.",
     "medium": "It will be actioned within 7 days.",
     "standard": "It will be considered at the next partnership tasking meeting.",
 }
+AGENCY_NAMES = {
+    "police": "the police", "la-community-safety": "council community safety",
+    "yot": "the Youth Offending Team", "probation": "Probation", "health": "health services",
+    "education": "education services", "fire": "the fire brigade",
+    "youth-services": "youth services", "housing": "housing",
+}
 
 
-def referral_acknowledgement(referral):
-    """The acknowledgement the referring team receives at once."""
-    title = "Referral received"
-    body = (
-        f"Your referral about {CONCERNS[referral['category']]} in ward {referral['ward']} "
-        f"was received on {referral['submitted_at']:%d %B %Y at %H:%M} (UTC). "
-        f"{NEXT_STEP[referral['risk_level']]} "
-        f"You will hear its outcome here. Reference: {referral['referral_id']}."
-    )
-    return title, body
+@lru_cache(maxsize=1)
+def _environment():
+    return Environment(loader=FileSystemLoader(TEMPLATES), undefined=StrictUndefined,
+                       autoescape=False)
+
+
+def render(template, audience, context):
+    """(title, body) of `template` for `audience`, falling back to the shared template."""
+    environment = _environment()
+    try:
+        chosen = environment.get_template(f"{template}.{audience}.txt")
+    except TemplateNotFound:
+        chosen = environment.get_template(f"{template}.txt")
+    title, _, body = chosen.render(**context).strip().partition("\n")
+    return title.strip(), "\n".join(line.rstrip() for line in body.strip().splitlines())
+
+
+def referral_context(payload, contact):
+    """What a referral's notifications may say: the concern, the ward, the decision."""
+    when = payload.get("closed_at") or payload.get("triaged_at") or payload["submitted_at"]
+    return {
+        "concern": CONCERNS.get(payload.get("category"), "a concern"),
+        "ward": payload["ward"].replace("-", " ").title(),
+        "risk": payload.get("risk_level", ""),
+        "when": _london(when),
+        "next_step": NEXT_STEP.get(payload.get("risk_level"), ""),
+        "reference": payload["referral_id"],
+        "decision": payload.get("decision"),
+        "redirect_agency": AGENCY_NAMES.get(payload.get("redirect_to_agency"),
+                                            payload.get("redirect_to_agency")),
+        "reason": payload.get("reason"),
+        "share_reason": True,
+        "outcome": payload.get("outcome"),
+        "contact": contact,
+    }
+
+
+def _london(moment):
+    return moment.astimezone(timezone.utc).astimezone(LONDON).strftime("%d %B %Y at %H:%M")

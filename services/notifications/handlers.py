@@ -1,11 +1,14 @@
-"""Notification use cases: decide who needs to know, record it once, log the delivery."""
+"""Notification use cases: decide who needs to know, record each notification once, and
+queue its email; the delivery log is `notification.sent`."""
 import uuid
 
 import sqlalchemy as sa
 import structlog
 
-from services.notifications.content import referral_acknowledgement
+from services.notifications import directory, emailing
+from services.notifications.content import referral_context, render
 from services.notifications.orm import notifications
+from services.notifications.recipients import recipients_for
 from shared.db import utcnow
 
 log = structlog.get_logger(__name__)
@@ -13,41 +16,45 @@ log = structlog.get_logger(__name__)
 NOTIFICATIONS_ACTOR = {"username": "notifications", "role": "system", "agency": None}
 
 
-def acknowledge_referral(event, uow):
-    """The referring agency's team hears at once that their referral arrived.
-    A redelivered referral.submitted sends nothing more."""
-    referral = event.payload
-    title, body = referral_acknowledgement(referral)
+def notify(event, uow, digest_time):
+    """Everyone the rules name hears about `event`, once each, however often it arrives."""
     with uow:
         if not uow.first_time(event):
             log.info("event.already_applied")
-            return None
-        notification_id = _deliver(uow, event, f"team:{referral['referring_agency']}",
-                                   "referral.acknowledged", title, body,
-                                   "referral", referral["referral_id"])
-    return notification_id
+            return []
+        context = referral_context(event.payload, directory.coordinator_contact(uow.session))
+        return [_deliver(uow, event, recipient, context, digest_time)
+                for recipient in recipients_for(event)]
 
 
-def _deliver(uow, event, recipient, kind, title, body, source_type, source_id):
+def _deliver(uow, event, recipient, context, digest_time):
+    audience = directory.audience_of(uow.session, recipient.address)
+    title, body = render(recipient.template, audience, context)
     notification_id = str(uuid.uuid4())
+    source_id = event.payload.get("referral_id")
     uow.session.execute(notifications.insert().values(
-        id=notification_id, event_id=event.event_id, recipient=recipient, kind=kind,
-        channel="inbox", title=title, body=body, source_type=source_type,
-        source_id=source_id, created_at=utcnow()))
+        id=notification_id, event_id=event.event_id, recipient=recipient.address,
+        kind=recipient.kind, channel="inbox", title=title, body=body,
+        source_type="referral" if source_id else None, source_id=source_id,
+        created_at=utcnow()))
+    if recipient.username:
+        emailing.queue(uow.session, notification_id, recipient.username, digest_time)
     uow.publish("notification.sent", 1, {
-        "notification_id": notification_id, "kind": kind, "recipient": recipient,
-        "channel": "inbox", "source_type": source_type, "source_id": source_id,
+        "notification_id": notification_id, "kind": recipient.kind,
+        "recipient": recipient.address, "channel": "inbox",
+        "source_type": "referral" if source_id else None, "source_id": source_id,
     }, NOTIFICATIONS_ACTOR)
-    log.info("notification.recorded", notification_id=notification_id, kind=kind,
-             recipient=recipient, channel="inbox")
+    log.info("notification.recorded", notification_id=notification_id, kind=recipient.kind,
+             recipient=recipient.address)
     return notification_id
 
 
-def feedback_for(uow, source_type, source_id):
-    """Everything told to anyone about one record, oldest first."""
+def feedback_for(uow, source_type, source_id, recipient):
+    """What `recipient` (the referring agency's team) was told about one record."""
     with uow:
         rows = uow.session.execute(
             sa.select(notifications).where(notifications.c.source_type == source_type,
-                                           notifications.c.source_id == source_id)
+                                           notifications.c.source_id == source_id,
+                                           notifications.c.recipient == recipient)
             .order_by(notifications.c.created_at))
         return [row._asdict() for row in rows]

@@ -6,10 +6,33 @@ class NotificationView(Schema):
     id = fields.String()
     recipient = fields.String()
     kind = fields.String()
-    channel = fields.String()
     title = fields.String()
     body = fields.String()
     source_type = fields.String(allow_none=True)
     source_id = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
     read_at = fields.AwareDateTime(allow_none=True)
+
+
+class ContactView(Schema):
+    id = fields.String()
+    username = fields.String(allow_none=True)
+    display_name = fields.String()
+    role = fields.String()
+    agency = fields.String(allow_none=True)
+    wards = fields.List(fields.String())
+    email = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)
+    source = fields.String()
+    confirmed_at = fields.AwareDateTime()
+    stale = fields.Boolean()
+
+
+class FailedEmailView(Schema):
+    id = fields.String()
+    username = fields.String()
+    address = fields.String()
+    kind = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    next_attempt_at = fields.AwareDateTime()

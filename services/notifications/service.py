@@ -1,11 +1,22 @@
-"""The notifications service: feedback to the teams who submitted things."""
+"""The notifications service: feedback to the teams who submitted things, in the inbox
+and by email, exactly once per event and recipient; and the contact directory."""
+from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
-from services.notifications import handlers
+from services.notifications import directory, emailing, handlers, inbox
+from services.notifications.mailer import SmtpMailer
 from services.notifications.orm import metadata
-from services.notifications.schemas import NotificationView
+from services.notifications.schemas import ContactView, FailedEmailView, NotificationView
 from shared.consumers import domain_event_handler
 from shared.dependencies import Database, LoggingContext
+from shared.errors import EXPECTED
+from shared.extensions import BuiltFromConfig
+from shared.timers import configured_timer
+
+
+def _mailer(config):
+    url = config.get("SMTP_URL")
+    return SmtpMailer(url, config["MAIL_FROM"]) if url else None
 
 
 class NotificationsService:
@@ -13,15 +24,78 @@ class NotificationsService:
 
     uow = Database(metadata)
     logging_context = LoggingContext()
+    config = Config()
+    mailer = BuiltFromConfig(_mailer)
+    digest_time = BuiltFromConfig(lambda config: emailing.parse_digest_time(
+        config["DIGEST_TIME"]))
 
     @domain_event_handler("referrals", "referral.submitted")
     def acknowledge_referral(self, event):
-        handlers.acknowledge_referral(event, self.uow)
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @domain_event_handler("referrals", "referral.triaged")
+    def tell_referral_triaged(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @domain_event_handler("referrals", "referral.closed")
+    def tell_referral_closed(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @domain_event_handler("gateway", "user.saved")
+    def keep_contact(self, event):
+        with self.uow:
+            if self.uow.first_time(event):
+                directory.save_account(self.uow.session, event.payload)
+
+    @configured_timer("EMAIL_CHECK_SECONDS")
+    def send_due_emails(self):
+        if self.mailer is not None:
+            emailing.send_due(self.uow, self.mailer, self.config["EMAIL_MAX_ATTEMPTS"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def inbox(self, actor, unread_only=False, limit=50, cursor=None):
+        with self.uow:
+            result = inbox.list_inbox(self.uow.session, actor, unread_only, limit, cursor)
+        return {**result, "items": NotificationView(many=True).dump(result["items"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def mark_read(self, notification_id, actor):
+        with self.uow:
+            return NotificationView(only=("id", "read_at")).dump(
+                inbox.mark_read(self.uow.session, notification_id, actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def set_email_preference(self, actor, mode):
+        with self.uow:
+            return directory.set_email_mode(self.uow.session, actor["username"], mode)
 
     @rpc
-    def feedback_for(self, source_type, source_id):
+    def feedback_for(self, source_type, source_id, recipient):
         return NotificationView(many=True).dump(
-            handlers.feedback_for(self.uow, source_type, source_id))
+            handlers.feedback_for(self.uow, source_type, source_id, recipient))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def directory(self, ward=None, agency=None, limit=50, cursor=None):
+        with self.uow:
+            result = directory.list_directory(self.uow.session, ward, agency, limit, cursor)
+        return {**result, "items": ContactView(many=True).dump(result["items"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_directory_entry(self, payload, actor):
+        with self.uow:
+            return ContactView().dump(directory.add_entry(self.uow.session, payload, actor))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def confirm_directory_entry(self, contact_id, actor):
+        with self.uow:
+            return ContactView().dump(directory.confirm_entry(self.uow.session, contact_id,
+                                                              actor))
+
+    @rpc
+    def failed_emails(self, limit=50):
+        with self.uow:
+            return FailedEmailView(many=True).dump(emailing.failed_emails(self.uow.session,
+                                                                          limit))
 
     @rpc
     def health(self):

@@ -38,7 +38,7 @@ def test_referral_shows_its_tasking_item_and_acknowledgement_within_2_seconds(st
     [item] = referral["tasking_items"]
     assert item["owner_agency"] == "yot" and item["status"] == "open"
     [acknowledgement] = referral["feedback"]
-    assert acknowledgement["recipient"] == "team:yot"
+    assert acknowledgement["recipient"] == "agency:yot"
     assert referral_id in acknowledgement["body"]
 
 

@@ -88,13 +88,13 @@ def test_a_referral_submitted_twice_raises_one_tasking_item():
     assert db.event_types == ["tasking_item.raised"]
 
 
-def test_a_referral_submitted_twice_is_acknowledged_once_to_the_referring_team():
+def test_a_referral_submitted_twice_is_acknowledged_once_to_the_referrer_and_their_team():
     db = InMemoryDatabase(notifications_metadata)
     service = worker_factory(NotificationsService, uow=db.unit_of_work())
     event = referral_submitted(risk_level="standard")
     service.acknowledge_referral(event)
     service.acknowledge_referral(event)
-    [notification] = db.rows("notifications")
-    assert notification["recipient"] == "team:yot"
-    assert "next partnership tasking meeting" in notification["body"]
-    assert db.event_types == ["notification.sent"]
+    notifications = db.rows("notifications")
+    assert sorted(n["recipient"] for n in notifications) == ["agency:yot", "user:yot.partner"]
+    assert all("next partnership tasking meeting" in n["body"] for n in notifications)
+    assert db.event_types == ["notification.sent", "notification.sent"]

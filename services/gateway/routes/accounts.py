@@ -1,6 +1,6 @@
 """Signing in and managing accounts."""
 from services.gateway import accounts, tokens
-from services.gateway.http import api, json_body, page_limit
+from services.gateway.http import actor, api, json_body, page_limit
 from shared.errors import NotAuthenticated
 
 ANYONE_SIGNED_IN = accounts.ROLES
@@ -33,6 +33,7 @@ class AccountRoutes:
         known_wards = [w["code"] for w in self.referrals.list_wards()]
         with self.uow:
             user = accounts.add_user(self.uow.session, payload, known_wards)
+            accounts.announce(self.uow, user, actor(request.principal))
         return 201, user
 
     @api("GET", "/api/users", roles=("admin",))

@@ -29,7 +29,8 @@ class ReferralRoutes:
         referral = self.referrals.get_referral(referral_id, actor(request.principal))
         referral["tasking_items"] = self.tasking.list_tasking_items(
             source_type="referral", source_id=referral_id)
-        referral["feedback"] = self.notifications.feedback_for("referral", referral_id)
+        referral["feedback"] = self.notifications.feedback_for(
+            "referral", referral_id, f"agency:{referral['referring_agency']}")
         return referral
 
     @api("POST", "/api/referrals/<string:referral_id>/triage", roles=("coordinator",))

@@ -1,0 +1,41 @@
+"""The inbox, email choices and the contact directory (notifications service)."""
+from services.gateway.accounts import ROLES
+from services.gateway.http import actor, api, json_body, page_limit
+
+
+class NotificationRoutes:
+    @api("GET", "/api/notifications", roles=ROLES)
+    def inbox(self, request):
+        unread_only = request.args.get("unread", "").lower() in ("1", "true", "yes")
+        return self.notifications.inbox(actor(request.principal), unread_only,
+                                        page_limit(request), request.args.get("cursor"))
+
+    @api("POST", "/api/notifications/<string:notification_id>/read", roles=ROLES)
+    def mark_read(self, request, notification_id):
+        return self.notifications.mark_read(notification_id, actor(request.principal))
+
+    @api("POST", "/api/notifications/preferences", roles=ROLES)
+    def set_email_preference(self, request):
+        return self.notifications.set_email_preference(actor(request.principal),
+                                                       json_body(request).get("email"))
+
+    @api("GET", "/api/notifications/failed-emails", roles=("admin",))
+    def failed_emails(self, request):
+        return {"items": self.notifications.failed_emails(page_limit(request)),
+                "next_cursor": None}
+
+    @api("GET", "/api/directory", roles=ROLES)
+    def directory(self, request):
+        return self.notifications.directory(request.args.get("ward"),
+                                            request.args.get("agency"), page_limit(request),
+                                            request.args.get("cursor"))
+
+    @api("POST", "/api/directory", roles=("admin",))
+    def add_directory_entry(self, request):
+        return 201, self.notifications.add_directory_entry(json_body(request),
+                                                           actor(request.principal))
+
+    @api("POST", "/api/directory/<string:contact_id>/confirm", roles=("admin",))
+    def confirm_directory_entry(self, request, contact_id):
+        return self.notifications.confirm_directory_entry(contact_id,
+                                                          actor(request.principal))

@@ -1,0 +1,123 @@
+"""Email: queued with the notification, in the same transaction, then sent by a timer
+that retries with backoff and finally marks a message failed for an admin to see.
+A person chooses immediate mail, a daily digest, or none."""
+import uuid
+from collections import defaultdict
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+import structlog
+
+from services.notifications.mailer import MailNotSent
+from services.notifications.orm import contacts, emails, notifications
+from shared.db import utcnow
+
+log = structlog.get_logger(__name__)
+LONDON = ZoneInfo("Europe/London")
+ACTOR = {"username": "notifications", "role": "system", "agency": None}
+
+
+def queue(session, notification_id, username, digest_time, now=None):
+    """Queue the email copy of a person's notification, if they have an address and want
+    mail. The unique key (notification, person) keeps it to one."""
+    now = now or utcnow()
+    person = session.execute(sa.select(contacts.c.email, contacts.c.email_mode)
+                             .where(contacts.c.username == username)).first()
+    if person is None or not person.email or person.email_mode == "off":
+        return None
+    due = now if person.email_mode == "immediate" else next_digest_at(now, digest_time)
+    email_id = str(uuid.uuid4())
+    session.execute(emails.insert().values(
+        id=email_id, notification_id=notification_id, username=username,
+        address=person.email, mode=person.email_mode, status="pending", attempts=0,
+        next_attempt_at=due))
+    return email_id
+
+
+def next_digest_at(now, digest_time):
+    """The next daily digest moment (London time) after `now`."""
+    local = now.astimezone(LONDON)
+    moment = datetime.combine(local.date(), digest_time, tzinfo=LONDON)
+    return moment if moment > local else moment + timedelta(days=1)
+
+
+def send_due(uow, mailer, max_attempts, now=None):
+    """Send every email that is due: one message per immediate email, one digest per
+    person for their digest emails. Each send commits on its own, and rows are locked
+    with SKIP LOCKED, so replicas never send one message twice."""
+    now = now or utcnow()
+    with uow:
+        due = uow.session.execute(
+            sa.select(emails.c.id, emails.c.username, emails.c.mode)
+            .where(emails.c.status == "pending", emails.c.next_attempt_at <= now)
+            .order_by(emails.c.next_attempt_at).limit(200)).all()
+    batches = defaultdict(list)
+    for row in due:
+        batches[(row.username, row.id) if row.mode == "immediate" else (row.username,)].append(
+            row.id)
+    sent = 0
+    for ids in batches.values():
+        sent += _send_batch(uow, mailer, ids, max_attempts, now)
+    return sent
+
+
+def _send_batch(uow, mailer, ids, max_attempts, now):
+    with uow:
+        rows = uow.session.execute(
+            sa.select(emails, notifications.c.title, notifications.c.body)
+            .join(notifications, notifications.c.id == emails.c.notification_id)
+            .where(emails.c.id.in_(ids), emails.c.status == "pending")
+            .order_by(notifications.c.created_at)
+            .with_for_update(of=emails, skip_locked=True)).all()
+        if not rows:
+            return 0
+        subject, body = _message(rows)
+        try:
+            mailer.send(rows[0].address, subject, body)
+        except MailNotSent as exc:
+            _retry_later(uow.session, rows, str(exc), max_attempts, now)
+            return 0
+        uow.session.execute(emails.update().where(emails.c.id.in_([r.id for r in rows]))
+                            .values(status="sent", sent_at=utcnow(), attempts=rows[0].attempts + 1))
+        for row in rows:
+            uow.publish("notification.sent", 1, {
+                "notification_id": row.notification_id, "kind": "email",
+                "recipient": f"user:{row.username}", "channel": "email",
+                "source_type": None, "source_id": None}, ACTOR)
+    log.info("email.sent", count=len(rows), mode=rows[0].mode)
+    return len(rows)
+
+
+def _message(rows):
+    if len(rows) == 1 and rows[0].mode == "immediate":
+        return f"Wardline: {rows[0].title}", rows[0].body
+    parts = [f"{row.title}\n{'-' * len(row.title)}\n{row.body}" for row in rows]
+    return f"Wardline daily digest: {len(rows)} update(s)", "\n\n".join(parts)
+
+
+def _retry_later(session, rows, error, max_attempts, now):
+    attempts = rows[0].attempts + 1
+    failed = attempts >= max_attempts
+    delay = timedelta(seconds=min(2 ** attempts, 3600))
+    session.execute(emails.update().where(emails.c.id.in_([r.id for r in rows])).values(
+        attempts=attempts, last_error=error, status="failed" if failed else "pending",
+        next_attempt_at=now + delay))
+    log.warning("email.failed" if failed else "email.retry_later", attempts=attempts,
+                error=error, retry_in=None if failed else delay.total_seconds())
+
+
+def failed_emails(session, limit):
+    """What an admin needs to put mail right: no notification bodies (case data)."""
+    rows = session.execute(
+        sa.select(emails.c.id, emails.c.username, emails.c.address, emails.c.attempts,
+                  emails.c.last_error, emails.c.next_attempt_at, notifications.c.kind)
+        .join(notifications, notifications.c.id == emails.c.notification_id)
+        .where(emails.c.status == "failed").order_by(emails.c.next_attempt_at.desc())
+        .limit(limit))
+    return [row._asdict() for row in rows]
+
+
+def parse_digest_time(text):
+    hour, minute = (int(part) for part in text.split(":"))
+    return time(hour, minute)
