@@ -76,7 +76,7 @@ class ConfirmingPublisher:
 
     def _publish(self, exchange, routing_key, body, headers):
         self._ensure()
-        if exchange.name not in self._declared:
+        if exchange.name and exchange.name not in self._declared:  # "" is the default
             exchange(self._producer.channel).declare()
             self._declared.add(exchange.name)
         try:

@@ -66,6 +66,14 @@ def _parser():
                       help="do nothing when accounts already exist")
     seed.set_defaults(command=cmd_demo_seed)
 
+    dlq = commands.add_parser("dlq", help="the dead-letter queue").add_subparsers(
+        metavar="ACTION")
+    dlq_list = dlq.add_parser("list", help="show parked messages: id, type, reason, body")
+    dlq_list.set_defaults(command=cmd_dlq_list)
+    dlq_replay = dlq.add_parser("replay", help="put parked messages back on their queues")
+    dlq_replay.add_argument("ids", nargs="*", metavar="ID", help="default: every message")
+    dlq_replay.set_defaults(command=cmd_dlq_replay)
+
     config = commands.add_parser("config", help="print every WARDLINE_* setting")
     config.set_defaults(command=lambda _args: print(settings_table()))
     return parser
@@ -148,6 +156,31 @@ def cmd_demo_seed(args):
           f"password is {DEMO_PASSWORD}")
     print("wardline: demo logins: " + ", ".join(
         f"{u['username']} ({u['role']})" for u in DEMO_USERS))
+
+
+def cmd_dlq_list(_args):
+    from shared.deadletters import list_dead_letters
+
+    _require_broker()
+    parked = list_dead_letters(load_config("gateway")["AMQP_URI"])
+    if not parked:
+        print("wardline: the dead-letter queue is empty")
+        return
+    print(f"{'ID':<38} {'TYPE':<26} {'TRIES':>5}  REASON / QUEUE / FIRST BYTES")
+    for item in parked:
+        print(f"{item['id']:<38} {item['type'][:26]:<26} {item['attempts']:>5}  "
+              f"{item['reason']}\n{'':<72}{item['queue']}\n{'':<72}{item['body']}")
+
+
+def cmd_dlq_replay(args):
+    from shared.deadletters import replay
+
+    _require_broker()
+    replayed = replay(load_config("gateway")["AMQP_URI"], set(args.ids) or None)
+    missing = sorted(set(args.ids) - set(replayed))
+    print(f"wardline: replayed {len(replayed)} message(s)")
+    if missing:
+        sys.exit(f"wardline: not in the dead-letter queue: {', '.join(missing)}")
 
 
 @contextmanager

@@ -13,7 +13,7 @@ from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
 from nameko.messaging import Consumer
 
-from shared.bus import ConfirmingPublisher, dead_letter_exchange, handler_queue
+from shared.bus import ConfirmingPublisher, dead_letter_exchange, declare, handler_queue
 from shared.events import InvalidEvent, deserialize
 
 log = structlog.get_logger(__name__)
@@ -28,6 +28,9 @@ class DomainEventHandler(EventHandler):
         self.queue = handler_queue(self.source_service, self.event_type,
                                    self.container.service_name, self.method_name,
                                    config.get("DELIVERY_LIMIT", 5))
+        # The dead-letter exchange must exist before the first failure: RabbitMQ drops a
+        # message whose dead-letter exchange is missing.
+        declare(config["AMQP_URI"], [self.queue])
         self._dead_letters = ConfirmingPublisher(config["AMQP_URI"])
         Consumer.setup(self)
 
@@ -41,7 +44,10 @@ class DomainEventHandler(EventHandler):
         except InvalidEvent as exc:
             self._dead_letter(message, exc)
             return
-        context_data = self.unpack_message_headers(message)
+        # Only nameko's own headers become context (x-death and the like would otherwise
+        # be copied onto every RPC the handler makes).
+        context_data = {key: value for key, value in self.unpack_message_headers(message).items()
+                        if f"nameko.{key}" in (message.headers or {})}
         context_data.update(correlation_id=event.correlation_id, event_id=event.event_id)
         try:
             self.container.spawn_worker(self, (event,), {}, context_data=context_data,

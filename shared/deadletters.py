@@ -1,0 +1,81 @@
+"""The dead-letter queue, for operators: see what could not be handled and why, and put
+messages back on the queue they came from once the cause is fixed.
+
+Two roads lead here: a consumer parks a message that breaks its contract at once
+(headers `x-wardline-reason`, `x-wardline-queue`), and RabbitMQ moves a message whose
+handler kept failing after the queue's delivery limit (header `x-death`)."""
+import hashlib
+import json
+
+from kombu import Connection, Exchange
+
+from shared.bus import ConfirmingPublisher, dead_letter_queue
+
+PREVIEW_BYTES = 120
+STRIPPED_ON_REPLAY = ("x-death", "x-first-death-exchange", "x-first-death-queue",
+                      "x-first-death-reason", "x-last-death-exchange", "x-last-death-queue",
+                      "x-last-death-reason", "x-delivery-count")
+
+
+def describe(message):
+    """What an operator needs: an id, the event type, why, where from, the first bytes."""
+    headers = message.headers or {}
+    body = message.body if isinstance(message.body, bytes) else message.body.encode()
+    death = (headers.get("x-death") or [{}])[0]
+    try:
+        envelope = json.loads(body)
+    except ValueError:
+        envelope = None
+    envelope = envelope if isinstance(envelope, dict) else {}
+    return {
+        "id": str(envelope.get("event_id") or hashlib.sha1(body).hexdigest()[:12]),
+        "type": str(envelope.get("type") or headers.get("x-wardline-routing-key")
+                    or (death.get("routing-keys") or ["?"])[0]),
+        "reason": headers.get("x-wardline-reason") or death.get("reason", "unknown"),
+        "queue": headers.get("x-wardline-queue") or death.get("queue", ""),
+        "attempts": death.get("count", 1),
+        "body": body[:PREVIEW_BYTES].decode("utf-8", "replace"),
+    }
+
+
+def list_dead_letters(amqp_uri, limit=1000):
+    """Every parked message, described; the queue is left exactly as it was."""
+    with Connection(amqp_uri, connect_timeout=5) as conn:
+        channel = conn.channel()
+        queue = dead_letter_queue()(channel)
+        queue.declare()
+        found = []
+        while len(found) < limit and (message := queue.get(no_ack=False)) is not None:
+            found.append(describe(message))
+        channel.close()  # unacknowledged messages go back, in order
+    return found
+
+
+def replay(amqp_uri, ids=None):
+    """Re-inject parked messages (all, or those whose id is given) into the queue each
+    came from. Consumers are idempotent, so a message handled before is not applied twice.
+    Returns the ids replayed."""
+    publisher = ConfirmingPublisher(amqp_uri)
+    replayed = []
+    try:
+        with Connection(amqp_uri, connect_timeout=5) as conn:
+            channel = conn.channel()
+            queue = dead_letter_queue()(channel)
+            queue.declare()
+            held = []
+            while (message := queue.get(no_ack=False)) is not None:
+                held.append(message)
+            for message in held:
+                info = describe(message)
+                if (ids and info["id"] not in ids) or not info["queue"]:
+                    continue
+                headers = {k: v for k, v in (message.headers or {}).items()
+                           if k not in STRIPPED_ON_REPLAY and not k.startswith("x-wardline-")}
+                publisher.publish(Exchange(""), info["queue"], message.body, headers=headers,
+                                  raw=True)
+                message.ack()
+                replayed.append(info["id"])
+            channel.close()  # the rest stay parked
+    finally:
+        publisher.close()
+    return replayed
