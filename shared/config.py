@@ -29,6 +29,10 @@ SETTINGS = (
             "Folder for SQLite files, the generated development secret and run state."),
     Setting("WARDLINE_HTTP_HOST", "127.0.0.1", "Address the gateway listens on."),
     Setting("WARDLINE_HTTP_PORT", "8000", "Port the gateway listens on."),
+    Setting("WARDLINE_HEALTH_PORT", "0",
+            "Port of `GET /health` on every service but the gateway (which serves it on "
+            "`WARDLINE_HTTP_PORT`). 0: any free port, so replicas on one machine never clash; "
+            "set a fixed one (8080) in containers for probes."),
     Setting("WARDLINE_SECRET_KEY", "",
             "Key that signs access tokens. Empty: a random key is generated once and kept in "
             "`WARDLINE_VAR_DIR/secret_key` (development only; set it in production)."),
@@ -110,7 +114,9 @@ def load_config(service_name, environ=None):
         "SERVICE_NAME": service_name,
         "AMQP_URI": env("WARDLINE_AMQP_URI"),
         "max_workers": int(env("WARDLINE_MAX_WORKERS")),
-        "WEB_SERVER_ADDRESS": f"{env('WARDLINE_HTTP_HOST')}:{env('WARDLINE_HTTP_PORT')}",
+        "WEB_SERVER_ADDRESS": f"{env('WARDLINE_HTTP_HOST')}:" + (
+            env("WARDLINE_HTTP_PORT") if service_name == "gateway"
+            else env("WARDLINE_HEALTH_PORT")),
         "DATABASE_URL": database_url(service_name, environ),
         "DB_POOL_SIZE": int(env("WARDLINE_DB_POOL_SIZE")),
         "OUTBOX_POLL_SECONDS": float(env("WARDLINE_OUTBOX_POLL_SECONDS")),

@@ -11,6 +11,7 @@ from shared.consumers import domain_event_handler
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
+from shared.health import HealthEndpoint
 from shared.timers import configured_timer
 
 
@@ -19,7 +20,7 @@ def _mailer(config):
     return SmtpMailer(url, config["MAIL_FROM"]) if url else None
 
 
-class NotificationsService:
+class NotificationsService(HealthEndpoint):
     name = "notifications"
 
     uow = Database(metadata)

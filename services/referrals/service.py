@@ -1,5 +1,6 @@
 """The referrals service: the front door for partners' referrals, one subject per person,
 triage, ward priorities and the ward register."""
+from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
 from services.referrals import handlers, linking, priorities, repository
@@ -8,13 +9,15 @@ from services.referrals.schemas import (PersonView, ReferralView, SubjectLinkVie
                                         WardPriorityView)
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
+from shared.health import HealthEndpoint
 from shared.timers import configured_timer
 
-class ReferralsService:
+class ReferralsService(HealthEndpoint):
     name = "referrals"
 
     uow = Database(metadata)
     logging_context = LoggingContext()
+    config = Config()
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_referral(self, payload, actor):

@@ -2,6 +2,7 @@
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -56,3 +57,26 @@ def test_run_all_serves_every_service_and_ctrl_c_stops_them_all(wardline_env, tm
         assert parent.wait(timeout=30) == 0
     leftover = subprocess.run(["pgrep", "-g", str(parent.pid)], capture_output=True)
     assert leftover.stdout == b"", "a service outlived Ctrl-C"
+
+
+def test_every_service_process_answers_its_own_health_probe(wardline_env, tmp_path):
+    port = free_port()
+    env = {**wardline_env, "WARDLINE_HTTP_PORT": str(free_port()),
+           "WARDLINE_HEALTH_PORT": str(port)}
+    stack = ServiceStack(env, tmp_path)
+    stack.wardline("migrate", "referrals")
+    stack.start("referrals")
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/health", timeout=2)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, stack.log("referrals")[-2000:]
+                time.sleep(0.2)
+        assert response.status_code == 200
+        assert response.json() == {"service": "referrals", "status": "ok",
+                                   "checks": {"database": "ok", "broker": "ok"}}
+    finally:
+        stack.stop()

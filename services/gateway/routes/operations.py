@@ -1,9 +1,7 @@
 """Health of every service and dependency."""
-import eventlet
-
 from services.gateway.http import api
+from shared.health import check as _check
 
-HEALTH_TIMEOUT_SECONDS = 2
 CHECKED_SERVICES = ("referrals", "tasking", "notifications")
 
 
@@ -17,13 +15,3 @@ class OperationsRoutes:
         return (200 if healthy else 503), {"status": "ok" if healthy else "degraded",
                                            "checks": checks}
 
-
-def _check(probe):
-    try:
-        with eventlet.Timeout(HEALTH_TIMEOUT_SECONDS):
-            probe()
-        return "ok"
-    except eventlet.Timeout:
-        return "timeout"
-    except Exception as exc:  # the reason is what an operator needs to see
-        return f"error: {type(exc).__name__}"
