@@ -1,0 +1,71 @@
+"""deploy/: Kubernetes manifests checked against Kubernetes' own schemas (offline, with
+kubernetes-validate), and the compose files checked for what operations rely on."""
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+
+from shared.config import SERVICES
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+
+
+class ComposeLoader(yaml.SafeLoader):
+    """Compose's `!override` / `!reset` tags, read as plain values."""
+
+
+ComposeLoader.add_multi_constructor("!", lambda loader, suffix, node: (
+    loader.construct_sequence(node) if isinstance(node, yaml.SequenceNode)
+    else loader.construct_mapping(node) if isinstance(node, yaml.MappingNode)
+    else loader.construct_scalar(node)))
+
+
+def manifests():
+    for path in sorted((DEPLOY / "k8s").glob("*.yaml")):
+        for document in yaml.safe_load_all(path.read_text()):
+            if document:
+                yield path.name, document
+
+
+@pytest.mark.parametrize("name, resource", list(manifests()),
+                         ids=lambda v: v if isinstance(v, str) else v["kind"])
+def test_every_manifest_is_valid_kubernetes(name, resource):
+    kubernetes_validate.validate(resource, "1.37.0", strict=True)
+
+
+def test_every_service_is_deployed_with_replicas_and_health_probes():
+    deployments = {r["metadata"]["name"]: r for _, r in manifests() if r["kind"] == "Deployment"}
+    assert set(deployments) >= set(SERVICES)
+    for name, deployment in deployments.items():
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        assert deployment["spec"]["replicas"] >= 2, name
+        assert container["args"] == ["run", name]
+        for probe in ("readinessProbe", "livenessProbe"):
+            assert container[probe]["httpGet"]["path"] == "/health", (name, probe)
+
+
+def test_the_gateway_is_reachable_through_a_service_and_an_ingress_with_tls():
+    kinds = {(r["kind"], r["metadata"]["name"]) for _, r in manifests()}
+    assert {("Service", "gateway"), ("Ingress", "gateway"), ("ConfigMap", "wardline-config"),
+            ("Secret", "wardline-secrets"), ("Job", "wardline-migrate")} <= kinds
+
+
+def test_compose_runs_every_service_after_migrations_with_health_checks():
+    compose = yaml.load((DEPLOY / "docker-compose.yml").read_text(), ComposeLoader)
+    services = compose["services"]
+    for name in SERVICES:
+        assert services[name]["depends_on"]["migrate"]["condition"] == \
+            "service_completed_successfully"
+        assert "test" in services[name]["healthcheck"], name
+    for infrastructure in ("rabbitmq", "postgres"):
+        assert "healthcheck" in services[infrastructure]
+
+
+def test_the_production_variant_clusters_three_rabbitmq_nodes():
+    prod = yaml.load((DEPLOY / "docker-compose.prod.yml").read_text(), ComposeLoader)
+    nodes = [n for n in prod["services"] if n.startswith("rabbitmq")]
+    assert len(nodes) == 3
+    cluster = prod["configs"]["rabbitmq-cluster"]["content"]
+    assert all(f"rabbit@{node}" in cluster for node in nodes)
+    assert all(prod["services"][name]["deploy"]["replicas"] >= 2 for name in SERVICES)
