@@ -62,6 +62,15 @@ SETTINGS = (
     Setting("WARDLINE_TASKING_RULES", "",
             "YAML file of tasking routing rules (owning agency and due time by category and "
             "risk). Empty: the defaults shipped in `services/tasking/routing.yaml`."),
+    Setting("WARDLINE_OVERDUE_CHECK_SECONDS", "60",
+            "How often the tasking service checks due dates: marks tasking items overdue "
+            "(escalating them to the coordinator), expires PCSO tasks and sends intelligence "
+            "service-level reminders."),
+    Setting("WARDLINE_INTELLIGENCE_NOTE_DAYS", "3",
+            "Days within which the BIU should formally note an intelligence report."),
+    Setting("WARDLINE_INTELLIGENCE_FEEDBACK_DAYS", "14",
+            "Days within which the BIU should tell the submitting team how an intelligence "
+            "report was used."),
     Setting("WARDLINE_BOROUGH", "hackney",
             "Borough whose ward register `wardline demo seed` loads (`shared/boroughs/NAME.json`)."),
     Setting("WARDLINE_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
@@ -124,6 +133,9 @@ def load_config(service_name, environ=None):
         "SECRET_KEY": secret_key(environ) if service_name == "gateway" else "",
         "TOKEN_TTL_SECONDS": int(env("WARDLINE_TOKEN_TTL_SECONDS")),
         "TASKING_RULES": env("WARDLINE_TASKING_RULES"),
+        "OVERDUE_CHECK_SECONDS": float(env("WARDLINE_OVERDUE_CHECK_SECONDS")),
+        "INTELLIGENCE_NOTE_DAYS": float(env("WARDLINE_INTELLIGENCE_NOTE_DAYS")),
+        "INTELLIGENCE_FEEDBACK_DAYS": float(env("WARDLINE_INTELLIGENCE_FEEDBACK_DAYS")),
         "PRIORITY_REVIEW_CHECK_SECONDS": float(env("WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS")),
         "SMTP_URL": env("WARDLINE_SMTP_URL"),
         "MAIL_FROM": env("WARDLINE_MAIL_FROM"),

@@ -1,4 +1,6 @@
-"""Tasking rules without a broker or a database."""
+"""Tasking rules without a broker or a database: who may see and change which tasking
+item, PCSO task and intelligence report; which steps each may take; how an agenda reads."""
+from shared.errors import Conflict, Forbidden
 
 CATEGORY_WORDS = {
     "youth_at_risk": "young person at risk",
@@ -9,8 +11,155 @@ CATEGORY_WORDS = {
     "exploitation": "exploitation",
     "other": "other concern",
 }
+RISK_ORDER = {"high": 0, "medium": 1, "standard": 2}
+BOROUGH_WIDE_ROLES = frozenset({"coordinator", "analyst", "reviewer"})
+ESCALATE_TO = "coordinator"
 
 
 def referral_action_title(category, risk_level, ward):
     """What the tasking meeting reads: the concern and the place, never the person."""
     return f"Act on {risk_level}-risk referral: {CATEGORY_WORDS[category]} ({ward})"
+
+
+def ward_priority_action_title(title, ward):
+    return f"Work on ward priority: {title} ({ward})"[:200]
+
+
+# --- tasking items -------------------------------------------------------------------
+
+def item_scope(actor):
+    """Who sees which tasking items, as (column, allowed values) pairs any of which admits
+    an item, or None for the whole borough: the coordinator, the BIU and reviewers see all;
+    a sergeant or ward panel their wards' items; a partner its agency's; a PCSO those
+    given to them by name."""
+    role = actor["role"]
+    if role in BOROUGH_WIDE_ROLES:
+        return None
+    if role in ("sergeant", "panel"):
+        return [("ward", list(actor.get("wards") or []))]
+    if role == "partner":
+        return [("owner_agency", [actor.get("agency")])]
+    if role == "pcso":
+        return [("owner_user", [actor["username"]])]
+    return []
+
+
+def in_scope(scope, record):
+    return scope is None or any(record.get(column) in values for column, values in scope)
+
+
+def may_work_item(actor, item):
+    """The coordinator, or someone of the owning agency who can see the item, may record
+    progress and complete it: whoever owns the action moves it on."""
+    if actor["role"] == "coordinator":
+        return True
+    return (actor.get("agency") == item["owner_agency"]
+            and in_scope(item_scope(actor), item))
+
+
+def check_item_open(item, step):
+    if item["status"] != "open":
+        raise Conflict(f"This tasking item is {item['status']}: it cannot be {step}.",
+                       {"status": [item["status"]]})
+
+
+def check_assignment(actor, item, owner_agency):
+    """The coordinator moves actions between agencies; an owning agency may only name the
+    person within it who takes the action on."""
+    if actor["role"] == "coordinator":
+        return
+    if not may_work_item(actor, item):
+        raise Forbidden("Only the coordinator or the owning agency may assign this item.")
+    if owner_agency != item["owner_agency"]:
+        raise Forbidden("Only the tasking coordinator may move an action to another agency.",
+                        {"owner_agency": [owner_agency]})
+
+
+def is_overdue(item, now):
+    return item["status"] == "open" and item["due_by"] < now
+
+
+# --- PCSO tasks and intelligence reports ----------------------------------------------
+
+def pcso_task_scope(actor):
+    """A PCSO sees their own tasks only; a sergeant their wards'; coordinator and BIU all."""
+    role = actor["role"]
+    if role in ("coordinator", "analyst"):
+        return None
+    if role == "sergeant":
+        return [("ward", list(actor.get("wards") or []))]
+    if role == "pcso":
+        return [("assignee", [actor["username"]])]
+    return []
+
+
+def check_may_task_pcso(actor, ward, assignee_account):
+    """A sergeant tasks a PCSO of their own ward. Returns field errors (empty if fine)."""
+    errors = {}
+    if ward not in (actor.get("wards") or []):
+        errors["ward"] = ["You may only task PCSOs in your own wards."]
+    if not assignee_account or assignee_account.get("role") != "pcso":
+        errors["assignee"] = ["Name a PCSO's username."]
+    elif ward not in (assignee_account.get("wards") or []):
+        errors["assignee"] = [f"This PCSO does not serve {ward}."]
+    return errors
+
+
+def check_task_takes_reports(task, actor):
+    if task["status"] != "open":
+        raise Conflict(f"This PCSO task is closed ({task['status']}): file an ad hoc report "
+                       "instead.", {"status": [task["status"]]})
+
+
+def task_status_after_report(task):
+    """A task closes once the reports it asked for are in."""
+    return "reports_in" if task["reports_filed"] + 1 >= task["reports_wanted"] else "open"
+
+
+def intelligence_scope(actor):
+    """The BIU and the coordinator see every report; a sergeant their wards'; a PCSO
+    their own."""
+    role = actor["role"]
+    if role in ("analyst", "coordinator"):
+        return None
+    if role == "sergeant":
+        return [("ward", list(actor.get("wards") or []))]
+    if role == "pcso":
+        return [("submitted_by", [actor["username"]])]
+    return []
+
+
+INTELLIGENCE_STEPS = {
+    # step: the statuses it may be taken from
+    "noted": ("awaiting_note",),
+    "graded": ("awaiting_note", "awaiting_grade"),  # grading a report notes it too
+    "given feedback": ("awaiting_feedback",),
+}
+
+
+def check_intelligence_step(report, step):
+    if report["status"] not in INTELLIGENCE_STEPS[step]:
+        raise Conflict(f"This intelligence report is {report['status'].replace('_', ' ')}: "
+                       f"it cannot be {step} now.", {"status": [report["status"]]})
+
+
+# --- tasking meetings ----------------------------------------------------------------
+
+def agenda(new_referrals, overdue_items, priorities_for_review, intelligence_waiting):
+    """The meeting's agenda: new referrals, high risk first (then the oldest), overdue
+    actions (the longest overdue first), ward priorities due for review, and intelligence
+    still awaiting feedback (the oldest first)."""
+    return {
+        "new_referrals": sorted(new_referrals, key=lambda r: (RISK_ORDER[r["risk_level"]],
+                                                              r["submitted_at"])),
+        "overdue_items": sorted(overdue_items, key=lambda i: i["due_by"]),
+        "priorities_for_review": sorted(priorities_for_review, key=lambda p: p["review_by"]),
+        "intelligence_awaiting_feedback": sorted(intelligence_waiting,
+                                                 key=lambda r: r["submitted_at"]),
+    }
+
+
+def check_meeting_open(meeting, step):
+    if meeting["status"] != "open":
+        raise Conflict(f"This tasking meeting is closed: it cannot be {step}.",
+                       {"status": [meeting["status"]]})

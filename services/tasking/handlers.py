@@ -1,55 +1,310 @@
-"""Tasking use cases."""
+"""Tasking item use cases: one story each, told inside one unit of work. Items are raised
+from referrals and ward priorities (by the routing rules) or by hand, assigned, moved on,
+completed, and escalated once when they pass their due date."""
 import uuid
 
-import sqlalchemy as sa
 import structlog
 
-from services.tasking.domain import referral_action_title
-from services.tasking.orm import tasking_items
+from services.tasking import repository
+from services.tasking.domain import (ESCALATE_TO, check_assignment, check_item_open,
+                                     in_scope, is_overdue, item_scope, may_work_item,
+                                     referral_action_title, ward_priority_action_title)
+from services.tasking.orm import referral_records, ward_priority_records
+from services.tasking.schemas import (AssignSchema, CompleteSchema, ItemQuerySchema,
+                                      RaiseItemSchema, UpdateSchema, load_or_refuse)
 from shared.db import utcnow
+from shared.errors import Forbidden, NotFound
 
 log = structlog.get_logger(__name__)
 
 TASKING_ACTOR = {"username": "tasking", "role": "system", "agency": None}
+RAISED_FIELDS = ("title", "ward", "owner_agency", "due_by", "source_type", "source_id")
 
+
+# --- raised from other services' events -----------------------------------------------
 
 def raise_item_for_referral(event, rules, uow):
-    """A new referral becomes one tasking item, owned and due by the routing rules.
-    A redelivered referral.submitted changes nothing."""
+    """A new referral becomes one tasking item, owned and due by the routing rules, and
+    joins tasking's record of referrals (for the meeting agenda). A redelivered
+    referral.submitted, or one that arrives after its triage raised the item, changes
+    nothing more."""
     referral = event.payload
     with uow:
         if not uow.first_time(event):
             log.info("event.already_applied")
             return None
-        item = {
-            "id": str(uuid.uuid4()),
-            "title": referral_action_title(referral["category"], referral["risk_level"],
-                                           referral["ward"]),
-            "ward": referral["ward"],
-            "owner_agency": rules.owner_agency(referral["category"],
-                                               referral["referring_agency"]),
-            "owner_user": None, "status": "open",
-            "due_by": rules.due_by(referral["risk_level"], referral["submitted_at"]),
-            "source_type": "referral", "source_id": referral["referral_id"],
-            "risk_level": referral["risk_level"], "raised_by": "tasking",
-            "raised_at": utcnow(),
-        }
-        uow.session.execute(tasking_items.insert().values(**item))
-        uow.publish("tasking_item.raised", 1, {
-            key: item[key] for key in ("title", "ward", "owner_agency", "due_by",
-                                       "source_type", "source_id")
-        } | {"tasking_item_id": item["id"]}, TASKING_ACTOR)
-    log.info("tasking_item.raised", tasking_item_id=item["id"], owner_agency=item["owner_agency"],
-             due_by=item["due_by"].isoformat())
+        _record_referral(uow.session, referral, status="received",
+                         at=referral["submitted_at"])
+        if repository.items_for_source(uow.session, "referral", referral["referral_id"], 1):
+            return None
+        item = _raise_for_referral(uow, referral, rules, referral["submitted_at"])
     return item["id"]
 
 
-def list_items(uow, source_type=None, source_id=None, limit=50):
+def apply_triage(event, rules, uow):
+    """The coordinator's triage moves the referral's action: accepted keeps it (or raises
+    it if none is open), redirected hands it to the receiving agency, no further action
+    completes it with the reason."""
+    triage = event.payload
     with uow:
-        query = sa.select(tasking_items).order_by(tasking_items.c.due_by,
-                                                  tasking_items.c.id).limit(limit)
-        if source_type:
-            query = query.where(tasking_items.c.source_type == source_type)
-        if source_id:
-            query = query.where(tasking_items.c.source_id == source_id)
-        return [row._asdict() for row in uow.session.execute(query)]
+        if not uow.first_time(event):
+            log.info("event.already_applied")
+            return
+        _record_referral(uow.session, triage, status=triage["status"], at=triage["triaged_at"],
+                         redirect_to_agency=triage["redirect_to_agency"])
+        open_items = repository.open_items_for_source(uow.session, "referral",
+                                                      triage["referral_id"])
+        actor = {"username": triage["triaged_by"], "role": "coordinator", "agency": None}
+        if triage["decision"] == "no_further_action":
+            for item in open_items:
+                _complete(uow, item, f"No further action at triage: {triage['reason']}",
+                          actor, utcnow())
+        elif triage["decision"] == "redirect":
+            for item in open_items:
+                _assign(uow, item, triage["redirect_to_agency"], None, item["due_by"], actor,
+                        f"Referral redirected at triage: {triage['reason']}")
+            if not open_items:
+                _raise_for_referral(uow, triage, rules, triage["triaged_at"],
+                                    owner_agency=triage["redirect_to_agency"])
+        elif not open_items:
+            _raise_for_referral(uow, triage, rules, triage["triaged_at"])
+    log.info("referral.triage_applied", referral_id=triage["referral_id"],
+             decision=triage["decision"], open_items=len(open_items))
+
+
+def record_referral_closed(event, uow):
+    """A closed referral leaves the meeting's list of open referrals."""
+    with uow:
+        if not uow.first_time(event):
+            return
+        repository.update_referral_record(uow.session, event.payload["referral_id"],
+                                          status="closed")
+
+
+def apply_ward_priority(event, rules, uow):
+    """A ward priority joins tasking's record (for reviews on the agenda); a new active one
+    raises a tasking item for the ward's team, due by its review date; a closed one
+    completes that item."""
+    priority = event.payload
+    with uow:
+        if not uow.first_time(event):
+            log.info("event.already_applied")
+            return
+        repository.save_record(uow.session, ward_priority_records, "ward_priority_id", {
+            "ward_priority_id": priority["ward_priority_id"], "ward": priority["ward"],
+            "title": priority["title"], "review_by": priority["review_by"],
+            "status": priority["status"], "set_at": event.occurred_at})
+        existing = repository.items_for_source(uow.session, "ward_priority",
+                                               priority["ward_priority_id"], 1)
+        if priority["status"] == "active" and not existing:
+            record_new_item(uow, {
+                "title": ward_priority_action_title(priority["title"], priority["ward"]),
+                "ward": priority["ward"], "owner_agency": rules.priority_owner_agency,
+                "due_by": rules.priority_due_by(priority["review_by"], event.occurred_at),
+                "source_type": "ward_priority", "source_id": priority["ward_priority_id"],
+            }, TASKING_ACTOR)
+        elif priority["status"] == "closed":
+            for item in repository.open_items_for_source(uow.session, "ward_priority",
+                                                         priority["ward_priority_id"]):
+                _complete(uow, item, "The ward panel closed this priority.", TASKING_ACTOR,
+                          utcnow())
+
+
+# --- by hand --------------------------------------------------------------------------
+
+def raise_item(payload, actor, uow):
+    """The coordinator raises an action with an owner and a due date."""
+    if actor["role"] != "coordinator":
+        raise Forbidden("Only the tasking coordinator raises tasking items by hand.")
+    cmd = load_or_refuse(RaiseItemSchema, payload)
+    with uow:
+        item = record_new_item(uow, cmd, actor)
+    return get_item(item["id"], actor, uow)
+
+
+def get_item(item_id, actor, uow):
+    with uow:
+        item = repository.get_item(uow.session, item_id)
+    return _shown(_visible(item, item_id, actor))
+
+
+def list_items(query, actor, uow):
+    """The tasking items the caller may see, soonest due first, filtered and paged."""
+    params = load_or_refuse(ItemQuerySchema, query)
+    filters = {name: params[name] for name in ("status", "ward", "owner_agency", "source_id")
+               if params.get(name)}
+    with uow:
+        result = repository.list_items(uow.session, item_scope(actor), filters,
+                                       params.get("overdue"), utcnow(), params["limit"],
+                                       params["cursor"])
+    return {**result, "items": [_shown(item) for item in result["items"]]}
+
+
+def items_for_source(source_type, source_id, limit, uow):
+    """Every item raised for a referral or priority (the caller already may see it)."""
+    with uow:
+        items = repository.items_for_source(uow.session, source_type, source_id, limit)
+    return [_shown(item) for item in items]
+
+
+def assign_item(item_id, payload, actor, uow):
+    """Give an open item to an agency (and optionally a named person), with a due date."""
+    cmd = load_or_refuse(AssignSchema, payload)
+    with uow:
+        item = _visible(repository.get_item(uow.session, item_id, for_update=True),
+                        item_id, actor)
+        check_item_open(item, "assigned")
+        check_assignment(actor, item, cmd["owner_agency"])
+        _assign(uow, item, cmd["owner_agency"], cmd["owner_user"],
+                cmd["due_by"] or item["due_by"], actor, None)
+    return get_item(item_id, actor, uow)
+
+
+def add_update(item_id, payload, actor, uow):
+    """Record progress on an open item, by its owner or the coordinator."""
+    cmd = load_or_refuse(UpdateSchema, payload)
+    with uow:
+        item = _workable(repository.get_item(uow.session, item_id, for_update=True),
+                         item_id, actor)
+        check_item_open(item, "updated")
+        repository.add_history(uow.session, item_id, "update", cmd["note"], actor["username"],
+                               utcnow())
+    log.info("tasking_item.updated", tasking_item_id=item_id)
+    return get_item(item_id, actor, uow)
+
+
+def complete_item(item_id, payload, actor, uow):
+    """Complete an open item with its outcome, which the referring team will be told."""
+    cmd = load_or_refuse(CompleteSchema, payload)
+    with uow:
+        item = _workable(repository.get_item(uow.session, item_id, for_update=True),
+                         item_id, actor)
+        check_item_open(item, "completed")
+        _complete(uow, item, cmd["outcome"], actor, utcnow())
+    return get_item(item_id, actor, uow)
+
+
+# --- the overdue check ---------------------------------------------------------------
+
+def mark_overdue(uow, now=None):
+    """Open items past their due date are marked overdue and escalated to the coordinator,
+    once each, however many tasking processes run this check."""
+    now = now or utcnow()
+    with uow:
+        items = repository.claim_items_past_due(uow.session, now)
+        for item in items:
+            repository.update_item(uow.session, item["id"], overdue_at=now,
+                                   escalated_to=ESCALATE_TO)
+            repository.add_history(uow.session, item["id"], "overdue",
+                                   f"Past due; escalated to the {ESCALATE_TO}.", "tasking", now)
+            uow.publish("tasking_item.overdue", 1, {
+                "tasking_item_id": item["id"], "escalated_to": ESCALATE_TO,
+                **{key: item[key] for key in ("title", "ward", "owner_agency", "owner_user",
+                                              "due_by", "source_type", "source_id")}},
+                TASKING_ACTOR)
+    for item in items:
+        log.info("tasking_item.overdue", tasking_item_id=item["id"],
+                 owner_agency=item["owner_agency"])
+    return len(items)
+
+
+# --- the story's steps ----------------------------------------------------------------
+
+def record_new_item(uow, fields, actor, meeting_id=None):
+    """Store a new open item with its first history line and announce it (inside the
+    caller's unit of work): every way an item is raised ends here."""
+    now = utcnow()
+    item = {
+        "id": str(uuid.uuid4()), "title": fields["title"], "ward": fields["ward"],
+        "description": fields.get("description"), "owner_agency": fields["owner_agency"],
+        "owner_user": fields.get("owner_user"), "status": "open", "due_by": fields["due_by"],
+        "source_type": fields.get("source_type"), "source_id": fields.get("source_id"),
+        "risk_level": fields.get("risk_level"), "meeting_id": meeting_id,
+        "raised_by": actor["username"], "raised_at": now,
+    }
+    repository.add_item(uow.session, item)
+    repository.add_history(uow.session, item["id"], "raised", fields.get("decision"),
+                           actor["username"], now)
+    uow.publish("tasking_item.raised", 1, {key: item[key] for key in RAISED_FIELDS}
+                | {"tasking_item_id": item["id"]}, actor)
+    log.info("tasking_item.raised", tasking_item_id=item["id"],
+             owner_agency=item["owner_agency"], due_by=item["due_by"].isoformat())
+    return item
+
+
+def _raise_for_referral(uow, referral, rules, since, owner_agency=None):
+    return record_new_item(uow, {
+        "title": referral_action_title(referral["category"], referral["risk_level"],
+                                       referral["ward"]),
+        "ward": referral["ward"], "risk_level": referral["risk_level"],
+        "owner_agency": owner_agency or rules.owner_agency(referral["category"],
+                                                           referral["referring_agency"]),
+        "due_by": rules.due_by(referral["risk_level"], since),
+        "source_type": "referral", "source_id": referral["referral_id"],
+    }, TASKING_ACTOR)
+
+
+def _assign(uow, item, owner_agency, owner_user, due_by, actor, note):
+    now = utcnow()
+    values = {"owner_agency": owner_agency, "owner_user": owner_user, "due_by": due_by}
+    if due_by != item["due_by"]:
+        values.update(overdue_at=None, escalated_to=None)  # a new date: a new chance
+    repository.update_item(uow.session, item["id"], **values)
+    who = owner_agency + (f" ({owner_user})" if owner_user else "")
+    repository.add_history(uow.session, item["id"], "assigned",
+                           f"To {who}, due {due_by.isoformat()}" + (f". {note}" if note else ""),
+                           actor["username"], now)
+    uow.publish("tasking_item.assigned", 1, {
+        "tasking_item_id": item["id"], "ward": item["ward"], "owner_agency": owner_agency,
+        "owner_user": owner_user, "previous_owner_agency": item["owner_agency"],
+        "due_by": due_by, "assigned_by": actor["username"]}, actor)
+    log.info("tasking_item.assigned", tasking_item_id=item["id"], owner_agency=owner_agency)
+
+
+def _complete(uow, item, outcome, actor, now):
+    repository.update_item(uow.session, item["id"], status="completed", outcome=outcome,
+                           completed_by=actor["username"], completed_at=now)
+    repository.add_history(uow.session, item["id"], "completed", outcome, actor["username"],
+                           now)
+    uow.publish("tasking_item.completed", 1, {
+        "tasking_item_id": item["id"], "outcome": outcome, "completed_by": actor["username"],
+        "completed_at": now, **{key: item[key] for key in ("ward", "owner_agency",
+                                                           "source_type", "source_id")}},
+        actor)
+    log.info("tasking_item.completed", tasking_item_id=item["id"])
+
+
+def _record_referral(session, referral, status, at, redirect_to_agency=None):
+    """Keep tasking's own record of a referral. Triage may arrive before submission (each
+    has its own queue): the later submission then corrects only the submission time."""
+    found = session.execute(referral_records.select().where(
+        referral_records.c.referral_id == referral["referral_id"])).first()
+    if found is None:
+        session.execute(referral_records.insert().values(
+            referral_id=referral["referral_id"], status=status, submitted_at=at,
+            redirect_to_agency=redirect_to_agency,
+            **{key: referral[key] for key in ("category", "risk_level", "ward",
+                                              "referring_agency")}))
+    elif status == "received":
+        repository.update_referral_record(session, referral["referral_id"], submitted_at=at)
+    else:
+        repository.update_referral_record(session, referral["referral_id"], status=status,
+                                          redirect_to_agency=redirect_to_agency)
+
+
+def _shown(item):
+    return {**item, "overdue": is_overdue(item, utcnow())}
+
+
+def _visible(item, item_id, actor):
+    # An item the caller may not see reads as absent, so ids cannot be probed.
+    if item is None or not in_scope(item_scope(actor), item):
+        raise NotFound("No tasking item with that id that you may see.", {"id": [item_id]})
+    return item
+
+
+def _workable(item, item_id, actor):
+    item = _visible(item, item_id, actor)
+    if not may_work_item(actor, item):
+        raise Forbidden("Only the owning agency or the coordinator may move this item on.")
+    return item

@@ -1,5 +1,6 @@
-"""Events the tasking service publishes."""
-from marshmallow import Schema, fields
+"""Events the tasking service publishes. No names, addresses or report texts travel on
+the bus: consumers get ids, wards and agencies, and ask tasking for more when entitled."""
+from marshmallow import Schema, fields, validate
 
 from shared.events.registry import contract
 
@@ -22,5 +23,235 @@ TASKING_ITEM_RAISED = contract(
         "title": "Act on high-risk youth at risk referral in Dalston",
         "ward": "dalston", "owner_agency": "yot", "due_by": "2026-11-25T10:00:00+00:00",
         "source_type": "referral", "source_id": "4f1c2d8e-0000-4000-8000-000000000001",
+    },
+)
+
+
+class TaskingItemAssignedV1(Schema):
+    tasking_item_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    owner_agency = fields.String(required=True)
+    owner_user = fields.String(allow_none=True, load_default=None)
+    previous_owner_agency = fields.String(allow_none=True, load_default=None)
+    due_by = fields.AwareDateTime(required=True)
+    assigned_by = fields.String(required=True)
+
+
+TASKING_ITEM_ASSIGNED = contract(
+    source="tasking", type="tasking_item.assigned", version=1, schema=TaskingItemAssignedV1,
+    description="An action was given (or moved) to an agency, optionally a named person, "
+                "with a due date.",
+    example={
+        "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001", "ward": "dalston",
+        "owner_agency": "housing", "owner_user": None, "previous_owner_agency": "yot",
+        "due_by": "2026-11-25T10:00:00+00:00", "assigned_by": "coordinator",
+    },
+)
+
+
+class TaskingItemCompletedV1(Schema):
+    tasking_item_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    owner_agency = fields.String(required=True)
+    outcome = fields.String(required=True)
+    source_type = fields.String(allow_none=True, load_default=None)
+    source_id = fields.String(allow_none=True, load_default=None)
+    completed_by = fields.String(required=True)
+    completed_at = fields.AwareDateTime(required=True)
+
+
+TASKING_ITEM_COMPLETED = contract(
+    source="tasking", type="tasking_item.completed", version=1, schema=TaskingItemCompletedV1,
+    description="An action was completed with its outcome (the referring team is told it).",
+    example={
+        "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001", "ward": "dalston",
+        "owner_agency": "yot", "outcome": "Home visit done; early-intervention panel booked",
+        "source_type": "referral", "source_id": "4f1c2d8e-0000-4000-8000-000000000001",
+        "completed_by": "yot.partner", "completed_at": "2026-11-25T09:00:00+00:00",
+    },
+)
+
+
+class TaskingItemOverdueV1(Schema):
+    tasking_item_id = fields.String(required=True)
+    title = fields.String(required=True)
+    ward = fields.String(required=True)
+    owner_agency = fields.String(required=True)
+    owner_user = fields.String(allow_none=True, load_default=None)
+    due_by = fields.AwareDateTime(required=True)
+    escalated_to = fields.String(required=True, metadata={
+        "description": "the role the overdue action is escalated to"})
+    source_type = fields.String(allow_none=True, load_default=None)
+    source_id = fields.String(allow_none=True, load_default=None)
+
+
+TASKING_ITEM_OVERDUE = contract(
+    source="tasking", type="tasking_item.overdue", version=1, schema=TaskingItemOverdueV1,
+    description="An action passed its due date without being completed; it is escalated to "
+                "the tasking coordinator (published once per action).",
+    example={
+        "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001",
+        "title": "Act on high-risk referral: young person at risk (dalston)",
+        "ward": "dalston", "owner_agency": "yot", "owner_user": None,
+        "due_by": "2026-11-25T10:00:00+00:00", "escalated_to": "coordinator",
+        "source_type": "referral", "source_id": "4f1c2d8e-0000-4000-8000-000000000001",
+    },
+)
+
+
+class PcsoTaskAssignedV1(Schema):
+    pcso_task_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    assignee = fields.String(required=True)
+    assigned_by = fields.String(required=True)
+    due_by = fields.AwareDateTime(required=True)
+    source_type = fields.String(allow_none=True, load_default=None)
+    source_id = fields.String(allow_none=True, load_default=None)
+
+
+PCSO_TASK_ASSIGNED = contract(
+    source="tasking", type="pcso_task.assigned", version=1, schema=PcsoTaskAssignedV1,
+    description="A sergeant tasked a PCSO of their ward to gather intelligence (the brief "
+                "stays in tasking: ask it when entitled).",
+    example={
+        "pcso_task_id": "8b000000-0000-4000-8000-000000000001", "ward": "dalston",
+        "assignee": "pcso.dalston", "assigned_by": "sgt.dalston",
+        "due_by": "2026-12-08T18:00:00+00:00", "source_type": "ward_priority",
+        "source_id": "6b000000-0000-4000-8000-000000000001",
+    },
+)
+
+
+class PcsoTaskClosedV1(Schema):
+    pcso_task_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    assignee = fields.String(required=True)
+    reason = fields.String(required=True, validate=validate.OneOf(("reports_in", "expired")))
+    reports = fields.Integer(required=True)
+
+
+PCSO_TASK_CLOSED = contract(
+    source="tasking", type="pcso_task.closed", version=1, schema=PcsoTaskClosedV1,
+    description="A PCSO task closed: its reports are in, or its due date passed.",
+    example={
+        "pcso_task_id": "8b000000-0000-4000-8000-000000000001", "ward": "dalston",
+        "assignee": "pcso.dalston", "reason": "reports_in", "reports": 1,
+    },
+)
+
+INTELLIGENCE_EXAMPLE_ID = "9c000000-0000-4000-8000-000000000001"
+
+
+class IntelligenceSubmittedV1(Schema):
+    intelligence_report_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    submitted_by = fields.String(required=True)
+    submitted_at = fields.AwareDateTime(required=True)
+    pcso_task_id = fields.String(allow_none=True, load_default=None)
+
+
+INTELLIGENCE_SUBMITTED = contract(
+    source="tasking", type="intelligence.submitted", version=1,
+    schema=IntelligenceSubmittedV1,
+    description="A PCSO filed an intelligence report (against a task, or ad hoc); the BIU "
+                "must note it. The report's text never travels on the bus.",
+    example={
+        "intelligence_report_id": INTELLIGENCE_EXAMPLE_ID, "ward": "dalston",
+        "submitted_by": "pcso.dalston", "submitted_at": "2026-11-26T21:10:00+00:00",
+        "pcso_task_id": "8b000000-0000-4000-8000-000000000001",
+    },
+)
+
+
+class IntelligenceNotedV1(Schema):
+    intelligence_report_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    submitted_by = fields.String(required=True)
+    noted_by = fields.String(required=True)
+    noted_at = fields.AwareDateTime(required=True)
+
+
+INTELLIGENCE_NOTED = contract(
+    source="tasking", type="intelligence.noted", version=1, schema=IntelligenceNotedV1,
+    description="The BIU formally noted an intelligence report (time stamped).",
+    example={
+        "intelligence_report_id": INTELLIGENCE_EXAMPLE_ID, "ward": "dalston",
+        "submitted_by": "pcso.dalston", "noted_by": "biu.analyst",
+        "noted_at": "2026-11-27T09:00:00+00:00",
+    },
+)
+
+
+class IntelligenceGradedV1(Schema):
+    intelligence_report_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    submitted_by = fields.String(required=True)
+    source_evaluation = fields.Integer(required=True, validate=validate.OneOf((1, 2, 3)))
+    intelligence_assessment = fields.String(required=True,
+                                            validate=validate.OneOf(tuple("ABCDE")))
+    handling_code = fields.String(required=True, validate=validate.OneOf(("P", "C")))
+    graded_by = fields.String(required=True)
+    graded_at = fields.AwareDateTime(required=True)
+
+
+INTELLIGENCE_GRADED = contract(
+    source="tasking", type="intelligence.graded", version=1, schema=IntelligenceGradedV1,
+    description="The BIU graded an intelligence report with the 3x5x2 standard (the "
+                "handling conditions of code C stay in tasking).",
+    example={
+        "intelligence_report_id": INTELLIGENCE_EXAMPLE_ID, "ward": "dalston",
+        "submitted_by": "pcso.dalston", "source_evaluation": 2,
+        "intelligence_assessment": "B", "handling_code": "P", "graded_by": "biu.analyst",
+        "graded_at": "2026-11-27T09:30:00+00:00",
+    },
+)
+
+FEEDBACK_USAGES = ("supported_enforcement", "supported_warrant_application",
+                   "informed_tasking", "shared_with_partner",
+                   "corroborated_other_intelligence", "filed_for_reference", "not_used")
+
+
+class IntelligenceFeedbackGivenV1(Schema):
+    intelligence_report_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    submitted_by = fields.String(required=True)
+    pcso_task_id = fields.String(allow_none=True, load_default=None)
+    usage = fields.String(required=True, validate=validate.OneOf(FEEDBACK_USAGES))
+    note = fields.String(required=True)
+    given_by = fields.String(required=True)
+    given_at = fields.AwareDateTime(required=True)
+
+
+INTELLIGENCE_FEEDBACK_GIVEN = contract(
+    source="tasking", type="intelligence.feedback_given", version=1,
+    schema=IntelligenceFeedbackGivenV1,
+    description="The BIU told the submitting team how an intelligence report was used; the "
+                "report is closed.",
+    example={
+        "intelligence_report_id": INTELLIGENCE_EXAMPLE_ID, "ward": "dalston",
+        "submitted_by": "pcso.dalston", "pcso_task_id": None,
+        "usage": "supported_warrant_application",
+        "note": "Vehicle and times corroborated other reporting; used to support a warrant.",
+        "given_by": "biu.analyst", "given_at": "2026-12-03T15:00:00+00:00",
+    },
+)
+
+
+class IntelligenceServiceLevelMissedV1(Schema):
+    intelligence_report_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    stage = fields.String(required=True, validate=validate.OneOf(("note", "feedback")))
+    due_by = fields.AwareDateTime(required=True)
+    remind = fields.String(required=True, metadata={"description": "the role reminded"})
+
+
+INTELLIGENCE_SERVICE_LEVEL_MISSED = contract(
+    source="tasking", type="intelligence.service_level_missed", version=1,
+    schema=IntelligenceServiceLevelMissedV1,
+    description="An intelligence report was not noted (or given feedback) within its service "
+                "level; the BIU is reminded, once per stage.",
+    example={
+        "intelligence_report_id": INTELLIGENCE_EXAMPLE_ID, "ward": "dalston",
+        "stage": "note", "due_by": "2026-11-29T21:10:00+00:00", "remind": "analyst",
     },
 )

@@ -1,0 +1,196 @@
+"""Tasking's queries: reading and writing its own tables, scoped and keyset-paged."""
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from services.tasking.orm import (intelligence_reports, referral_records,
+                                  tasking_item_history, tasking_items, ward_priority_records)
+from shared.errors import InvalidContent
+from shared.paging import decode_cursor, page
+
+
+def scoped(query, table, scope):
+    """Narrow a query to the rows a scope (domain.*_scope) admits."""
+    if scope is None:
+        return query
+    return query.where(sa.or_(sa.false(), *[table.c[column].in_(values)
+                                            for column, values in scope]))
+
+
+def keyset_page(session, query, table, sort_column, limit, cursor, descending=False):
+    """One page of `query` ordered by (sort_column, id), after the cursor's key."""
+    sort, row_id = table.c[sort_column], table.c.id
+    after = decode_cursor(cursor, 2)
+    if after:
+        key = sa.tuple_(sort, row_id)
+        bound = sa.tuple_(sa.literal(_parse_key(after[0]), sort.type), sa.literal(after[1]))
+        query = query.where(key < bound if descending else key > bound)
+    order = (sort.desc(), row_id.desc()) if descending else (sort, row_id)
+    rows = [row._asdict() for row in session.execute(query.order_by(*order).limit(limit + 1))]
+    return page(rows, limit, lambda r: (r[sort_column].isoformat(), r["id"]))
+
+
+def _parse_key(value):
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise InvalidContent("Bad paging.", {"cursor": ["Use the next_cursor of a previous "
+                                                        "page."]}) from None
+
+
+# --- tasking items -------------------------------------------------------------------
+
+def add_item(session, item):
+    session.execute(tasking_items.insert().values(**item))
+
+
+def add_history(session, item_id, kind, note, by, at):
+    session.execute(tasking_item_history.insert().values(
+        tasking_item_id=item_id, kind=kind, note=note, by=by, at=at))
+
+
+def get_item(session, item_id, for_update=False):
+    query = sa.select(tasking_items).where(tasking_items.c.id == item_id)
+    row = session.execute(query.with_for_update() if for_update else query).first()
+    if row is None:
+        return None
+    item = row._asdict()
+    item["history"] = [h._asdict() for h in session.execute(
+        sa.select(tasking_item_history.c.kind, tasking_item_history.c.note,
+                  tasking_item_history.c.by, tasking_item_history.c.at)
+        .where(tasking_item_history.c.tasking_item_id == item_id)
+        .order_by(tasking_item_history.c.id))]
+    return item
+
+
+def update_item(session, item_id, **values):
+    session.execute(tasking_items.update().where(tasking_items.c.id == item_id).values(**values))
+
+
+def open_items_for_source(session, source_type, source_id):
+    return [row._asdict() for row in session.execute(
+        sa.select(tasking_items).where(tasking_items.c.source_type == source_type,
+                                       tasking_items.c.source_id == source_id,
+                                       tasking_items.c.status == "open")
+        .order_by(tasking_items.c.raised_at).with_for_update())]
+
+
+def items_for_source(session, source_type, source_id, limit):
+    query = sa.select(tasking_items).order_by(tasking_items.c.due_by,
+                                              tasking_items.c.id).limit(limit)
+    if source_type:
+        query = query.where(tasking_items.c.source_type == source_type)
+    if source_id:
+        query = query.where(tasking_items.c.source_id == source_id)
+    return [row._asdict() for row in session.execute(query)]
+
+
+def list_items(session, scope, filters, overdue, now, limit, cursor):
+    """Soonest due first; `overdue` True/False narrows to open items past/not past due."""
+    query = scoped(sa.select(tasking_items), tasking_items, scope)
+    for column, value in filters.items():
+        query = query.where(tasking_items.c[column] == value)
+    if overdue is True:
+        query = query.where(tasking_items.c.status == "open", tasking_items.c.due_by < now)
+    elif overdue is False:
+        query = query.where(sa.or_(tasking_items.c.status != "open",
+                                   tasking_items.c.due_by >= now))
+    return keyset_page(session, query, tasking_items, "due_by", limit, cursor)
+
+
+def items_of_meeting(session, meeting_id):
+    return [row._asdict() for row in session.execute(
+        sa.select(tasking_items).where(tasking_items.c.meeting_id == meeting_id)
+        .order_by(tasking_items.c.raised_at, tasking_items.c.id))]
+
+
+def claim_items_past_due(session, now, batch=500):
+    """Open items past due and not yet marked, locked for this transaction. SKIP LOCKED:
+    a replica running the same check at the same moment takes other rows (or none), and
+    once this one commits, the rows no longer match, so no item is marked twice."""
+    return [row._asdict() for row in session.execute(
+        sa.select(tasking_items).where(tasking_items.c.status == "open",
+                                       tasking_items.c.overdue_at.is_(None),
+                                       tasking_items.c.due_by < now)
+        .order_by(tasking_items.c.due_by).limit(batch).with_for_update(skip_locked=True))]
+
+
+# --- read models of referrals and ward priorities ------------------------------------
+
+def save_record(session, table, key_column, record):
+    """Insert or replace one read-model row (events may arrive again or out of order)."""
+    key = record[key_column]
+    found = session.execute(sa.select(table.c[key_column])
+                            .where(table.c[key_column] == key)).first()
+    if found:
+        session.execute(table.update().where(table.c[key_column] == key).values(**record))
+    else:
+        session.execute(table.insert().values(**record))
+
+
+def update_referral_record(session, referral_id, **values):
+    session.execute(referral_records.update()
+                    .where(referral_records.c.referral_id == referral_id).values(**values))
+
+
+def referrals_since(session, wards, since):
+    query = sa.select(referral_records).where(referral_records.c.ward.in_(wards))
+    if since is not None:
+        query = query.where(referral_records.c.submitted_at > since)
+    return [row._asdict() for row in session.execute(query)]
+
+
+def overdue_items(session, wards, now):
+    return [row._asdict() for row in session.execute(
+        sa.select(tasking_items).where(tasking_items.c.ward.in_(wards),
+                                       tasking_items.c.status == "open",
+                                       tasking_items.c.due_by < now))]
+
+
+def priorities_for_review(session, wards, held_on):
+    return [row._asdict() for row in session.execute(
+        sa.select(ward_priority_records).where(
+            ward_priority_records.c.ward.in_(wards),
+            sa.or_(ward_priority_records.c.status == "due_for_review",
+                   sa.and_(ward_priority_records.c.status == "active",
+                           ward_priority_records.c.review_by <= held_on))))]
+
+
+def intelligence_awaiting_feedback(session, wards):
+    return [row._asdict() for row in session.execute(
+        sa.select(intelligence_reports).where(
+            intelligence_reports.c.ward.in_(wards),
+            intelligence_reports.c.status.in_(("awaiting_grade", "awaiting_feedback"))))]
+
+
+# --- PCSO tasks and intelligence reports ---------------------------------------------
+
+def get_row(session, table, row_id, for_update=False):
+    query = sa.select(table).where(table.c.id == row_id)
+    row = session.execute(query.with_for_update() if for_update else query).first()
+    return row._asdict() if row else None
+
+
+def update_row(session, table, row_id, **values):
+    session.execute(table.update().where(table.c.id == row_id).values(**values))
+
+
+def reports_of_task(session, task_id):
+    return [row._asdict() for row in session.execute(
+        sa.select(intelligence_reports).where(intelligence_reports.c.pcso_task_id == task_id)
+        .order_by(intelligence_reports.c.submitted_at, intelligence_reports.c.id))]
+
+
+def claim_rows(session, table, *conditions, order_by, batch=500):
+    """Rows matching `conditions`, locked SKIP LOCKED (see claim_items_past_due)."""
+    return [row._asdict() for row in session.execute(
+        sa.select(table).where(*conditions).order_by(order_by).limit(batch)
+        .with_for_update(skip_locked=True))]
+
+
+def list_rows(session, table, scope, filters, sort_column, limit, cursor, descending=False):
+    query = scoped(sa.select(table), table, scope)
+    for column, value in filters.items():
+        query = query.where(table.c[column] == value)
+    return keyset_page(session, query, table, sort_column, limit, cursor, descending)
+

@@ -1,0 +1,264 @@
+"""Tasking items through the service (worker_factory) on an in-memory unit of work:
+raised from referrals, triage and ward priorities by the routing rules, or by hand;
+assigned, updated, completed, and escalated once when overdue; scoped and paged."""
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.tasking import handlers
+from services.tasking.orm import metadata
+from services.tasking.routing import RoutingRules, RoutingRulesError
+from services.tasking.service import TaskingService
+from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
+from shared.events import Event
+from shared.testing.memory import InMemoryDatabase
+
+COORDINATOR = {"username": "coordinator", "role": "coordinator", "agency": "police",
+               "wards": []}
+YOT = {"username": "yot.partner", "role": "partner", "agency": "yot", "wards": []}
+HOUSING = {"username": "housing.officer", "role": "partner", "agency": "housing", "wards": []}
+SERGEANT = {"username": "sgt.dalston", "role": "sergeant", "agency": "police",
+            "wards": ["dalston"]}
+RULES = RoutingRules.load()
+SUBMITTED_AT = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
+
+
+def in_days(days):
+    return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat()
+
+
+@pytest.fixture
+def db():
+    return InMemoryDatabase(metadata)
+
+
+@pytest.fixture
+def tasking(db):
+    return worker_factory(TaskingService, uow=db.unit_of_work(), rules=RULES,
+                          sla={"note_days": 3, "feedback_days": 14})
+
+
+def referral_event(type_="referral.submitted", **overrides):
+    payload = {"referral_id": overrides.pop("referral_id", str(uuid.uuid4())),
+               "subject_id": str(uuid.uuid4()), "category": "youth_at_risk",
+               "risk_level": "high", "ward": "dalston", "referring_agency": "yot",
+               "referred_by": "yot.partner"}
+    if type_ == "referral.submitted":
+        payload |= {"submitted_at": SUBMITTED_AT, "handling_code": "P"}
+    else:
+        payload |= {"decision": "accept", "status": "accepted", "reason": "Meets threshold",
+                    "redirect_to_agency": None, "triaged_by": "coordinator",
+                    "triaged_at": SUBMITTED_AT + timedelta(hours=1)}
+    return Event(type_, 1, payload | overrides)
+
+
+def priority_event(status="active", priority_id="6b000000-0000-4000-8000-000000000001"):
+    return Event("ward_priority.set", 1, {
+        "ward_priority_id": priority_id, "ward": "dalston",
+        "title": "Drug dealing around the estate garages", "description": "Evenings after 8pm",
+        "review_by": date(2027, 1, 5), "status": status, "set_by": "panel.dalston",
+        "set_by_role": "panel"})
+
+
+def raise_by_hand(tasking, **overrides):
+    return tasking.raise_tasking_item({
+        "title": "Home visit with the attendance officer", "ward": "dalston",
+        "owner_agency": "yot", "due_by": in_days(7)} | overrides, COORDINATOR)
+
+
+# --- raised from events ------------------------------------------------------------------
+
+def test_a_high_risk_referral_raises_an_item_due_within_24_hours_owned_by_the_rules(
+        tasking, db):
+    tasking.raise_item_for_referral(referral_event(category="asb", referring_agency="yot"))
+    [item] = db.rows("tasking_items")
+    assert item["due_by"] == SUBMITTED_AT + timedelta(hours=24)
+    assert item["owner_agency"] == "la-community-safety" and item["risk_level"] == "high"
+    assert db.rows("referral_records")[0]["status"] == "received"
+
+
+def test_redirected_referral_moves_its_item_to_the_receiving_agency(tasking, db):
+    submitted = referral_event()
+    tasking.raise_item_for_referral(submitted)
+    tasking.apply_triage(referral_event(
+        "referral.triaged", referral_id=submitted.payload["referral_id"], decision="redirect",
+        status="redirected", redirect_to_agency="housing", reason="Tenancy enforcement"))
+    [item] = db.rows("tasking_items")
+    assert item["owner_agency"] == "housing" and item["status"] == "open"
+    assert db.event_types == ["tasking_item.raised", "tasking_item.assigned"]
+    assigned = db.committed_events[-1].payload
+    assert (assigned["previous_owner_agency"], assigned["owner_agency"]) == ("yot", "housing")
+
+
+def test_accepted_referral_keeps_its_item_and_no_further_action_completes_it(tasking, db):
+    submitted = referral_event()
+    tasking.raise_item_for_referral(submitted)
+    rid = submitted.payload["referral_id"]
+    tasking.apply_triage(referral_event("referral.triaged", referral_id=rid))
+    assert db.event_types == ["tasking_item.raised"]  # accepted: nothing to change
+
+    other = referral_event()
+    tasking.raise_item_for_referral(other)
+    tasking.apply_triage(referral_event(
+        "referral.triaged", referral_id=other.payload["referral_id"],
+        decision="no_further_action", status="no_further_action", reason="Known to CSC"))
+    completed = [i for i in db.rows("tasking_items") if i["status"] == "completed"]
+    assert [i["source_id"] for i in completed] == [other.payload["referral_id"]]
+    assert completed[0]["outcome"] == "No further action at triage: Known to CSC"
+    assert db.event_types[-1] == "tasking_item.completed"
+
+
+def test_triage_arriving_before_the_submission_still_yields_one_item(tasking, db):
+    rid = str(uuid.uuid4())
+    tasking.apply_triage(referral_event("referral.triaged", referral_id=rid))
+    tasking.raise_item_for_referral(referral_event(referral_id=rid))
+    assert len(db.rows("tasking_items")) == 1
+    [record] = db.rows("referral_records")
+    assert record["status"] == "accepted" and record["submitted_at"] == SUBMITTED_AT
+
+
+def test_a_new_ward_priority_raises_one_police_item_due_on_its_review_date(tasking, db):
+    tasking.apply_ward_priority(priority_event())
+    tasking.apply_ward_priority(priority_event())  # a redelivery of a new event id: no twin
+    [item] = db.rows("tasking_items")
+    assert item["owner_agency"] == "police" and item["source_type"] == "ward_priority"
+    due = item["due_by"].astimezone(ZoneInfo("Europe/London"))
+    assert (due.date(), due.hour) == (date(2027, 1, 5), 10)
+    tasking.apply_ward_priority(priority_event(status="closed"))
+    assert db.rows("tasking_items")[0]["status"] == "completed"
+    assert db.rows("ward_priority_records")[0]["status"] == "closed"
+
+
+def test_the_same_event_delivered_twice_is_applied_once(tasking, db):
+    event = priority_event()
+    tasking.apply_ward_priority(event)
+    tasking.apply_ward_priority(event)
+    assert db.event_types == ["tasking_item.raised"]
+
+
+def test_a_rules_file_may_not_use_review_by_for_a_risk_level(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("due_by_risk: {high: review_by, medium: P7D, standard: next_meeting}\n"
+                     "tasking_meeting: {weekday: tuesday, time: '10:00', "
+                     "timezone: Europe/London}\nowner_by_category: {}\n")
+    with pytest.raises(RoutingRulesError, match="ward priorities only"):
+        RoutingRules.load(str(rules))
+
+
+# --- by hand ------------------------------------------------------------------------------
+
+def test_only_the_coordinator_raises_items_by_hand_and_every_bad_field_is_named(tasking, db):
+    with pytest.raises(Forbidden):
+        tasking.raise_tasking_item({}, YOT)
+    with pytest.raises(InvalidContent) as refused:
+        raise_by_hand(tasking, title=" ", due_by="2020-01-01T10:00:00+00:00",
+                      owner_agency="YOT!")
+    assert {"title", "due_by", "owner_agency"} <= set(refused.value.fields)
+    with pytest.raises(InvalidContent) as refused:
+        raise_by_hand(tasking, source_type="referral")
+    assert set(refused.value.fields) == {"source_id"}
+    item = raise_by_hand(tasking)
+    assert item["status"] == "open" and item["raised_by"] == "coordinator"
+    assert [h["kind"] for h in item["history"]] == ["raised"]
+    assert db.event_types == ["tasking_item.raised"]
+
+
+def test_an_item_is_assigned_updated_and_completed_then_refuses_further_steps(tasking, db):
+    item = raise_by_hand(tasking)
+    moved = tasking.assign_tasking_item(item["id"], {"owner_agency": "housing",
+                                                     "owner_user": "housing.officer"},
+                                        COORDINATOR)
+    assert (moved["owner_agency"], moved["owner_user"]) == ("housing", "housing.officer")
+    with pytest.raises(NotFound):  # no longer YOT's: it reads as absent
+        tasking.update_tasking_item(item["id"], {"note": "x"}, YOT)
+    tasking.update_tasking_item(item["id"], {"note": "Visited; nobody home"}, HOUSING)
+    done = tasking.complete_tasking_item(item["id"], {"outcome": "Family engaged"}, HOUSING)
+    assert done["status"] == "completed" and done["completed_by"] == "housing.officer"
+    assert [h["kind"] for h in done["history"]] == ["raised", "assigned", "update",
+                                                   "completed"]
+    for step in (lambda: tasking.complete_tasking_item(item["id"], {"outcome": "x"}, HOUSING),
+                 lambda: tasking.assign_tasking_item(item["id"], {"owner_agency": "yot"},
+                                                     COORDINATOR)):
+        with pytest.raises(Conflict):
+            step()
+    assert db.event_types == ["tasking_item.raised", "tasking_item.assigned",
+                              "tasking_item.completed"]
+
+
+def test_an_owning_agency_names_its_person_but_only_the_coordinator_moves_agencies(tasking):
+    item = raise_by_hand(tasking)
+    named = tasking.assign_tasking_item(item["id"], {"owner_agency": "yot",
+                                                     "owner_user": "yot.worker"}, YOT)
+    assert named["owner_user"] == "yot.worker"
+    with pytest.raises(Forbidden):
+        tasking.assign_tasking_item(item["id"], {"owner_agency": "housing"}, YOT)
+
+
+# --- queries --------------------------------------------------------------------------------
+
+def test_each_role_sees_its_own_slice_of_items(tasking):
+    yots = raise_by_hand(tasking)
+    housings = raise_by_hand(tasking, owner_agency="housing", ward="homerton")
+    ids = lambda actor: {i["id"] for i in tasking.query_tasking_items({}, actor)["items"]}  # noqa
+    assert ids(COORDINATOR) == {yots["id"], housings["id"]}
+    assert ids(YOT) == {yots["id"]} and ids(HOUSING) == {housings["id"]}
+    assert ids(SERGEANT) == {yots["id"]}  # dalston only
+    with pytest.raises(NotFound):
+        tasking.get_tasking_item(housings["id"], YOT)
+
+
+def test_items_are_filtered_and_paged_with_a_cursor(tasking):
+    made = [raise_by_hand(tasking, due_by=in_days(day + 1)) for day in range(5)]
+    raise_by_hand(tasking, owner_agency="housing")
+    first = tasking.query_tasking_items({"owner_agency": "yot", "limit": "2"}, COORDINATOR)
+    second = tasking.query_tasking_items({"owner_agency": "yot", "limit": "2",
+                                          "cursor": first["next_cursor"]}, COORDINATOR)
+    third = tasking.query_tasking_items({"owner_agency": "yot", "limit": "2",
+                                         "cursor": second["next_cursor"]}, COORDINATOR)
+    paged = [i["id"] for page in (first, second, third) for i in page["items"]]
+    assert paged == [i["id"] for i in made] and third["next_cursor"] is None
+    with pytest.raises(InvalidContent) as refused:
+        tasking.query_tasking_items({"overdue": "perhaps", "cursor": "junk"}, COORDINATOR)
+    assert {"overdue"} <= set(refused.value.fields)
+
+
+# --- overdue --------------------------------------------------------------------------------
+
+def test_an_overdue_item_is_marked_and_escalated_once(tasking, db):
+    item = raise_by_hand(tasking, due_by=in_days(1))
+    later = datetime.now(timezone.utc) + timedelta(days=2)
+    uow = db.unit_of_work()
+    assert handlers.mark_overdue(uow, now=later) == 1
+    assert handlers.mark_overdue(uow, now=later + timedelta(hours=1)) == 0
+    assert db.event_types.count("tasking_item.overdue") == 1
+    [row] = db.rows("tasking_items")
+    assert row["escalated_to"] == "coordinator" and row["overdue_at"] == later
+    overdue = db.committed_events[-1].payload
+    assert (overdue["tasking_item_id"], overdue["escalated_to"]) == (item["id"], "coordinator")
+
+
+def test_a_new_due_date_gives_an_escalated_item_a_fresh_chance(tasking, db):
+    item = raise_by_hand(tasking, due_by=in_days(1))
+    uow = db.unit_of_work()
+    handlers.mark_overdue(uow, now=datetime.now(timezone.utc) + timedelta(days=2))
+    tasking.assign_tasking_item(item["id"], {"owner_agency": "yot", "due_by": in_days(3)},
+                                COORDINATOR)
+    assert db.rows("tasking_items")[0]["overdue_at"] is None
+    handlers.mark_overdue(uow, now=datetime.now(timezone.utc) + timedelta(days=4))
+    assert db.event_types.count("tasking_item.overdue") == 2
+
+
+def test_overdue_filter_lists_open_items_past_due(tasking, db):
+    late = raise_by_hand(tasking, due_by=in_days(1))
+    raise_by_hand(tasking, due_by=in_days(9))
+    with db.engine.begin() as conn:  # as if a day and a half had passed
+        conn.execute(metadata.tables["tasking_items"].update()
+                     .where(metadata.tables["tasking_items"].c.id == late["id"])
+                     .values(due_by=datetime.now(timezone.utc) - timedelta(hours=12)))
+    overdue = tasking.query_tasking_items({"overdue": "true"}, COORDINATOR)["items"]
+    assert [i["id"] for i in overdue] == [late["id"]] and overdue[0]["overdue"] is True
+    assert late["id"] not in {i["id"] for i in tasking.query_tasking_items(
+        {"overdue": "false"}, COORDINATOR)["items"]}
