@@ -57,6 +57,14 @@ class NotFound(WardlineError):
 
 
 @deserialize_to_instance
+class Locked(WardlineError):
+    """Too many failed sign-ins: try again later (HTTP 429)."""
+
+    status = 429
+    code = "locked"
+
+
+@deserialize_to_instance
 class Conflict(WardlineError):
     status = 409
     code = "conflict"

@@ -1,13 +1,14 @@
 """User accounts: who may sign in, with which role, agency and wards.
 Passwords are stored only as argon2 hashes."""
 import uuid
+from datetime import timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from services.gateway.orm import users
+from services.gateway.orm import login_attempts, users
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidContent, fields_from_marshmallow
 
@@ -101,3 +102,45 @@ def count_users(session):
 def public_view(user):
     return {key: user.get(key) for key in ("id", "username", "display_name", "role", "agency",
                                            "wards", "email")}
+
+
+class SignInThrottle:
+    """Repeated wrong passwords for one username are slowed, then locked for a while.
+    Counted per username (not per address) so that spreading guesses over many machines
+    does not help; a correct password after the lock expires clears the count."""
+
+    SLOW_AFTER, LOCK_AFTER = 3, 6
+    LOCK_FOR = timedelta(minutes=15)
+
+    def __init__(self, session):
+        self.session = session
+
+    def locked_until(self, username, now):
+        row = self._row(username)
+        if row and row.locked_until and row.locked_until > now:
+            return row.locked_until
+        return None
+
+    def delay_seconds(self, username):
+        row = self._row(username)
+        failures = row.failures if row else 0
+        return 0 if failures < self.SLOW_AFTER else min(0.25 * 2 ** (failures - self.SLOW_AFTER), 4)
+
+    def failed(self, username, now):
+        row = self._row(username)
+        failures = (row.failures if row else 0) + 1
+        locked = now + self.LOCK_FOR if failures >= self.LOCK_AFTER else None
+        values = {"failures": failures, "last_failure_at": now, "locked_until": locked}
+        if row:
+            self.session.execute(login_attempts.update()
+                                 .where(login_attempts.c.username == username).values(**values))
+        else:
+            self.session.execute(login_attempts.insert().values(username=username, **values))
+        return locked
+
+    def succeeded(self, username):
+        self.session.execute(login_attempts.delete().where(login_attempts.c.username == username))
+
+    def _row(self, username):
+        return self.session.execute(sa.select(login_attempts)
+                                    .where(login_attempts.c.username == username)).first()

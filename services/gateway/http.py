@@ -30,7 +30,7 @@ class ApiEndpoint(HttpRequestHandler):
 
     def handle_request(self, request):
         request.shallow = False
-        correlation_id = _correlation_id(request)
+        correlation_id = request.correlation_id = _correlation_id(request)
         try:
             request.principal = self._principal(request)
             args, kwargs = self.get_entrypoint_parameters(request)

@@ -18,3 +18,32 @@ users = sa.Table(
     sa.Column("email", sa.String(200), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
 )
+
+audit_log = sa.Table(
+    "audit_log", metadata,
+    # Append-only: the application never updates or deletes a row, and on PostgreSQL a
+    # trigger refuses to (migration 'audit trail').
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("username", sa.String(80), nullable=False),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("agency", sa.String(60), nullable=True),
+    # DPA 2018 s.62: collection, alteration, consultation, disclosure, combination, erasure
+    sa.Column("action", sa.String(20), nullable=False),
+    sa.Column("record_type", sa.String(30), nullable=False),
+    sa.Column("record_ids", sa.JSON, nullable=False),
+    sa.Column("purpose", sa.String(300), nullable=False),
+    sa.Column("recipient", sa.String(120), nullable=True),  # to whom, for a disclosure
+    sa.Column("correlation_id", sa.String(100), nullable=True),
+    sa.Column("event_id", sa.String(36), nullable=True, unique=True),
+    sa.Index("ix_audit_log_at", "at"),
+    sa.Index("ix_audit_log_user", "username", "at"),
+)
+
+login_attempts = sa.Table(
+    "login_attempts", metadata,
+    sa.Column("username", sa.String(80), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure_at", UtcDateTime, nullable=False),
+    sa.Column("locked_until", UtcDateTime, nullable=True),
+)

@@ -6,13 +6,15 @@ from nameko.rpc import RpcProxy
 
 from services.gateway.orm import metadata
 from services.gateway.routes.accounts import AccountRoutes
+from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.operations import OperationsRoutes
 from services.gateway.routes.referrals import ReferralRoutes
 from shared.dependencies import Database, LoggingContext
 
 
-class GatewayService(AccountRoutes, ReferralRoutes, NotificationRoutes, OperationsRoutes):
+class GatewayService(AccountRoutes, ReferralRoutes, NotificationRoutes, AuditRoutes,
+                     OperationsRoutes):
     name = "gateway"
 
     uow = Database(metadata)

@@ -86,8 +86,8 @@ class ServiceStack:
         return self._tokens[username]
 
     def get(self, path, user, **kwargs):
-        return requests.get(self.base_url + path, headers=self._auth(user), timeout=10,
-                            **kwargs)
+        headers = {**self._auth(user), **kwargs.pop("headers", {})}
+        return requests.get(self.base_url + path, headers=headers, timeout=10, **kwargs)
 
     def post(self, path, user, **kwargs):
         headers = {**self._auth(user), **kwargs.pop("headers", {})}

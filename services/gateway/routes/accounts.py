@@ -1,7 +1,10 @@
 """Signing in and managing accounts."""
+import eventlet
+
 from services.gateway import accounts, tokens
 from services.gateway.http import actor, api, json_body, page_limit
-from shared.errors import NotAuthenticated
+from shared.db import utcnow
+from shared.errors import Locked, NotAuthenticated
 
 ANYONE_SIGNED_IN = accounts.ROLES
 
@@ -10,9 +13,19 @@ class AccountRoutes:
     @api("POST", "/api/auth/token")
     def issue_token(self, request):
         body = json_body(request)
+        username = body.get("username") if isinstance(body.get("username"), str) else ""
         with self.uow:
-            user = accounts.authenticate(self.uow.session, body.get("username"),
-                                         body.get("password"))
+            throttle = accounts.SignInThrottle(self.uow.session)
+            now = utcnow()
+            if throttle.locked_until(username, now):
+                raise Locked("Too many wrong passwords: this account is locked for a while. "
+                             "Try again later or ask an administrator.")
+            eventlet.sleep(throttle.delay_seconds(username))
+            user = accounts.authenticate(self.uow.session, username, body.get("password"))
+            if user is None:
+                throttle.failed(username, now)
+            else:
+                throttle.succeeded(username)
         if user is None:
             raise NotAuthenticated("Wrong username or password.")
         ttl = self.config["TOKEN_TTL_SECONDS"]

@@ -18,11 +18,17 @@ class ReferralRoutes:
     @api("POST", "/api/referrals", roles=REFERRING_ROLES)
     def submit_referral(self, request):
         payload = json_body(request)
-        return 201, self.referrals.submit_referral(payload, actor(request.principal))
+        referral = self.referrals.submit_referral(payload, actor(request.principal))
+        self.record_access(request, "collection", "referral",
+                           [referral["id"], referral["subject_id"]], "Referral intake")
+        return 201, referral
 
     @api("GET", "/api/referrals", roles=CASE_ROLES)
     def list_referrals(self, request):
-        return self.referrals.list_referrals(request.args.to_dict(), actor(request.principal))
+        found = self.referrals.list_referrals(request.args.to_dict(), actor(request.principal))
+        self.record_access(request, "consultation", "referral",
+                           [r["id"] for r in found["items"]], "Listing referrals")
+        return found
 
     @api("GET", "/api/referrals/<string:referral_id>", roles=CASE_ROLES)
     def get_referral(self, request, referral_id):
@@ -31,21 +37,36 @@ class ReferralRoutes:
             source_type="referral", source_id=referral_id)
         referral["feedback"] = self.notifications.feedback_for(
             "referral", referral_id, f"agency:{referral['referring_agency']}")
+        self.record_access(request, "consultation", "referral", [referral_id],
+                           "Reading a referral")
         return referral
 
     @api("POST", "/api/referrals/<string:referral_id>/triage", roles=("coordinator",))
     def triage_referral(self, request, referral_id):
-        return self.referrals.triage_referral(referral_id, json_body(request),
-                                              actor(request.principal))
+        referral = self.referrals.triage_referral(referral_id, json_body(request),
+                                                  actor(request.principal))
+        self.record_access(request, "alteration", "referral", [referral_id], "Triage")
+        if referral["redirect_to_agency"]:
+            self.record_access(request, "disclosure", "referral", [referral_id],
+                               "Redirected to the agency best placed to act",
+                               recipient=f"agency:{referral['redirect_to_agency']}")
+        return referral
 
     @api("POST", "/api/referrals/<string:referral_id>/close", roles=("coordinator",))
     def close_referral(self, request, referral_id):
-        return self.referrals.close_referral(referral_id, json_body(request),
-                                             actor(request.principal))
+        referral = self.referrals.close_referral(referral_id, json_body(request),
+                                                 actor(request.principal))
+        self.record_access(request, "alteration", "referral", [referral_id],
+                           "Closing a referral")
+        return referral
 
     @api("GET", "/api/subjects/<string:subject_id>", roles=CASE_ROLES)
     def get_subject(self, request, subject_id):
-        return self.referrals.get_subject(subject_id, actor(request.principal))
+        person = self.referrals.get_subject(subject_id, actor(request.principal))
+        self.record_access(request, "consultation", "subject",
+                           [record["id"] for record in person["records"]],
+                           "Reading a person's record")
+        return person
 
     @api("GET", "/api/subject-links", roles=("coordinator",))
     def list_subject_links(self, request):
@@ -53,8 +74,12 @@ class ReferralRoutes:
         if status not in LINK_STATUSES:
             raise InvalidContent("Unknown link status.",
                                  {"status": [f"One of: {', '.join(LINK_STATUSES)}."]})
-        return self.referrals.list_subject_links(status, page_limit(request),
-                                                 request.args.get("cursor"))
+        links = self.referrals.list_subject_links(status, page_limit(request),
+                                                  request.args.get("cursor"))
+        self.record_access(request, "consultation", "subject",
+                           [s for link in links["items"] for s in link["subject_ids"]],
+                           "Deciding whether records are one person")
+        return links
 
     @api("POST", "/api/subject-links/<string:link_id>/<any(confirm,reject,unlink):decision>",
          roles=("coordinator",))

@@ -1,0 +1,70 @@
+"""The audit trail: who collected, altered, consulted, disclosed, combined or erased a
+person's data, when, and for what purpose (Data Protection Act 2018, Part 3, s.62).
+Rows are only ever added; admins read them at GET /api/audit."""
+import sqlalchemy as sa
+from marshmallow import Schema, ValidationError, fields, validate
+
+from services.gateway.orm import audit_log
+from shared.db import utcnow
+from shared.errors import InvalidContent, fields_from_marshmallow
+from shared.paging import decode_cursor, page
+
+ACTIONS = ("collection", "alteration", "consultation", "disclosure", "combination",
+           "erasure")
+MAX_PURPOSE = 300
+
+
+def purpose_of(request, default):
+    """The purpose the caller states (`X-Purpose` header), else the route's own."""
+    stated = (request.headers.get("X-Purpose") or "").strip()
+    return (stated or default)[:MAX_PURPOSE]
+
+
+def record(session, principal, action, record_type, record_ids, purpose,
+           correlation_id=None, recipient=None, event_id=None):
+    assert action in ACTIONS, action
+    session.execute(audit_log.insert().values(
+        at=utcnow(), username=principal["username"], role=principal["role"],
+        agency=principal.get("agency"), action=action, record_type=record_type,
+        record_ids=[str(i) for i in record_ids], purpose=purpose, recipient=recipient,
+        correlation_id=correlation_id, event_id=event_id))
+
+
+def already_recorded(session, event_id):
+    return session.execute(sa.select(audit_log.c.id)
+                           .where(audit_log.c.event_id == event_id)).first() is not None
+
+
+class AuditQuery(Schema):
+    username = fields.String(validate=validate.Length(max=80))
+    action = fields.String(validate=validate.OneOf(ACTIONS))
+    record_type = fields.String(validate=validate.Length(max=30))
+    record_id = fields.String(validate=validate.Regexp(r"^[A-Za-z0-9-]{1,36}$"))
+    since = fields.AwareDateTime()
+    until = fields.AwareDateTime()
+    cursor = fields.String()
+    limit = fields.String()  # checked by the route's page_limit
+
+
+def search(session, query_args, limit):
+    """Newest first, filtered by who, what, which record and when."""
+    try:
+        filters = AuditQuery().load(query_args)
+    except ValidationError as exc:
+        raise InvalidContent("Bad audit query.", fields_from_marshmallow(exc.messages)) from None
+    query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit + 1)
+    for column in ("username", "action", "record_type"):
+        if filters.get(column):
+            query = query.where(audit_log.c[column] == filters[column])
+    if filters.get("record_id"):
+        query = query.where(sa.cast(audit_log.c.record_ids, sa.String)
+                            .like(f'%"{filters["record_id"]}"%'))
+    if filters.get("since"):
+        query = query.where(audit_log.c.at >= filters["since"])
+    if filters.get("until"):
+        query = query.where(audit_log.c.at < filters["until"])
+    after = decode_cursor(filters.get("cursor"), 1)
+    if after:
+        query = query.where(audit_log.c.id < int(after[0]))
+    rows = [row._asdict() for row in session.execute(query)]
+    return page(rows, limit, lambda r: (r["id"],))
