@@ -10,11 +10,12 @@ from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.operations import OperationsRoutes
 from services.gateway.routes.referrals import ReferralRoutes
+from services.gateway.routes.tasking import TaskingRoutes
 from shared.dependencies import Database, LoggingContext
 
 
 class GatewayService(AccountRoutes, ReferralRoutes, NotificationRoutes, AuditRoutes,
-                     OperationsRoutes):
+                     TaskingRoutes, OperationsRoutes):
     name = "gateway"
 
     uow = Database(metadata)

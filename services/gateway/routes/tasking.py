@@ -1,0 +1,159 @@
+"""Tasking items, tasking meetings, PCSO tasks and intelligence reports (tasking service).
+The gateway checks roles and the names only it can check (wards from the ward register,
+agencies, users' accounts); tasking scopes every answer to the caller."""
+from werkzeug.wrappers import Response
+
+from services.gateway import accounts
+from services.gateway.http import actor, api, json_body, page_limit
+from shared.errors import InvalidContent
+
+ITEM_READERS = ("partner", "panel", "coordinator", "sergeant", "pcso", "analyst", "reviewer")
+ITEM_ASSIGNERS = ("coordinator", "partner", "sergeant")
+ITEM_WORKERS = ("coordinator", "partner", "sergeant", "pcso")
+MEETING_READERS = ("coordinator", "sergeant", "analyst", "reviewer")
+TASK_READERS = ("coordinator", "sergeant", "pcso", "analyst")
+INTELLIGENCE_READERS = ("analyst", "coordinator", "sergeant", "pcso")
+
+
+class TaskingRoutes:
+    # --- tasking items -------------------------------------------------------------------
+
+    @api("GET", "/api/tasking/items", roles=ITEM_READERS)
+    def list_tasking_items_page(self, request):
+        return self.tasking.query_tasking_items(request.args.to_dict(),
+                                                actor(request.principal))
+
+    @api("POST", "/api/tasking/items", roles=("coordinator",))
+    def raise_tasking_item(self, request):
+        payload = json_body(request)
+        self._check_names(payload, wards=("ward",), agencies=("owner_agency",))
+        return 201, self.tasking.raise_tasking_item(payload, actor(request.principal))
+
+    @api("GET", "/api/tasking/items/<string:item_id>", roles=ITEM_READERS)
+    def get_tasking_item(self, request, item_id):
+        return self.tasking.get_tasking_item(item_id, actor(request.principal))
+
+    @api("POST", "/api/tasking/items/<string:item_id>/assign", roles=ITEM_ASSIGNERS)
+    def assign_tasking_item(self, request, item_id):
+        payload = json_body(request)
+        self._check_names(payload, agencies=("owner_agency",))
+        return self.tasking.assign_tasking_item(item_id, payload, actor(request.principal))
+
+    @api("POST", "/api/tasking/items/<string:item_id>/updates", roles=ITEM_WORKERS)
+    def update_tasking_item(self, request, item_id):
+        return self.tasking.update_tasking_item(item_id, json_body(request),
+                                                actor(request.principal))
+
+    @api("POST", "/api/tasking/items/<string:item_id>/complete", roles=ITEM_WORKERS)
+    def complete_tasking_item(self, request, item_id):
+        return self.tasking.complete_tasking_item(item_id, json_body(request),
+                                                  actor(request.principal))
+
+    # --- tasking meetings ----------------------------------------------------------------
+
+    @api("POST", "/api/tasking/meetings", roles=("coordinator",))
+    def open_meeting(self, request):
+        payload = json_body(request)
+        self._check_names(payload, ward_lists=("wards",))
+        return 201, self.tasking.open_meeting(payload, actor(request.principal))
+
+    @api("GET", "/api/tasking/meetings", roles=MEETING_READERS)
+    def list_meetings(self, request):
+        return self.tasking.list_meetings(actor(request.principal), page_limit(request),
+                                          request.args.get("cursor"))
+
+    @api("GET", "/api/tasking/meetings/<string:meeting_id>", roles=MEETING_READERS)
+    def get_meeting(self, request, meeting_id):
+        return self.tasking.get_meeting(meeting_id, actor(request.principal))
+
+    @api("GET", "/api/tasking/meetings/<string:meeting_id>/print", roles=MEETING_READERS)
+    def print_meeting(self, request, meeting_id):
+        page = self.tasking.print_meeting(meeting_id, actor(request.principal))
+        return Response(page, status=200, mimetype="text/html")
+
+    @api("POST", "/api/tasking/meetings/<string:meeting_id>/actions", roles=("coordinator",))
+    def add_meeting_action(self, request, meeting_id):
+        payload = json_body(request)
+        self._check_names(payload, agencies=("owner_agency",))
+        return 201, self.tasking.add_meeting_action(meeting_id, payload,
+                                                    actor(request.principal))
+
+    @api("POST", "/api/tasking/meetings/<string:meeting_id>/close", roles=("coordinator",))
+    def close_meeting(self, request, meeting_id):
+        return self.tasking.close_meeting(meeting_id, json_body(request),
+                                          actor(request.principal))
+
+    # --- PCSO tasks ----------------------------------------------------------------------
+
+    @api("POST", "/api/pcso-tasks", roles=("sergeant",))
+    def assign_pcso_task(self, request):
+        payload = json_body(request)
+        assignee = payload.get("assignee")
+        with self.uow:
+            account = (accounts.find_user(self.uow.session, assignee)
+                       if isinstance(assignee, str) else None)
+        known = {key: account[key] for key in ("role", "wards")} if account else None
+        return 201, self.tasking.assign_pcso_task(payload, known, actor(request.principal))
+
+    @api("GET", "/api/pcso-tasks", roles=TASK_READERS)
+    def list_pcso_tasks(self, request):
+        return self.tasking.list_pcso_tasks(request.args.to_dict(), actor(request.principal))
+
+    @api("GET", "/api/pcso-tasks/<string:task_id>", roles=TASK_READERS)
+    def get_pcso_task(self, request, task_id):
+        return self.tasking.get_pcso_task(task_id, actor(request.principal))
+
+    @api("POST", "/api/pcso-tasks/<string:task_id>/reports", roles=("pcso",))
+    def file_intelligence_report(self, request, task_id):
+        return 201, self.tasking.file_report(task_id, json_body(request),
+                                             actor(request.principal))
+
+    # --- intelligence reports ------------------------------------------------------------
+
+    @api("POST", "/api/intelligence", roles=("pcso",))
+    def file_ad_hoc_intelligence(self, request):
+        return 201, self.tasking.file_ad_hoc_report(json_body(request),
+                                                    actor(request.principal))
+
+    @api("GET", "/api/intelligence", roles=INTELLIGENCE_READERS)
+    def list_intelligence(self, request):
+        return self.tasking.list_intelligence(request.args.to_dict(), actor(request.principal))
+
+    @api("GET", "/api/intelligence/<string:report_id>", roles=INTELLIGENCE_READERS)
+    def get_intelligence(self, request, report_id):
+        return self.tasking.get_intelligence(report_id, actor(request.principal))
+
+    @api("POST", "/api/intelligence/<string:report_id>/note", roles=("analyst",))
+    def note_intelligence(self, request, report_id):
+        return self.tasking.note_intelligence(report_id, actor(request.principal))
+
+    @api("POST", "/api/intelligence/<string:report_id>/grade", roles=("analyst",))
+    def grade_intelligence(self, request, report_id):
+        return self.tasking.grade_intelligence(report_id, json_body(request),
+                                               actor(request.principal))
+
+    @api("POST", "/api/intelligence/<string:report_id>/feedback", roles=("analyst",))
+    def give_intelligence_feedback(self, request, report_id):
+        return self.tasking.give_intelligence_feedback(report_id, json_body(request),
+                                                       actor(request.principal))
+
+    # --- names only the gateway can check ------------------------------------------------
+
+    def _check_names(self, payload, wards=(), ward_lists=(), agencies=()):
+        """422 naming each ward not in the register and each agency not in the list."""
+        errors = {}
+        for field in agencies:
+            value = payload.get(field)
+            if isinstance(value, str) and value not in accounts.AGENCIES:
+                errors[field] = [f"Unknown agency: one of {', '.join(accounts.AGENCIES)}."]
+        given = {field: [payload.get(field)] for field in wards}
+        given.update({field: payload.get(field) for field in ward_lists})
+        if any(isinstance(v, list) and v for v in given.values()):
+            known = {ward["code"] for ward in self.referrals.list_wards()}
+            for field, values in given.items():
+                unknown = sorted(v for v in values if isinstance(v, str) and v not in known)
+                if isinstance(values, list) and unknown:
+                    errors[field] = [f"Unknown ward codes: {', '.join(unknown)}; use codes "
+                                     "from GET /api/wards."]
+        if errors:
+            raise InvalidContent("Some fields are invalid; nothing was stored.", errors)

@@ -1,0 +1,161 @@
+"""Tasking journeys over HTTP with every service as its own process: a referral's action
+moves with triage and is completed; a meeting's agenda is built and printed; a sergeant
+tasks a PCSO, the PCSO reports, the BIU grades (invalid grades refused) and feeds back,
+and one PCSO never sees another's tasks."""
+import time
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from shared.demo import DEMO_PASSWORD
+from shared.testing.factories import referral_payload
+
+pytestmark = pytest.mark.e2e
+
+
+def eventually(check, timeout=10, interval=0.05):
+    """The first truthy result of `check`, or its last result once `timeout` has passed."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(interval)
+
+
+def in_days(days):
+    return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat()
+
+
+def items_for(stack, referral_id, user="coordinator"):
+    return stack.get(f"/api/tasking/items?source_id={referral_id}", user).json()["items"]
+
+
+def test_a_redirected_referrals_action_moves_agency_and_is_completed_by_its_new_owner(stack):
+    referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        category="asb", risk_level="high", ward="dalston")).json()
+    [item] = eventually(lambda: items_for(stack, referral["id"]))
+    assert item["owner_agency"] == "la-community-safety"
+    due = datetime.fromisoformat(item["due_by"]) - datetime.fromisoformat(
+        referral["submitted_at"])
+    assert due == timedelta(hours=24)
+
+    stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
+        "decision": "redirect", "reason": "Tenancy enforcement", "redirect_to_agency": "yot"})
+    moved = eventually(lambda: [i for i in items_for(stack, referral["id"])
+                                if i["owner_agency"] == "yot"])
+    assert moved and moved[0]["id"] == item["id"]
+    path = f"/api/tasking/items/{item['id']}"
+    assert stack.get(path, "council.partner").status_code == 404  # no longer theirs
+    assert stack.post(path + "/updates", "yot.partner", json={"note": ""}).status_code == 422
+    assert stack.post(path + "/updates", "yot.partner",
+                      json={"note": "Home visit booked"}).status_code == 200
+    done = stack.post(path + "/complete", "yot.partner", json={"outcome": "Family engaged"})
+    assert done.status_code == 200 and done.json()["status"] == "completed"
+    again = stack.post(path + "/complete", "yot.partner", json={"outcome": "twice"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
+
+
+def test_items_by_hand_are_validated_scoped_and_paged(stack):
+    body = {"title": "Cut back the hedges by the garages", "ward": "dalston",
+            "owner_agency": "housing", "due_by": in_days(5)}
+    assert stack.post("/api/tasking/items", "yot.partner", json=body).status_code == 403
+    refused = stack.post("/api/tasking/items", "coordinator",
+                         json={**body, "ward": "atlantis", "owner_agency": "nasa"})
+    assert refused.status_code == 422
+    assert {"ward", "owner_agency"} <= set(refused.json()["error"]["fields"])
+    made = [stack.post("/api/tasking/items", "coordinator", json=body).json()
+            for _ in range(3)]
+    first = stack.get("/api/tasking/items?owner_agency=housing&limit=2", "coordinator").json()
+    second = stack.get("/api/tasking/items?owner_agency=housing&limit=2&cursor="
+                       + first["next_cursor"], "coordinator").json()
+    # One due time: the id breaks the tie, so the two pages hold all three in id order.
+    assert [i["id"] for i in first["items"] + second["items"]] == sorted(m["id"] for m in made)
+    yots = stack.get("/api/tasking/items?limit=200", "yot.partner").json()["items"]
+    assert all(i["owner_agency"] == "yot" for i in yots)
+    assert stack.get(f"/api/tasking/items/{made[0]['id']}", "yot.partner").status_code == 404
+    assert stack.get("/api/tasking/items", "admin").status_code == 403
+
+
+def test_a_meeting_agenda_puts_high_risk_first_and_prints_with_its_minutes(stack):
+    standard = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        risk_level="standard", ward="stoke-newington")).json()
+    high = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        risk_level="high", ward="stoke-newington")).json()
+    for referral in (standard, high):  # tasking has heard of both
+        assert eventually(lambda: items_for(stack, referral["id"]))
+    opened = stack.post("/api/tasking/meetings", "coordinator", json={
+        "held_on": date.today().isoformat(), "wards": ["stoke-newington"]})
+    assert opened.status_code == 201, opened.text
+    meeting = opened.json()
+    assert [r["referral_id"] for r in meeting["agenda"]["new_referrals"]] == [high["id"],
+                                                                              standard["id"]]
+    path = f"/api/tasking/meetings/{meeting['id']}"
+    action = stack.post(path + "/actions", "coordinator", json={
+        "title": "Early-intervention panel", "ward": "stoke-newington", "owner_agency": "yot",
+        "due_by": in_days(14), "decision": "Agreed: YOT to convene"})
+    assert action.status_code == 201 and action.json()["meeting_id"] == meeting["id"]
+    closed = stack.post(path + "/close", "coordinator", json={"minutes": "Chair: coordinator"})
+    assert closed.json()["status"] == "closed"
+    assert stack.post(path + "/close", "coordinator", json={"minutes": "x"}).status_code == 409
+    printed = stack.get(path + "/print", "coordinator")
+    assert printed.status_code == 200 and printed.headers["Content-Type"].startswith("text/html")
+    assert "Early-intervention panel" in printed.text and "Chair: coordinator" in printed.text
+    assert stack.get(path, "pcso.dalston").status_code == 403
+
+
+def test_pcso_task_report_grade_and_feedback_with_invalid_grades_refused(stack):
+    stack.wardline("users", "add", "pcso.second", "--role", "pcso", "--ward", "dalston",
+                   "--password-stdin", input=DEMO_PASSWORD)
+    task_body = {"ward": "dalston", "brief": "Dealing around the estate garages",
+                 "look_for": "Vehicles and times; talk to the caretakers",
+                 "source_type": "ward_priority",
+                 "source_id": "6b000000-0000-4000-8000-000000000001", "due_by": in_days(10)}
+    wrong = stack.post("/api/pcso-tasks", "sgt.dalston", json={**task_body, "assignee": "coordinator"})
+    assert wrong.status_code == 422 and "assignee" in wrong.json()["error"]["fields"]
+    mine = stack.post("/api/pcso-tasks", "sgt.dalston",
+                      json={**task_body, "assignee": "pcso.dalston"}).json()
+    theirs = stack.post("/api/pcso-tasks", "sgt.dalston",
+                        json={**task_body, "assignee": "pcso.second"}).json()
+
+    # One PCSO cannot see another's tasks, however they ask.
+    listed = stack.get("/api/pcso-tasks?assignee=me", "pcso.dalston").json()["items"]
+    assert [t["id"] for t in listed] == [mine["id"]]
+    assert stack.get("/api/pcso-tasks?assignee=pcso.second", "pcso.dalston").json()[
+        "items"] == []
+    assert stack.get(f"/api/pcso-tasks/{theirs['id']}", "pcso.dalston").status_code == 404
+    assert stack.post(f"/api/pcso-tasks/{theirs['id']}/reports", "pcso.dalston", json={
+        "observed_at": in_days(0), "location": "x", "text": "y"}).status_code == 404
+
+    filed = stack.post(f"/api/pcso-tasks/{mine['id']}/reports", "pcso.dalston", json={
+        "observed_at": in_days(-0.1), "location": "Garages behind the estate",
+        "text": "Silver hatchback, 21:10, two males, packages passed"})
+    assert filed.status_code == 201, filed.text
+    report = filed.json()
+    assert stack.get(f"/api/pcso-tasks/{mine['id']}", "pcso.dalston").json()[
+        "status"] == "reports_in"
+    waiting = stack.get("/api/intelligence?status=awaiting_note", "biu.analyst").json()
+    assert report["id"] in {r["id"] for r in waiting["items"]}
+
+    grade = f"/api/intelligence/{report['id']}/grade"
+    for bad, fields in (
+            ({"source_evaluation": 5, "intelligence_assessment": "B", "handling_code": "P"},
+             {"source_evaluation"}),
+            ({"source_evaluation": 2, "intelligence_assessment": "Z", "handling_code": "Q"},
+             {"intelligence_assessment", "handling_code"}),
+            ({"source_evaluation": 2, "intelligence_assessment": "B", "handling_code": "C"},
+             {"conditions"})):
+        refused = stack.post(grade, "biu.analyst", json=bad)
+        assert refused.status_code == 422 and set(refused.json()["error"]["fields"]) == fields
+    assert stack.post(grade, "sgt.dalston", json={}).status_code == 403
+    assert stack.post(f"/api/intelligence/{report['id']}/note", "biu.analyst").status_code == 200
+    graded = stack.post(grade, "biu.analyst", json={
+        "source_evaluation": 2, "intelligence_assessment": "B", "handling_code": "C",
+        "conditions": "Police only until the warrant is executed"})
+    assert graded.status_code == 200 and graded.json()["status"] == "awaiting_feedback"
+    feedback = stack.post(f"/api/intelligence/{report['id']}/feedback", "biu.analyst", json={
+        "usage": "supported_warrant_application", "note": "Used to support a warrant."})
+    assert feedback.status_code == 200 and feedback.json()["status"] == "closed"
+    seen_by_pcso = stack.get(f"/api/intelligence/{report['id']}", "pcso.dalston").json()
+    assert seen_by_pcso["feedback_usage"] == "supported_warrant_application"
+    assert stack.get(f"/api/intelligence/{report['id']}", "pcso.second").status_code == 404
