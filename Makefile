@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e install migrate seed bench-db clean help
+.PHONY: run test test-unit test-integration test-e2e install migrate seed bench bench-db clean help
 
 help:
 	@echo "make run    - install, migrate, seed the demo borough, run every service"
 	@echo "make test   - install and run the whole test suite (real RabbitMQ and PostgreSQL)"
+	@echo "make bench  - the whole-pipeline benchmark against the machine's own limit (not in make test)"
 	@echo "make bench-db - does a PostgreSQL call block the eventlet hub? (prints timings)"
 
 $(STAMP): pyproject.toml
@@ -43,6 +44,9 @@ test-integration: install
 
 test-e2e: install
 	$(BIN)/python -m pytest tests/e2e
+
+bench: install
+	$(BIN)/python -m bench.run
 
 bench-db: install
 	$(BIN)/python bench/db_cooperation.py $${WARDLINE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}

@@ -1,0 +1,243 @@
+"""Wardline's benchmark: `make bench`. Starts the stack as real processes on PostgreSQL and
+RabbitMQ (a vhost and a database of its own) and measures, in one run:
+
+1. the ideal pipeline (bench/ideal_pipeline.py): the machine's own limit;
+2. Wardline's full pipeline: referrals over HTTP from concurrent clients until each has
+   its tasking item and acknowledgement; referrals/s and the ratio to (1);
+3. latency at a steady 20 referrals/s: HTTP request sent -> acknowledgement stored;
+4. data scale: the tasking board over 1,000,000 items, matching a new referral against
+   1,000,000 subjects (bench/scale.py);
+5. resident memory of each service, idle and under load.
+
+It prints one table and writes it as JSON under bench/results/. Sizes can be cut for a
+quick look: BENCH_REFERRALS, BENCH_IDEAL, BENCH_SCALE (rows), BENCH_LATENCY_SECONDS.
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message="\nEventlet is deprecated")
+import eventlet  # noqa: E402
+
+eventlet.monkey_patch()
+
+import json  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from pathlib import Path  # noqa: E402
+from urllib.parse import urlsplit  # noqa: E402
+
+import requests  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from kombu import Connection, Exchange  # noqa: E402
+
+from shared.config import setting  # noqa: E402
+from shared.db import driver_url  # noqa: E402
+from shared.testing import infra  # noqa: E402
+from shared.testing.factories import referral_payload  # noqa: E402
+from shared.testing.stack import ServiceStack, free_port  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERRALS = int(os.environ.get("BENCH_REFERRALS", "2000"))
+IDEAL = int(os.environ.get("BENCH_IDEAL", "5000"))
+LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "30"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "16"))
+
+
+def main():
+    amqp_server = setting("WARDLINE_TEST_AMQP_URI")
+    pg_server = setting("WARDLINE_TEST_DATABASE_URL")
+    vhost, database = infra.unique_name("bench"), infra.unique_name("wardline_bench")
+    amqp_uri = infra.create_vhost(amqp_server, vhost)
+    database_url = infra.create_database(pg_server, database)
+    results = {"machine": machine(), "when": datetime.now(timezone.utc).isoformat()}
+    try:
+        results["ideal_pipelines_per_s"] = ideal_pipeline(amqp_uri, database_url)
+        stack = start_stack(amqp_uri, database_url)
+        try:
+            results["memory_idle_mb"] = memory(stack)
+            rate, peak = full_pipeline(stack)
+            results["full_pipeline_referrals_per_s"] = rate
+            results["memory_under_load_mb"] = peak
+            results["ratio_to_ideal"] = round(rate / results["ideal_pipelines_per_s"], 3)
+            results["latency_at_20_per_s_ms"] = steady_latency(stack)
+        finally:
+            stack.stop()
+        from bench import scale
+        results["data_scale_p95_ms"] = scale.run(database_url)
+    finally:
+        infra.delete_vhost(vhost)
+        infra.drop_database(pg_server, database)
+    report(results)
+
+
+def machine():
+    return {"cores": os.cpu_count(), "python": sys.version.split()[0]}
+
+
+def ideal_pipeline(amqp_uri, database_url):
+    """The two-service baseline, on the same broker and server, in the same run."""
+    parts = urlsplit(database_url)
+    env = {**os.environ, "BENCH_AMQP_URI": amqp_uri,
+           "BENCH_DSN": f"host={parts.hostname} port={parts.port or 5432} "
+                        f"user={parts.username or 'postgres'} dbname={parts.path[1:]}",
+           "PYTHONPATH": str(ROOT)}
+    sys.path.insert(0, str(ROOT))
+    os.environ["BENCH_DSN"] = env["BENCH_DSN"]
+    from bench import ideal_pipeline as ideal
+    ideal.DSN = env["BENCH_DSN"]
+    ideal.prepare()
+    processes = [subprocess.Popen([sys.executable, str(ROOT / "bench" / "ideal_pipeline.py"),
+                                   "serve", which], env=env) for which in ("first", "second")]
+    try:
+        time.sleep(4)  # both consumers' queues declared and bound
+        started = time.perf_counter()
+        with Connection(amqp_uri) as conn:
+            producer = conn.Producer()
+            exchange = Exchange("bench_source.events", type="topic", durable=True)
+            for n in range(IDEAL):
+                producer.publish({"key": str(n)}, exchange=exchange, routing_key="started",
+                                 serializer="json", delivery_mode=2, declare=[exchange])
+        while ideal.completed() < IDEAL:
+            time.sleep(0.05)
+        return round(IDEAL / (time.perf_counter() - started), 1)
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def start_stack(amqp_uri, database_url):
+    env = {"WARDLINE_AMQP_URI": amqp_uri, "WARDLINE_DATABASE_URL": database_url,
+           "WARDLINE_HTTP_PORT": str(free_port()), "WARDLINE_LOG_LEVEL": "WARNING",
+           "WARDLINE_VAR_DIR": tempfile.mkdtemp(prefix="wardline-bench-"),
+           "WARDLINE_SECRET_KEY": "bench-secret-bench-secret-bench-0000"}
+    stack = ServiceStack(env, Path(env["WARDLINE_VAR_DIR"]) / "logs")
+    stack.wardline("migrate")
+    stack.wardline("demo", "seed")
+    stack.start()
+    stack.wait_healthy()
+    return stack
+
+
+def full_pipeline(stack):
+    """N referrals over HTTP from concurrent clients, until every one has its tasking item
+    and acknowledgement."""
+    rng = random.Random(9)
+    payloads = [referral_payload(rng) for _ in range(REFERRALS)]
+    token = stack.token("council.partner")
+    session = requests.Session()
+    ids, peak = [], {}
+    pool = eventlet.GreenPool(CLIENTS)
+
+    def submit(payload):
+        response = session.post(stack.base_url + "/api/referrals", json=payload, timeout=60,
+                                headers={"Authorization": f"Bearer {token}"})
+        response.raise_for_status()
+        ids.append(response.json()["id"])
+
+    started = time.perf_counter()
+    for payload in payloads:
+        pool.spawn_n(submit, payload)
+    engine = sa.create_engine(driver_url(stack.env["WARDLINE_DATABASE_URL"]))
+    while True:
+        for name, mb in memory(stack).items():
+            peak[name] = max(peak.get(name, 0), mb)
+        if len(ids) == REFERRALS and finished(engine) >= REFERRALS:
+            break
+        eventlet.sleep(0.1)
+    elapsed = time.perf_counter() - started
+    engine.dispose()
+    return round(REFERRALS / elapsed, 1), peak
+
+
+def finished(engine):
+    """Referrals with both their tasking item and their acknowledgement."""
+    with engine.connect() as conn:
+        return conn.execute(sa.text(
+            "SELECT count(*) FROM tasking.tasking_items t JOIN notifications.notifications n "
+            "ON n.source_id = t.source_id AND n.kind = 'referral.acknowledged' "
+            "AND n.recipient LIKE 'agency:%'")).scalar()
+
+
+def steady_latency(stack):
+    """At 20 referrals/s: from sending the HTTP request to the acknowledgement being stored
+    (and so visible in the inbox and on the referral)."""
+    token = stack.token("yot.partner")
+    accepted = {}
+    rng = random.Random(20)
+    interval, count = 1 / 20, int(LATENCY_SECONDS * 20)
+
+    def submit(payload):
+        sent = datetime.now(timezone.utc)  # the clock starts when the partner presses send
+        response = requests.post(stack.base_url + "/api/referrals", json=payload, timeout=30,
+                                 headers={"Authorization": f"Bearer {token}"})
+        accepted[response.json()["id"]] = sent
+
+    start = time.perf_counter()
+    for n in range(count):
+        eventlet.spawn_n(submit, referral_payload(rng))
+        eventlet.sleep(max(0, start + (n + 1) * interval - time.perf_counter()))
+    eventlet.sleep(3)
+    engine = sa.create_engine(driver_url(stack.env["WARDLINE_DATABASE_URL"]))
+    with engine.connect() as conn:
+        stored = dict(conn.execute(sa.text(
+            "SELECT source_id, created_at FROM notifications.notifications "
+            "WHERE recipient = 'agency:yot' AND kind = 'referral.acknowledged' "
+            "AND source_id = ANY(:ids)"), {"ids": list(accepted)}).all())
+    engine.dispose()
+    latencies = sorted((stored[i] - accepted[i]).total_seconds() * 1000
+                       for i in accepted if i in stored)
+    return percentiles(latencies) | {"acknowledged": len(latencies), "sent": count}
+
+
+def percentiles(values):
+    if not values:
+        return {"p50": None, "p95": None, "p99": None}
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {"p50": round(cuts[49], 1), "p95": round(cuts[94], 1), "p99": round(cuts[98], 1)}
+
+
+def memory(stack):
+    """Resident memory of each service process, in MB."""
+    found = {}
+    for name, process in stack.processes.items():
+        try:
+            status = Path(f"/proc/{process.pid}/status").read_text()
+        except FileNotFoundError:
+            continue
+        kb = next(int(line.split()[1]) for line in status.splitlines()
+                  if line.startswith("VmRSS:"))
+        found[name] = round(kb / 1024, 1)
+    return found
+
+
+def report(results):
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
+    path.write_text(json.dumps(results, indent=2))
+    rows = [("ideal pipeline (pipelines/s)", results["ideal_pipelines_per_s"]),
+            ("full pipeline (referrals/s)", results["full_pipeline_referrals_per_s"]),
+            ("ratio to ideal", results["ratio_to_ideal"])]
+    latency = results["latency_at_20_per_s_ms"]
+    rows += [(f"latency at 20/s {k} (ms)", latency[k]) for k in ("p50", "p95", "p99")]
+    rows += [(f"{name} p95 (ms)", value)
+             for name, value in results["data_scale_p95_ms"].items()]
+    rows += [(f"RSS {name} idle / load (MB)",
+              f"{results['memory_idle_mb'].get(name)} / "
+              f"{results['memory_under_load_mb'].get(name)}")
+             for name in results["memory_idle_mb"]]
+    width = max(len(label) for label, _ in rows)
+    print(f"\n{'measure'.ljust(width)}  value")
+    for label, value in rows:
+        print(f"{label.ljust(width)}  {value}")
+    print(f"\nwritten to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

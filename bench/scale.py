@@ -1,0 +1,128 @@
+"""Data-scale measurements on generated data: the tasking board over many items and
+matching a new referral against many subjects (candidate blocking through indexed keys,
+never a fuzzy score per row). Rows are generated with COPY for speed."""
+import io
+import os
+import random
+import statistics
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import psycopg2
+import sqlalchemy as sa
+
+from services.referrals import repository as referrals_repository
+from services.referrals.domain import subject_match_key
+from services.referrals.matching import Person, blocking_keys, compare
+from shared.db import driver_url, make_engine
+from shared.testing.factories import FAMILY_NAMES, GIVEN_NAMES
+
+ROWS = int(os.environ.get("BENCH_SCALE", "1000000"))
+WARDS = ["dalston", "hackney-central", "homerton", "clissold", "haggerston", "victoria",
+         "hoxton-west", "lea-bridge", "springfield", "cazenove"]
+QUERIES = 200
+
+
+def run(database_url):
+    # COPY cannot run under eventlet's wait callback; loading is not what is measured.
+    green_wait = psycopg2.extensions.get_wait_callback()
+    psycopg2.extensions.set_wait_callback(None)
+    raw = psycopg2.connect(driver_url(database_url).replace("postgresql+psycopg2", "postgresql"))
+    results = {}
+    try:
+        label = f"{ROWS:,}"
+        results[f"tasking board, {label} items (ward + status)"] = tasking_board(raw,
+                                                                                 database_url)
+        results[f"match a new referral, {label} subjects"] = matching(raw, database_url)
+    finally:
+        raw.close()
+        psycopg2.extensions.set_wait_callback(green_wait)
+    return results
+
+
+def _copy(raw, table, columns, rows):
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if v is None else str(v) for v in row) + "\n")
+    buffer.seek(0)
+    with raw.cursor() as cur:
+        cur.copy_expert(f"COPY {table} ({', '.join(columns)}) FROM STDIN", buffer)
+    raw.commit()
+
+
+def tasking_board(raw, database_url):
+    rng = random.Random(1)
+    now = datetime.now(timezone.utc)
+    statuses = ["open"] * 3 + ["completed"] * 6 + ["overdue"]
+    with raw.cursor() as cur:
+        cur.execute("SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'tasking' AND table_name = 'tasking_items' "
+                    "AND is_nullable = 'NO'")
+        required = {r[0] for r in cur.fetchall()}
+    base = {"title": "Generated action", "owner_agency": "housing", "raised_by": "bench",
+            "risk_level": "standard", "source_type": "referral"}
+    columns = ["id", "ward", "status", "due_by", "raised_at", "source_id"] + sorted(
+        c for c in required if c in base)
+    for start in range(0, ROWS, 100_000):
+        _copy(raw, "tasking.tasking_items", columns, (
+            [str(uuid.uuid4()), rng.choice(WARDS), rng.choice(statuses),
+             (now + timedelta(hours=rng.randint(-2000, 2000))).isoformat(), now.isoformat(),
+             str(uuid.uuid4())] + [base[c] for c in sorted(c for c in required if c in base)]
+            for _ in range(min(100_000, ROWS - start))))
+    with raw.cursor() as cur:
+        cur.execute("ANALYZE tasking.tasking_items")
+    engine = make_engine(database_url, "tasking")
+    timings = []
+    with engine.connect() as conn:
+        for _ in range(QUERIES):
+            ward, status = rng.choice(WARDS), rng.choice(["open", "overdue"])
+            started = time.perf_counter()
+            conn.execute(sa.text(
+                "SELECT * FROM tasking_items WHERE ward = :ward AND status = :status "
+                "ORDER BY due_by, id LIMIT 50"), {"ward": ward, "status": status}).all()
+            timings.append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    return p95(timings)
+
+
+def matching(raw, database_url):
+    rng = random.Random(2)
+    now = datetime.now(timezone.utc).isoformat()
+    for start in range(0, ROWS, 50_000):
+        subjects, keys = [], []
+        for _ in range(min(50_000, ROWS - start)):
+            subject_id = str(uuid.uuid4())
+            person = Person(rng.choice(GIVEN_NAMES) + rng.choice(["", "a", "o", "ie"]),
+                            rng.choice(FAMILY_NAMES) + str(rng.randint(0, 999)),
+                            date(1940, 1, 1) + timedelta(days=rng.randint(0, 30000)))
+            subjects.append((subject_id, person.given_name, person.family_name,
+                             person.date_of_birth.isoformat(),
+                             subject_match_key(person.given_name, person.family_name,
+                                               person.date_of_birth), subject_id, now))
+            keys.extend((key, subject_id) for key in blocking_keys(person))
+        _copy(raw, "referrals.subjects", ["id", "given_name", "family_name", "date_of_birth",
+                                          "match_key", "person_id", "created_at"], subjects)
+        _copy(raw, "referrals.subject_keys", ["key", "subject_id"], keys)
+    with raw.cursor() as cur:
+        cur.execute("ANALYZE referrals.subjects; ANALYZE referrals.subject_keys")
+    engine = make_engine(database_url, "referrals")
+    timings = []
+    with engine.connect() as conn:
+        for _ in range(QUERIES):
+            person = {"given_name": rng.choice(GIVEN_NAMES), "family_name":
+                      rng.choice(FAMILY_NAMES) + str(rng.randint(0, 999)),
+                      "date_of_birth": date(1940, 1, 1) + timedelta(days=rng.randint(0, 30000))}
+            started = time.perf_counter()
+            from sqlalchemy.orm import Session
+            with Session(conn) as session:
+                for candidate in referrals_repository.candidate_subjects(session, person, None):
+                    compare(referrals_repository.as_person(person),
+                            referrals_repository.as_person(candidate))
+            timings.append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    return p95(timings)
+
+
+def p95(values):
+    return round(statistics.quantiles(values, n=100, method="inclusive")[94], 1)
