@@ -54,6 +54,7 @@ def apply_triage(event, rules, uow):
                          redirect_to_agency=triage["redirect_to_agency"])
         open_items = repository.open_items_for_source(uow.session, "referral",
                                                       triage["referral_id"])
+        # The coordinator's triage decision moves the item: history and events name them.
         actor = {"username": triage["triaged_by"], "role": "coordinator", "agency": None}
         if triage["decision"] == "no_further_action":
             for item in open_items:
