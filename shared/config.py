@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SERVICES = ("gateway", "referrals", "tasking", "notifications")
+SERVICES = ("gateway", "referrals", "tasking", "notifications", "casereview")
 """Every Wardline service, in the order `wardline run` starts them."""
 
 
@@ -71,6 +71,10 @@ SETTINGS = (
     Setting("WARDLINE_INTELLIGENCE_FEEDBACK_DAYS", "14",
             "Days within which the BIU should tell the submitting team how an intelligence "
             "report was used."),
+    Setting("WARDLINE_CASEREVIEW_RULES", "",
+            "YAML file of missed-opportunity rules for case reviews (parameters, which rules "
+            "suggest a review, the partner agencies lessons go to). Empty: the defaults "
+            "shipped in `services/casereview/rules.yaml`."),
     Setting("WARDLINE_BOROUGH", "hackney",
             "Borough whose ward register `wardline demo seed` loads (`shared/boroughs/NAME.json`)."),
     Setting("WARDLINE_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
@@ -133,6 +137,7 @@ def load_config(service_name, environ=None):
         "SECRET_KEY": secret_key(environ) if service_name == "gateway" else "",
         "TOKEN_TTL_SECONDS": int(env("WARDLINE_TOKEN_TTL_SECONDS")),
         "TASKING_RULES": env("WARDLINE_TASKING_RULES"),
+        "CASEREVIEW_RULES": env("WARDLINE_CASEREVIEW_RULES"),
         "OVERDUE_CHECK_SECONDS": float(env("WARDLINE_OVERDUE_CHECK_SECONDS")),
         "INTELLIGENCE_NOTE_DAYS": float(env("WARDLINE_INTELLIGENCE_NOTE_DAYS")),
         "INTELLIGENCE_FEEDBACK_DAYS": float(env("WARDLINE_INTELLIGENCE_FEEDBACK_DAYS")),

@@ -1,0 +1,239 @@
+"""Case review use cases, one story each inside one unit of work: keep the chronology,
+suggest a review when a pattern appears, open and move reviews, find and decide missed
+opportunities, record findings and lessons, publish what was learned."""
+from datetime import datetime
+
+import structlog
+
+from services.casereview import projection, reviews, workflow
+from services.casereview.timeline import render_timeline
+from shared.db import utcnow
+from shared.errors import Conflict, InvalidContent
+from shared.paging import decode_cursor, page
+
+log = structlog.get_logger(__name__)
+
+CASEREVIEW_ACTOR = {"username": "casereview", "role": "system", "agency": None}
+
+
+# --- the chronology --------------------------------------------------------------------
+
+def record_event(event, uow, rulebook):
+    """Keep the event and add it to the chronology, once however often it arrives; then
+    suggest a review if it completes a pattern the configuration says is worth one."""
+    with uow:
+        if not uow.first_time(event):
+            log.info("event.already_applied")
+            return None
+        record = projection.record(uow.session, event)
+        if record is not None and rulebook.suggest_review_when:
+            return _suggest_review(uow.session, record, rulebook, event.occurred_at)
+        return None
+
+
+def _suggest_review(session, record, rulebook, as_of):
+    for subject_id in sorted(projection.subjects_about(session, record)):
+        person = projection.person(session, subject_id)
+        entries = projection.chronology(session, subject_id)
+        for candidate in rulebook.find(entries, as_of, only=rulebook.suggest_review_when):
+            if reviews.active_for(session, person, candidate.rule):
+                continue
+            review_id = reviews.add(session, subject_id, "suggested",
+                                    f"Pattern in the chronology: {candidate.rule}",
+                                    CASEREVIEW_ACTOR["username"], utcnow(),
+                                    suggested_by_rule=candidate.rule)
+            log.info("case_review.suggested", case_review_id=review_id, rule=candidate.rule)
+            return review_id
+    return None
+
+
+def rebuild_chronology(uow):
+    """The chronology thrown away and rebuilt from the event log (reviews untouched)."""
+    with uow:
+        replayed = projection.rebuild(uow.session)
+    log.info("chronology.rebuilt", events=replayed)
+    return replayed
+
+
+def timeline(uow, review_id, limit, cursor):
+    """The review's chronology, oldest first, keyset-paged on (when, arrival)."""
+    with uow:
+        review = reviews.get(uow.session, review_id)
+        entries = projection.chronology(uow.session, review["subject_id"])
+    start = 0
+    if cursor:
+        when, seq = decode_cursor(cursor, 2)
+        after = (datetime.fromisoformat(when), seq)
+        start = next((i for i, e in enumerate(entries) if (e.when, e.seq) > after),
+                     len(entries))
+    return page(entries[start:start + limit + 1], limit,
+                lambda e: (e.when.isoformat(), e.seq))
+
+
+def timeline_svg(uow, review_id):
+    """The chronology as a swimlane picture, with the candidates not dismissed marked."""
+    with uow:
+        review = reviews.get(uow.session, review_id)
+        entries = projection.chronology(uow.session, review["subject_id"])
+        candidates = [c for c in reviews.list_candidates(uow.session, review_id)
+                      if c["status"] != "dismissed"]
+    return render_timeline(entries, candidates, title=f"Chronology for case review "
+                                                      f"{review_id}")
+
+
+# --- reviews ----------------------------------------------------------------------------
+
+def open_review(cmd, actor, uow, now):
+    """A reviewer opens a review for a subject after an incident."""
+    with uow:
+        review_id = reviews.add(uow.session, cmd["subject_id"], "open", cmd["trigger"],
+                                actor["username"], now, cmd["incident_summary"],
+                                cmd["incident_date"])
+        _announce_opened(uow, reviews.get(uow.session, review_id), actor)
+        return reviews.full(uow.session, review_id)
+
+
+def accept_suggestion(review_id, cmd, actor, uow, now):
+    """A reviewer takes up a review a pattern suggested, giving the incident's details."""
+    with uow:
+        review = reviews.get(uow.session, review_id, for_update=True)
+        workflow.check_move(review["stage"], "open")
+        reviews.update(uow.session, review_id, stage="open", opened_by=actor["username"],
+                       opened_at=now, incident_summary=cmd["incident_summary"],
+                       incident_date=cmd["incident_date"],
+                       trigger=cmd["trigger"] or review["trigger"])
+        reviews.add_stage(uow.session, review_id, "open", actor["username"], now)
+        _announce_opened(uow, reviews.get(uow.session, review_id), actor)
+        return reviews.full(uow.session, review_id)
+
+
+def move_review(review_id, stage, actor, uow, now):
+    """open -> gathering -> panel, or a suggestion declined; anything else is a 409.
+    Opening a suggestion and publishing have their own use cases (they need more)."""
+    if stage in ("open", "published"):
+        raise Conflict(f"Use the {'accept' if stage == 'open' else 'publish'} step to move a "
+                       f"review to {stage}.", {"stage": [stage]})
+    if stage not in workflow.STAGES:
+        raise InvalidContent("Unknown stage.", {"stage": [f"One of: "
+                                                          f"{', '.join(workflow.STAGES)}."]})
+    with uow:
+        review = reviews.get(uow.session, review_id, for_update=True)
+        workflow.check_move(review["stage"], stage)
+        reviews.update(uow.session, review_id, stage=stage)
+        reviews.add_stage(uow.session, review_id, stage, actor["username"], now)
+        log.info("case_review.moved", case_review_id=review_id, stage=stage)
+        return reviews.full(uow.session, review_id)
+
+
+def get_review(uow, review_id):
+    with uow:
+        return reviews.full(uow.session, review_id)
+
+
+def list_reviews(uow, stage, limit, cursor):
+    with uow:
+        return reviews.list_page(uow.session, stage, limit, cursor)
+
+
+# --- missed opportunities, findings, lessons ---------------------------------------------
+
+def missed_opportunities(uow, review_id, rulebook, now):
+    """What the rules find in the chronology now, with each candidate's decision. A
+    published review shows what it was published with."""
+    with uow:
+        review = reviews.get(uow.session, review_id)
+        found = None
+        if review["stage"] != "published":
+            entries = projection.chronology(uow.session, review["subject_id"])
+            found = reviews.save_candidates(uow.session, review_id,
+                                            rulebook.find(entries, now), now)
+        rows = reviews.list_candidates(uow.session, review_id)
+    for row in rows:
+        row["still_found"] = True if found is None else row["id"] in found
+    return rows
+
+
+def decide_missed_opportunity(uow, review_id, candidate_id, decision, reason, actor, now):
+    """Confirm or dismiss a candidate with the reason; it may be decided again until
+    publication (reviews change their minds at panel)."""
+    status = {"confirm": "confirmed", "dismiss": "dismissed"}[decision]
+    with uow:
+        review = reviews.get(uow.session, review_id, for_update=True)
+        workflow.check_working(review["stage"], "A decision")
+        reviews.get_candidate(uow.session, review_id, candidate_id)
+        reviews.decide_candidate(uow.session, candidate_id, status, reason,
+                                 actor["username"], now)
+        log.info("missed_opportunity.decided", case_review_id=review_id,
+                 missed_opportunity_id=candidate_id, decision=status)
+        return reviews.get_candidate(uow.session, review_id, candidate_id)
+
+
+def add_finding(uow, review_id, cmd, actor, now):
+    """A finding, from a candidate (which it confirms) or found by the reviewers
+    themselves, optionally with its lesson."""
+    with uow:
+        review = reviews.get(uow.session, review_id, for_update=True)
+        workflow.check_working(review["stage"], "A finding")
+        candidate_id = cmd.get("missed_opportunity_id")
+        if candidate_id:
+            candidate = reviews.get_candidate(uow.session, review_id, candidate_id)
+            if candidate["status"] != "confirmed":
+                reviews.decide_candidate(uow.session, candidate_id, "confirmed",
+                                         cmd["finding"], actor["username"], now)
+        finding_id = reviews.add_finding(uow.session, review_id, cmd, actor["username"], now)
+        if cmd.get("lesson"):
+            lesson = {"agency": cmd.get("agency"), **{k: v for k, v in cmd["lesson"].items()
+                                                      if v is not None}}
+            reviews.add_lesson(uow.session, review_id, {**lesson, "finding_id": finding_id},
+                               actor["username"], now)
+        return reviews.full(uow.session, review_id)
+
+
+def add_lesson(uow, review_id, cmd, actor, now):
+    with uow:
+        review = reviews.get(uow.session, review_id, for_update=True)
+        workflow.check_working(review["stage"], "A lesson")
+        if not cmd.get("agency"):
+            raise InvalidContent("Some fields need attention.",
+                                 {"agency": ["Name the agency the lesson is for."]})
+        if cmd.get("finding_id"):
+            reviews.get_finding(uow.session, review_id, cmd["finding_id"])
+        reviews.add_lesson(uow.session, review_id, cmd, actor["username"], now)
+        return reviews.full(uow.session, review_id)
+
+
+def publish(uow, review_id, rulebook, actor, now):
+    """Publish from panel: every candidate decided, at least one lesson; the lessons go
+    to every partner agency (`case_review.published`)."""
+    with uow:
+        review = reviews.get(uow.session, review_id, for_update=True)
+        undecided = [c["id"] for c in reviews.list_candidates(uow.session, review_id)
+                     if c["status"] == "candidate"]
+        lessons = reviews.list_lessons(uow.session, review_id)
+        workflow.check_publishable(review["stage"], undecided, lessons)
+        reviews.update(uow.session, review_id, stage="published",
+                       published_by=actor["username"], published_at=now)
+        reviews.add_stage(uow.session, review_id, "published", actor["username"], now)
+        uow.publish("case_review.published", 1, {
+            "case_review_id": review_id, "subject_id": review["subject_id"],
+            "incident_date": review["incident_date"], "published_by": actor["username"],
+            "published_at": now,
+            "findings": len(reviews.list_findings(uow.session, review_id)),
+            "lessons": [{"lesson_id": lesson["id"], "agency": lesson["agency"],
+                         "recommendation": lesson["recommendation"],
+                         "owner": lesson["owner"], "due_date": lesson["due_date"]}
+                        for lesson in lessons],
+            "agencies": list(rulebook.partner_agencies),
+        }, actor)
+        log.info("case_review.published", case_review_id=review_id, lessons=len(lessons))
+        return reviews.full(uow.session, review_id)
+
+
+def _announce_opened(uow, review, actor):
+    uow.publish("case_review.opened", 1, {
+        "case_review_id": review["id"], "subject_id": review["subject_id"],
+        "trigger": review["trigger"], "incident_date": review["incident_date"],
+        "opened_by": review["opened_by"], "opened_at": review["opened_at"],
+        "suggested_by_rule": review["suggested_by_rule"],
+    }, actor)
+    log.info("case_review.opened", case_review_id=review["id"])

@@ -1,0 +1,159 @@
+"""The chronology read model in the database: every consumed event is kept in `event_log`
+and projected into entries; a rebuild empties the projection and replays the log.
+
+The projection does not depend on the order in which related events arrive (an
+intelligence report may come before its PCSO task is known): entries hang on their own
+record, and a subject's story is found when it is read, by walking down from the subject
+(and every subject record linked to it) through `record_parents`.
+"""
+import sqlalchemy as sa
+
+from services.casereview.chronology import KINDS, Entry, project
+from services.casereview.orm import (PROJECTION_TABLES, chronology_entries, event_log,
+                                     record_parents, subject_links)
+from shared.db import utcnow
+from shared.events import deserialize, serialize
+
+
+def record(session, event):
+    """Keep `event` in the log and apply it to the projection. Returns its record
+    (type, id), or None when it is about no one's chronology."""
+    message = serialize(event)
+    seq = session.execute(event_log.insert().values(
+        event_id=event.event_id, type=event.type, version=event.version,
+        occurred_at=event.occurred_at, message=message, received_at=utcnow())
+    ).inserted_primary_key[0]
+    return apply(session, seq, event, message["payload"])
+
+
+def apply(session, seq, event, payload_json):
+    if event.type == "subject.linked":
+        _apply_link(session, event.payload)
+        return ("subject", event.payload["subject_id"])
+    projected = project(event.type, event.payload, event.occurred_at)
+    if projected is None:
+        return None
+    fields, (record_type, record_id), parent = projected
+    session.execute(chronology_entries.insert().values(
+        id=event.event_id, seq=seq, record_type=record_type, record_id=record_id,
+        facts=payload_json, **fields))
+    if parent is not None:
+        _set_parent(session, record_type, record_id, parent)
+    return record_type, record_id
+
+
+def rebuild(session):
+    """Throw the projection away and replay every logged event, in arrival order.
+    Returns how many events were replayed. Reviews are untouched."""
+    if session.bind.dialect.name == "postgresql":
+        # Handlers insert into these tables; waiting for the rebuild keeps them from
+        # writing an entry the replay is about to write too.
+        names = ", ".join(t.name for t in (event_log, *PROJECTION_TABLES))
+        session.execute(sa.text(f"LOCK TABLE {names} IN EXCLUSIVE MODE"))
+    for table in PROJECTION_TABLES:
+        session.execute(table.delete())
+    replayed = 0
+    for row in session.execute(sa.select(event_log.c.seq, event_log.c.message)
+                               .order_by(event_log.c.seq)):
+        apply(session, row.seq, deserialize(row.message), row.message["payload"])
+        replayed += 1
+    return replayed
+
+
+def _apply_link(session, payload):
+    active = payload["action"] == "linked"
+    updated = session.execute(subject_links.update()
+                              .where(subject_links.c.link_id == payload["link_id"])
+                              .values(active=active)).rowcount
+    if not updated:
+        session.execute(subject_links.insert().values(
+            link_id=payload["link_id"], subject_id=payload["subject_id"],
+            linked_subject_id=payload["linked_subject_id"], active=active))
+
+
+def _set_parent(session, record_type, record_id, parent):
+    """A record is about one thing for life: the first parent heard of is kept."""
+    known = session.execute(sa.select(record_parents.c.parent_id).where(
+        record_parents.c.record_type == record_type,
+        record_parents.c.record_id == record_id)).first()
+    if known is None:
+        session.execute(record_parents.insert().values(
+            record_type=record_type, record_id=record_id, parent_type=parent[0],
+            parent_id=parent[1]))
+
+
+def person(session, subject_id):
+    """Every subject record joined to `subject_id` by an active link, itself included."""
+    group, frontier = {subject_id}, {subject_id}
+    while frontier:
+        rows = session.execute(sa.select(subject_links.c.subject_id,
+                                         subject_links.c.linked_subject_id).where(
+            subject_links.c.active.is_(True),
+            sa.or_(subject_links.c.subject_id.in_(frontier),
+                   subject_links.c.linked_subject_id.in_(frontier))))
+        found = {s for row in rows for s in row} - group
+        group |= found
+        frontier = found
+    return group
+
+
+def chronology(session, subject_id):
+    """Every entry about the person `subject_id` is (across linked records), oldest first."""
+    parents = {}  # (type, id) -> (parent type, parent id), for the records found
+    records = {("subject", s) for s in person(session, subject_id)}
+    frontier = set(records)
+    while frontier:
+        rows = session.execute(sa.select(record_parents).where(sa.or_(*(
+            sa.and_(record_parents.c.parent_type == parent_type,
+                    record_parents.c.parent_id.in_([i for t, i in frontier
+                                                    if t == parent_type]))
+            for parent_type in {t for t, _ in frontier}))))
+        found = set()
+        for row in rows:
+            child = (row.record_type, row.record_id)
+            parents[child] = (row.parent_type, row.parent_id)
+            if child not in records:
+                found.add(child)
+        records |= found
+        frontier = found
+    wanted = [r for r in records if r[0] != "subject"]
+    if not wanted:
+        return []
+    rows = session.execute(sa.select(chronology_entries).where(
+        sa.tuple_(chronology_entries.c.record_type, chronology_entries.c.record_id)
+        .in_(wanted)))
+    entries = [_entry(row, _referral_of((row.record_type, row.record_id), parents))
+               for row in rows]
+    # At the same moment, a referral comes before its triage, its actions and their
+    # updates, whatever order their events arrived in.
+    return sorted(entries, key=lambda e: (e.when, KINDS.index(e.kind), e.seq))
+
+
+def subjects_about(session, record):
+    """The subject records a record is ultimately about (walking up its parents)."""
+    seen = set()
+    while record is not None and record not in seen:
+        seen.add(record)
+        if record[0] == "subject":
+            return {record[1]}
+        row = session.execute(sa.select(record_parents.c.parent_type,
+                                        record_parents.c.parent_id).where(
+            record_parents.c.record_type == record[0],
+            record_parents.c.record_id == record[1])).first()
+        record = tuple(row) if row else None
+    return set()
+
+
+def _referral_of(record, parents):
+    while record is not None:
+        if record[0] == "referral":
+            return record[1]
+        record = parents.get(record)
+    return None
+
+
+def _entry(row, referral_id):
+    return Entry(id=row.id, seq=row.seq, when=row.occurred_at, agency=row.agency,
+                 kind=row.kind, event_type=row.event_type, summary=row.summary,
+                 record_type=row.record_type, record_id=row.record_id, facts=row.facts,
+                 referral_id=referral_id)

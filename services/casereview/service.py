@@ -1,0 +1,163 @@
+"""The casereview service: one chronology per person across agencies, kept from the
+domain events; missed-opportunity case reviews over it, with rule-flagged candidates,
+findings and lessons published to partners for learning, not blame."""
+from nameko.dependency_providers import Config
+from nameko.rpc import rpc
+
+from services.casereview import handlers
+from services.casereview.orm import metadata
+from services.casereview.rules import RuleBook
+from services.casereview.schemas import (AcceptSuggestionSchema, DecisionSchema, EntryView,
+                                         FindingSchema, LessonSchema, MissedOpportunityView,
+                                         OpenReviewSchema, ReviewView, load)
+from shared.consumers import domain_event_handler
+from shared.db import utcnow
+from shared.dependencies import Database, LoggingContext
+from shared.errors import EXPECTED
+from shared.extensions import BuiltFromConfig
+from shared.health import HealthEndpoint
+
+
+class CaseReviewService(HealthEndpoint):
+    name = "casereview"
+
+    uow = Database(metadata)
+    logging_context = LoggingContext()
+    config = Config()
+    rulebook = BuiltFromConfig(lambda config: RuleBook.load(config.get("CASEREVIEW_RULES")))
+
+    # The chronology: every event of a person's story, each kept once (see chronology.py).
+
+    @domain_event_handler("referrals", "referral.submitted")
+    def chronicle_referral_submitted(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("referrals", "referral.triaged")
+    def chronicle_referral_triaged(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("referrals", "referral.closed")
+    def chronicle_referral_closed(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("referrals", "subject.linked")
+    def follow_subject_link(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "tasking_item.raised")
+    def chronicle_tasking_item_raised(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "tasking_item.assigned")
+    def chronicle_tasking_item_assigned(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "tasking_item.completed")
+    def chronicle_tasking_item_completed(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "tasking_item.overdue")
+    def chronicle_tasking_item_overdue(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "pcso_task.assigned")
+    def chronicle_pcso_task_assigned(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "pcso_task.closed")
+    def chronicle_pcso_task_closed(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "intelligence.submitted")
+    def chronicle_intelligence_submitted(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "intelligence.noted")
+    def chronicle_intelligence_noted(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "intelligence.graded")
+    def chronicle_intelligence_graded(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "intelligence.feedback_given")
+    def chronicle_intelligence_feedback(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @domain_event_handler("tasking", "intelligence.service_level_missed")
+    def chronicle_intelligence_service_level_missed(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
+    @rpc
+    def rebuild_chronology(self):
+        return {"replayed": handlers.rebuild_chronology(self.uow)}
+
+    # Reviews.
+
+    @rpc(expected_exceptions=EXPECTED)
+    def open_review(self, payload, actor):
+        cmd = load(OpenReviewSchema(), payload)
+        return ReviewView().dump(handlers.open_review(cmd, actor, self.uow, utcnow()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def accept_suggested_review(self, review_id, payload, actor):
+        cmd = load(AcceptSuggestionSchema(), payload)
+        return ReviewView().dump(handlers.accept_suggestion(review_id, cmd, actor, self.uow,
+                                                            utcnow()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def move_review(self, review_id, stage, actor):
+        return ReviewView().dump(handlers.move_review(review_id, stage, actor, self.uow,
+                                                      utcnow()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_review(self, review_id):
+        return ReviewView().dump(handlers.get_review(self.uow, review_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_reviews(self, stage=None, limit=50, cursor=None):
+        result = handlers.list_reviews(self.uow, stage, limit, cursor)
+        return {**result, "items": ReviewView(many=True, exclude=(
+            "history", "findings", "lessons")).dump(result["items"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def timeline(self, review_id, limit=200, cursor=None):
+        result = handlers.timeline(self.uow, review_id, limit, cursor)
+        return {**result, "items": EntryView(many=True).dump(result["items"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def timeline_svg(self, review_id):
+        return handlers.timeline_svg(self.uow, review_id)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def missed_opportunities(self, review_id):
+        return MissedOpportunityView(many=True).dump(
+            handlers.missed_opportunities(self.uow, review_id, self.rulebook, utcnow()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def decide_missed_opportunity(self, review_id, candidate_id, decision, payload, actor):
+        reason = load(DecisionSchema(), payload)["reason"]
+        return MissedOpportunityView().dump(handlers.decide_missed_opportunity(
+            self.uow, review_id, candidate_id, decision, reason, actor, utcnow()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_finding(self, review_id, payload, actor):
+        cmd = load(FindingSchema(), payload)
+        return ReviewView().dump(handlers.add_finding(self.uow, review_id, cmd, actor,
+                                                      utcnow()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def add_lesson(self, review_id, payload, actor):
+        cmd = load(LessonSchema(), payload)
+        return ReviewView().dump(handlers.add_lesson(self.uow, review_id, cmd, actor,
+                                                     utcnow()))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def publish_review(self, review_id, actor):
+        return ReviewView().dump(handlers.publish(self.uow, review_id, self.rulebook, actor,
+                                                  utcnow()))
+
+    @rpc
+    def health(self):
+        self.uow.ping()
+        return {"service": self.name, "status": "ok"}

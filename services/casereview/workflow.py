@@ -1,0 +1,51 @@
+"""A case review's stages and the moves between them; no nameko, no SQLAlchemy.
+
+    suggested --> open --> gathering --> panel --> published
+        \\
+         +--> declined
+
+A pattern in a chronology can only *suggest* a review; a reviewer opens it (or declines
+it). Findings and lessons are recorded while the review is open, gathering or at panel;
+once published, a review is the record of what was learned and does not change.
+"""
+from shared.errors import Conflict
+
+STAGES = ("suggested", "declined", "open", "gathering", "panel", "published")
+
+MOVES = {
+    "suggested": ("open", "declined"),
+    "open": ("gathering",),
+    "gathering": ("panel",),
+    "panel": ("published",),
+}
+
+WORKING_STAGES = ("open", "gathering", "panel")
+"""Stages in which reviewers record decisions, findings and lessons."""
+
+
+def check_move(current, wanted):
+    """Refuse (409) any move the workflow does not allow, saying which are allowed."""
+    allowed = MOVES.get(current, ())
+    if wanted not in allowed:
+        hint = f"from {current} it can go to {', '.join(allowed)}" if allowed else \
+            f"a {current} review does not move on"
+        raise Conflict(f"A review cannot go from {current} to {wanted}: {hint}.",
+                       {"stage": [f"Now {current}."]})
+
+
+def check_working(current, what):
+    """Refuse (409) recording `what` on a review that is not being worked on."""
+    if current not in WORKING_STAGES:
+        raise Conflict(f"{what} can be recorded while a review is open, gathering or at "
+                       f"panel; this one is {current}.", {"stage": [f"Now {current}."]})
+
+
+def check_publishable(current, undecided, lessons):
+    """A review is published from panel, with every candidate decided and a lesson."""
+    check_move(current, "published")
+    if undecided:
+        raise Conflict("Decide every possible missed opportunity (confirm or dismiss, with a "
+                       "reason) before publishing.", {"missed_opportunities": undecided})
+    if not lessons:
+        raise Conflict("Record at least one lesson before publishing: publishing shares "
+                       "what was learned.", {"lessons": ["None recorded."]})
