@@ -74,6 +74,10 @@ def _parser():
     dlq_replay.add_argument("ids", nargs="*", metavar="ID", help="default: every message")
     dlq_replay.set_defaults(command=cmd_dlq_replay)
 
+    rebuild = commands.add_parser("casereview-rebuild",
+                                  help="rebuild case reviews' chronology from its event log")
+    rebuild.set_defaults(command=cmd_casereview_rebuild)
+
     config = commands.add_parser("config", help="print every WARDLINE_* setting")
     config.set_defaults(command=lambda _args: print(settings_table()))
     return parser
@@ -181,6 +185,14 @@ def cmd_dlq_replay(args):
     print(f"wardline: replayed {len(replayed)} message(s)")
     if missing:
         sys.exit(f"wardline: not in the dead-letter queue: {', '.join(missing)}")
+
+
+def cmd_casereview_rebuild(_args):
+    from services.casereview import projection
+
+    with _session("casereview") as session:
+        replayed = projection.rebuild(session)
+    print(f"wardline: casereview chronology rebuilt from {replayed} event(s)")
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from nameko.rpc import RpcProxy
 from services.gateway.orm import metadata
 from services.gateway.routes.accounts import AccountRoutes
 from services.gateway.routes.audit import AuditRoutes
+from services.gateway.routes.casereview import CaseReviewRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.operations import OperationsRoutes
 from services.gateway.routes.referrals import ReferralRoutes
@@ -15,7 +16,7 @@ from shared.dependencies import Database, LoggingContext
 
 
 class GatewayService(AccountRoutes, ReferralRoutes, NotificationRoutes, AuditRoutes,
-                     TaskingRoutes, OperationsRoutes):
+                     TaskingRoutes, CaseReviewRoutes, OperationsRoutes):
     name = "gateway"
 
     uow = Database(metadata)
@@ -24,3 +25,4 @@ class GatewayService(AccountRoutes, ReferralRoutes, NotificationRoutes, AuditRou
     referrals = RpcProxy("referrals")
     tasking = RpcProxy("tasking")
     notifications = RpcProxy("notifications")
+    casereview = RpcProxy("casereview")

@@ -1,0 +1,73 @@
+"""Missed-opportunity case reviews (casereview service). A review assembles what every
+agency holds about a person, police intelligence included, so only reviewers see it;
+partners receive the published lessons in their inbox, and admins see no case data."""
+from werkzeug.wrappers import Response
+
+from services.gateway.http import actor, api, json_body, page_limit
+
+REVIEWERS = ("reviewer",)
+
+
+class CaseReviewRoutes:
+    @api("POST", "/api/case-reviews", roles=REVIEWERS)
+    def open_case_review(self, request):
+        return 201, self.casereview.open_review(json_body(request), actor(request.principal))
+
+    @api("GET", "/api/case-reviews", roles=REVIEWERS)
+    def list_case_reviews(self, request):
+        return self.casereview.list_reviews(request.args.get("stage"), page_limit(request),
+                                            request.args.get("cursor"))
+
+    @api("GET", "/api/case-reviews/<string:review_id>", roles=REVIEWERS)
+    def get_case_review(self, request, review_id):
+        return self.casereview.get_review(review_id)
+
+    @api("POST", "/api/case-reviews/<string:review_id>/accept", roles=REVIEWERS)
+    def accept_case_review(self, request, review_id):
+        """Open a review that a pattern in the chronology suggested."""
+        return self.casereview.accept_suggested_review(review_id, json_body(request),
+                                                       actor(request.principal))
+
+    @api("POST", "/api/case-reviews/<string:review_id>/stage", roles=REVIEWERS)
+    def move_case_review(self, request, review_id):
+        """`{stage: gathering | panel | declined}`; other moves are a 409."""
+        return self.casereview.move_review(review_id, json_body(request).get("stage"),
+                                           actor(request.principal))
+
+    @api("GET", "/api/case-reviews/<string:review_id>/timeline", roles=REVIEWERS)
+    def case_review_timeline(self, request, review_id):
+        return self.casereview.timeline(review_id, page_limit(request, default=200,
+                                                              maximum=1000),
+                                        request.args.get("cursor"))
+
+    @api("GET", "/api/case-reviews/<string:review_id>/timeline.svg", roles=REVIEWERS)
+    def case_review_timeline_picture(self, request, review_id):
+        svg = self.casereview.timeline_svg(review_id)
+        return Response(svg, status=200, mimetype="image/svg+xml",
+                        headers={"Cache-Control": "no-store"})
+
+    @api("GET", "/api/case-reviews/<string:review_id>/missed-opportunities",
+         roles=REVIEWERS)
+    def case_review_missed_opportunities(self, request, review_id):
+        found = self.casereview.missed_opportunities(review_id)
+        return {"items": found, "next_cursor": None}  # a review's candidates are few
+
+    @api("POST", "/api/case-reviews/<string:review_id>/missed-opportunities/"
+                 "<string:candidate_id>/<any(confirm,dismiss):decision>", roles=REVIEWERS)
+    def decide_missed_opportunity(self, request, review_id, candidate_id, decision):
+        return self.casereview.decide_missed_opportunity(
+            review_id, candidate_id, decision, json_body(request), actor(request.principal))
+
+    @api("POST", "/api/case-reviews/<string:review_id>/findings", roles=REVIEWERS)
+    def add_case_review_finding(self, request, review_id):
+        return 201, self.casereview.add_finding(review_id, json_body(request),
+                                                actor(request.principal))
+
+    @api("POST", "/api/case-reviews/<string:review_id>/lessons", roles=REVIEWERS)
+    def add_case_review_lesson(self, request, review_id):
+        return 201, self.casereview.add_lesson(review_id, json_body(request),
+                                               actor(request.principal))
+
+    @api("POST", "/api/case-reviews/<string:review_id>/publish", roles=REVIEWERS)
+    def publish_case_review(self, request, review_id):
+        return self.casereview.publish_review(review_id, actor(request.principal))

@@ -1,0 +1,142 @@
+"""Journey 3 over HTTP, with every service as its own process: partners refer a young
+man, the partnership acts, and after a serious incident a reviewer opens a case review,
+sees one chronology across agencies (also as a picture), decides what the rules flagged,
+records findings and lessons, and publishes them to the partner agencies. The chronology
+is then rebuilt from the event log by the command line, unchanged."""
+import json
+import time
+import uuid
+import xml.etree.ElementTree as ET
+
+import pytest
+from kombu import Connection, Queue
+
+from shared.bus import events_exchange
+from shared.testing.factories import referral_payload
+
+pytestmark = pytest.mark.e2e
+
+PERSON = {"given_name": "Jamal", "family_name": "Okafor-Reid", "date_of_birth": "2008-04-17"}
+
+
+def eventually(check, timeout=30):
+    """`check()`'s first truthy answer: events travel asynchronously between processes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result or time.monotonic() > deadline:
+            return result
+        time.sleep(0.2)
+
+
+@pytest.fixture(scope="module")
+def story(stack):
+    """Two agencies refer the same person; the council's referral is passed to housing;
+    the tasking service raises an action on the YOT's high-risk referral."""
+    council = stack.post("/api/referrals", "council.partner", json=referral_payload(
+        category="asb", risk_level="medium", ward="dalston", subject=PERSON)).json()
+    stack.post(f"/api/referrals/{council['id']}/triage", "coordinator", json={
+        "decision": "redirect", "reason": "Tenancy enforcement lead", "redirect_to_agency":
+        "housing"}).raise_for_status()
+    yot = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        category="youth_at_risk", risk_level="high", ward="dalston", subject=PERSON)).json()
+    assert yot["subject_id"] == council["subject_id"]  # recognised as one person
+    return {"subject_id": yot["subject_id"], "referrals": [council["id"], yot["id"]]}
+
+
+@pytest.fixture(scope="module")
+def review(stack, story):
+    response = stack.post("/api/case-reviews", "reviewer", json={
+        "subject_id": story["subject_id"], "trigger": "serious_incident",
+        "incident_summary": "Stabbed near the estate garages; in hospital",
+        "incident_date": "2026-11-20"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def timeline(stack, review_id):
+    return stack.get(f"/api/case-reviews/{review_id}/timeline", "reviewer").json()["items"]
+
+
+def test_the_chronology_has_every_agency_s_contact_in_time_order(stack, story, review):
+    def complete():
+        entries = timeline(stack, review["id"])
+        types = [e["event_type"] for e in entries]
+        return entries if types.count("tasking_item.raised") >= 2 else None
+
+    entries = eventually(complete)
+    assert entries, timeline(stack, review["id"])
+    assert [e["event_type"] for e in entries][:3] == [
+        "referral.submitted", "tasking_item.raised", "referral.triaged"]
+    assert {e["referral_id"] for e in entries} == set(story["referrals"])
+    assert [e["when"] for e in entries] == sorted(e["when"] for e in entries)
+    assert {"la-community-safety", "yot", "partnership"} <= {e["agency"] for e in entries}
+    assert all(PERSON["family_name"] not in e["summary"] for e in entries)
+
+
+def test_the_timeline_picture_is_svg_with_a_lane_per_agency(stack, review):
+    eventually(lambda: len(timeline(stack, review["id"])) >= 4)
+    response = stack.get(f"/api/case-reviews/{review['id']}/timeline.svg", "reviewer")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith("image/svg+xml")
+    texts = {"".join(t.itertext()) for t in ET.fromstring(response.content).iter(
+        "{http://www.w3.org/2000/svg}text")}
+    assert {"la-community-safety", "yot", "partnership"} <= texts
+
+
+def test_case_data_is_for_reviewers_only(stack, review):
+    for user in ("admin", "yot.partner", "coordinator"):
+        assert stack.get(f"/api/case-reviews/{review['id']}/timeline", user).status_code == 403
+    assert stack.get("/api/case-reviews", "admin").status_code == 403
+
+
+def test_an_illegal_move_is_a_conflict(stack, review):
+    response = stack.post(f"/api/case-reviews/{review['id']}/stage", "reviewer",
+                          json={"stage": "panel"})
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
+
+
+def test_rebuilding_from_the_event_log_gives_the_same_chronology(stack, review):
+    before = eventually(lambda: (lambda e: e if len(e) >= 4 else None)(
+        timeline(stack, review["id"])))
+    result = stack.wardline("casereview-rebuild")
+    assert "chronology rebuilt" in result.stdout
+    assert timeline(stack, review["id"]) == before
+
+
+def test_a_published_review_s_lessons_go_to_every_partner_agency(stack, story, review):
+    base = f"/api/case-reviews/{review['id']}"
+    found = eventually(lambda: [c for c in stack.get(base + "/missed-opportunities",
+                                                     "reviewer").json()["items"]
+                                if c["rule"] == "multi_agency_referrals_without_completed_action"])
+    assert found, "two agencies referred and nothing was completed: the rule should fire"
+    assert stack.post(base + "/stage", "reviewer", json={"stage": "gathering"}).ok
+    for candidate in stack.get(base + "/missed-opportunities", "reviewer").json()["items"]:
+        stack.post(f"{base}/missed-opportunities/{candidate['id']}/confirm", "reviewer",
+                   json={"reason": "Agreed at panel"}).raise_for_status()
+    finding = stack.post(base + "/findings", "reviewer", json={
+        "missed_opportunity_id": found[0]["id"], "agency": "housing",
+        "finding": "Two agencies' concerns were not brought together before the incident.",
+        "lesson": {"recommendation": "Hold a joint discussion when a second agency refers "
+                                     "the same young person.",
+                   "owner": "Partnership tasking chair", "due_date": "2027-03-31"}})
+    assert finding.status_code == 201, finding.text
+    assert stack.post(base + "/stage", "reviewer", json={"stage": "panel"}).ok
+
+    with Connection(stack.env["WARDLINE_AMQP_URI"]) as conn:
+        listener = Queue(f"test-published-{uuid.uuid4()}", exchange=events_exchange(
+            "casereview"), routing_key="case_review.published", exclusive=True)
+        listener(conn.default_channel).declare()
+        published = stack.post(base + "/publish", "reviewer")
+        assert published.status_code == 200, published.text
+        assert published.json()["stage"] == "published"
+        message = eventually(lambda: listener(conn.default_channel).get(no_ack=True))
+    event = json.loads(message.body) if isinstance(message.body, (str, bytes)) else message.body
+    assert event["type"] == "case_review.published"
+    assert event["payload"]["lessons"][0]["owner"] == "Partnership tasking chair"
+    assert {"police", "la-community-safety", "yot", "probation", "health", "education",
+            "fire", "youth-services", "housing"} == set(event["payload"]["agencies"])
+    assert "Stabbed" not in message.body if isinstance(message.body, str) else True
+    again = stack.post(base + "/publish", "reviewer")
+    assert again.status_code == 409
