@@ -1,15 +1,13 @@
 """Tasking item use cases: one story each, told inside one unit of work. Items are raised
-from referrals and ward priorities (by the routing rules) or by hand, assigned, moved on,
-completed, and escalated once when they pass their due date."""
+by hand (or from events: intake.py), assigned, moved on, completed, and escalated once when
+they pass their due date. The record_* steps are shared by every way an item changes."""
 import uuid
 
 import structlog
 
 from services.tasking import repository
 from services.tasking.domain import (ESCALATE_TO, check_assignment, check_item_open,
-                                     in_scope, is_overdue, item_scope, may_work_item,
-                                     referral_action_title, ward_priority_action_title)
-from services.tasking.orm import referral_records, ward_priority_records
+                                     in_scope, is_overdue, item_scope, may_work_item)
 from services.tasking.schemas import (AssignSchema, CompleteSchema, ItemQuerySchema,
                                       RaiseItemSchema, UpdateSchema, load_or_refuse)
 from shared.db import utcnow
@@ -19,96 +17,6 @@ log = structlog.get_logger(__name__)
 
 TASKING_ACTOR = {"username": "tasking", "role": "system", "agency": None}
 RAISED_FIELDS = ("title", "ward", "owner_agency", "due_by", "source_type", "source_id")
-
-
-# --- raised from other services' events -----------------------------------------------
-
-def raise_item_for_referral(event, rules, uow):
-    """A new referral becomes one tasking item, owned and due by the routing rules, and
-    joins tasking's record of referrals (for the meeting agenda). A redelivered
-    referral.submitted, or one that arrives after its triage raised the item, changes
-    nothing more."""
-    referral = event.payload
-    with uow:
-        if not uow.first_time(event):
-            log.info("event.already_applied")
-            return None
-        _record_referral(uow.session, referral, status="received",
-                         at=referral["submitted_at"])
-        if repository.items_for_source(uow.session, "referral", referral["referral_id"], 1):
-            return None
-        item = _raise_for_referral(uow, referral, rules, referral["submitted_at"])
-    return item["id"]
-
-
-def apply_triage(event, rules, uow):
-    """The coordinator's triage moves the referral's action: accepted keeps it (or raises
-    it if none is open), redirected hands it to the receiving agency, no further action
-    completes it with the reason."""
-    triage = event.payload
-    with uow:
-        if not uow.first_time(event):
-            log.info("event.already_applied")
-            return
-        _record_referral(uow.session, triage, status=triage["status"], at=triage["triaged_at"],
-                         redirect_to_agency=triage["redirect_to_agency"])
-        open_items = repository.open_items_for_source(uow.session, "referral",
-                                                      triage["referral_id"])
-        # The coordinator's triage decision moves the item: history and events name them.
-        actor = {"username": triage["triaged_by"], "role": "coordinator", "agency": None}
-        if triage["decision"] == "no_further_action":
-            for item in open_items:
-                _complete(uow, item, f"No further action at triage: {triage['reason']}",
-                          actor, utcnow())
-        elif triage["decision"] == "redirect":
-            for item in open_items:
-                _assign(uow, item, triage["redirect_to_agency"], None, item["due_by"], actor,
-                        f"Referral redirected at triage: {triage['reason']}")
-            if not open_items:
-                _raise_for_referral(uow, triage, rules, triage["triaged_at"],
-                                    owner_agency=triage["redirect_to_agency"])
-        elif not open_items:
-            _raise_for_referral(uow, triage, rules, triage["triaged_at"])
-    log.info("referral.triage_applied", referral_id=triage["referral_id"],
-             decision=triage["decision"], open_items=len(open_items))
-
-
-def record_referral_closed(event, uow):
-    """A closed referral leaves the meeting's list of open referrals."""
-    with uow:
-        if not uow.first_time(event):
-            return
-        repository.update_referral_record(uow.session, event.payload["referral_id"],
-                                          status="closed")
-
-
-def apply_ward_priority(event, rules, uow):
-    """A ward priority joins tasking's record (for reviews on the agenda); a new active one
-    raises a tasking item for the ward's team, due by its review date; a closed one
-    completes that item."""
-    priority = event.payload
-    with uow:
-        if not uow.first_time(event):
-            log.info("event.already_applied")
-            return
-        repository.save_record(uow.session, ward_priority_records, "ward_priority_id", {
-            "ward_priority_id": priority["ward_priority_id"], "ward": priority["ward"],
-            "title": priority["title"], "review_by": priority["review_by"],
-            "status": priority["status"], "set_at": event.occurred_at})
-        existing = repository.items_for_source(uow.session, "ward_priority",
-                                               priority["ward_priority_id"], 1)
-        if priority["status"] == "active" and not existing:
-            record_new_item(uow, {
-                "title": ward_priority_action_title(priority["title"], priority["ward"]),
-                "ward": priority["ward"], "owner_agency": rules.priority_owner_agency,
-                "due_by": rules.priority_due_by(priority["review_by"], event.occurred_at),
-                "source_type": "ward_priority", "source_id": priority["ward_priority_id"],
-            }, TASKING_ACTOR)
-        elif priority["status"] == "closed":
-            for item in repository.open_items_for_source(uow.session, "ward_priority",
-                                                         priority["ward_priority_id"]):
-                _complete(uow, item, "The ward panel closed this priority.", TASKING_ACTOR,
-                          utcnow())
 
 
 # --- by hand --------------------------------------------------------------------------
@@ -156,7 +64,7 @@ def assign_item(item_id, payload, actor, uow):
                         item_id, actor)
         check_item_open(item, "assigned")
         check_assignment(actor, item, cmd["owner_agency"])
-        _assign(uow, item, cmd["owner_agency"], cmd["owner_user"],
+        record_assignment(uow, item, cmd["owner_agency"], cmd["owner_user"],
                 cmd["due_by"] or item["due_by"], actor, None)
     return get_item(item_id, actor, uow)
 
@@ -181,7 +89,7 @@ def complete_item(item_id, payload, actor, uow):
         item = _workable(repository.get_item(uow.session, item_id, for_update=True),
                          item_id, actor)
         check_item_open(item, "completed")
-        _complete(uow, item, cmd["outcome"], actor, utcnow())
+        record_completion(uow, item, cmd["outcome"], actor, utcnow())
     return get_item(item_id, actor, uow)
 
 
@@ -233,19 +141,10 @@ def record_new_item(uow, fields, actor, meeting_id=None):
     return item
 
 
-def _raise_for_referral(uow, referral, rules, since, owner_agency=None):
-    return record_new_item(uow, {
-        "title": referral_action_title(referral["category"], referral["risk_level"],
-                                       referral["ward"]),
-        "ward": referral["ward"], "risk_level": referral["risk_level"],
-        "owner_agency": owner_agency or rules.owner_agency(referral["category"],
-                                                           referral["referring_agency"]),
-        "due_by": rules.due_by(referral["risk_level"], since),
-        "source_type": "referral", "source_id": referral["referral_id"],
-    }, TASKING_ACTOR)
 
 
-def _assign(uow, item, owner_agency, owner_user, due_by, actor, note):
+def record_assignment(uow, item, owner_agency, owner_user, due_by, actor, note):
+    """Give an item to an agency (and person) with a due date, in its history and on the bus."""
     now = utcnow()
     values = {"owner_agency": owner_agency, "owner_user": owner_user, "due_by": due_by}
     if due_by != item["due_by"]:
@@ -262,7 +161,8 @@ def _assign(uow, item, owner_agency, owner_user, due_by, actor, note):
     log.info("tasking_item.assigned", tasking_item_id=item["id"], owner_agency=owner_agency)
 
 
-def _complete(uow, item, outcome, actor, now):
+def record_completion(uow, item, outcome, actor, now):
+    """Close an item with its outcome, in its history and on the bus."""
     repository.update_item(uow.session, item["id"], status="completed", outcome=outcome,
                            completed_by=actor["username"], completed_at=now)
     repository.add_history(uow.session, item["id"], "completed", outcome, actor["username"],
@@ -275,22 +175,6 @@ def _complete(uow, item, outcome, actor, now):
     log.info("tasking_item.completed", tasking_item_id=item["id"])
 
 
-def _record_referral(session, referral, status, at, redirect_to_agency=None):
-    """Keep tasking's own record of a referral. Triage may arrive before submission (each
-    has its own queue): the later submission then corrects only the submission time."""
-    found = session.execute(referral_records.select().where(
-        referral_records.c.referral_id == referral["referral_id"])).first()
-    if found is None:
-        session.execute(referral_records.insert().values(
-            referral_id=referral["referral_id"], status=status, submitted_at=at,
-            redirect_to_agency=redirect_to_agency,
-            **{key: referral[key] for key in ("category", "risk_level", "ward",
-                                              "referring_agency")}))
-    elif status == "received":
-        repository.update_referral_record(session, referral["referral_id"], submitted_at=at)
-    else:
-        repository.update_referral_record(session, referral["referral_id"], status=status,
-                                          redirect_to_agency=redirect_to_agency)
 
 
 def _shown(item):
