@@ -140,3 +140,11 @@ def test_a_published_review_s_lessons_go_to_every_partner_agency(stack, story, r
     assert "Stabbed" not in message.body if isinstance(message.body, str) else True
     again = stack.post(base + "/publish", "reviewer")
     assert again.status_code == 409
+
+
+def test_reading_a_chronology_is_in_the_audit_trail(stack, review):
+    stack.get(f"/api/case-reviews/{review['id']}/timeline", "reviewer").raise_for_status()
+    trail = stack.get(f"/api/audit?record_type=case_review&record_id={review['id']}",
+                      "admin").json()["items"]
+    assert {(row["username"], row["action"]) for row in trail} >= {("reviewer",
+                                                                    "consultation")}

@@ -1,6 +1,7 @@
 """Missed-opportunity case reviews (casereview service). A review assembles what every
 agency holds about a person, police intelligence included, so only reviewers see it;
-partners receive the published lessons in their inbox, and admins see no case data."""
+partners receive the published lessons in their inbox, and admins see no case data.
+Reading a chronology and publishing are written to the audit trail (`record_access`)."""
 from werkzeug.wrappers import Response
 
 from services.gateway.http import actor, api, json_body, page_limit
@@ -36,13 +37,18 @@ class CaseReviewRoutes:
 
     @api("GET", "/api/case-reviews/<string:review_id>/timeline", roles=REVIEWERS)
     def case_review_timeline(self, request, review_id):
-        return self.casereview.timeline(review_id, page_limit(request, default=200,
-                                                              maximum=1000),
-                                        request.args.get("cursor"))
+        entries = self.casereview.timeline(review_id, page_limit(request, default=200,
+                                                                 maximum=1000),
+                                           request.args.get("cursor"))
+        self.record_access(request, "consultation", "case_review", [review_id],
+                           "Case review chronology across agencies")
+        return entries
 
     @api("GET", "/api/case-reviews/<string:review_id>/timeline.svg", roles=REVIEWERS)
     def case_review_timeline_picture(self, request, review_id):
         svg = self.casereview.timeline_svg(review_id)
+        self.record_access(request, "consultation", "case_review", [review_id],
+                           "Case review chronology picture")
         return Response(svg, status=200, mimetype="image/svg+xml",
                         headers={"Cache-Control": "no-store"})
 
@@ -70,4 +76,7 @@ class CaseReviewRoutes:
 
     @api("POST", "/api/case-reviews/<string:review_id>/publish", roles=REVIEWERS)
     def publish_case_review(self, request, review_id):
-        return self.casereview.publish_review(review_id, actor(request.principal))
+        published = self.casereview.publish_review(review_id, actor(request.principal))
+        self.record_access(request, "disclosure", "case_review", [review_id],
+                           "Publishing a case review's lessons", recipient="partner agencies")
+        return published
