@@ -2,7 +2,7 @@
 with a variant per audience where they must differ (`<event>.<audience>.txt`). The first
 line is the title. Templates only see the context built here, and the context holds
 only what the recipient may know: no names of people, no police-only detail."""
-from datetime import timezone
+from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -56,7 +56,7 @@ def referral_context(payload, contact):
     when = payload.get("closed_at") or payload.get("triaged_at") or payload["submitted_at"]
     return {
         "concern": CONCERNS.get(payload.get("category"), "a concern"),
-        "ward": payload["ward"].replace("-", " ").title(),
+        "ward": ward_name(payload["ward"]),
         "risk": payload.get("risk_level", ""),
         "when": _london(when),
         "next_step": NEXT_STEP.get(payload.get("risk_level"), ""),
@@ -73,3 +73,54 @@ def referral_context(payload, contact):
 
 def _london(moment):
     return moment.astimezone(timezone.utc).astimezone(LONDON).strftime("%d %B %Y at %H:%M")
+
+
+USAGES = {
+    "supported_enforcement": "it supported enforcement action",
+    "supported_warrant_application": "it supported a warrant application",
+    "informed_tasking": "it informed tasking",
+    "shared_with_partner": "it was shared with a partner agency",
+    "corroborated_other_intelligence": "it corroborated other intelligence",
+    "filed_for_reference": "it was filed for reference",
+    "not_used": "it was not used this time",
+}
+
+
+def ward_name(code):
+    return code.replace("-", " ").title()
+
+
+def agency_name(code):
+    return AGENCY_NAMES.get(code, code)
+
+
+def case_review_context(payload, contact):
+    """What a published case review's notification says: its lessons, no person."""
+    lessons = [{**lesson, "agency": agency_name(lesson["agency"]),
+                "due": lesson["due_date"].strftime("%d %B %Y")}
+               for lesson in payload["lessons"]]
+    return {"lessons": lessons, "when": _london(payload["published_at"]),
+            "reference": payload["case_review_id"], "contact": contact}
+
+
+def tasking_context(payload, contact):
+    """Tasking, PCSO and intelligence events: the payload's own words, times in London
+    time (`<field>_text`), ward and agency names, and who to contact."""
+    context = {**payload, "contact": contact}
+    for key, value in payload.items():
+        if isinstance(value, datetime):
+            context[f"{key}_text"] = _london(value)
+    context["ward"] = ward_name(payload["ward"])
+    if payload.get("owner_agency"):
+        context["owner_agency_name"] = agency_name(payload["owner_agency"])
+    if payload.get("usage"):
+        context["usage_text"] = USAGES.get(payload["usage"], payload["usage"])
+    return context
+
+
+def context_for(event, contact):
+    if event.type.startswith("referral."):
+        return referral_context(event.payload, contact)
+    if event.type == "case_review.published":
+        return case_review_context(event.payload, contact)
+    return tasking_context(event.payload, contact)

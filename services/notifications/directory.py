@@ -120,3 +120,19 @@ def coordinator_contact(session):
     if row is None:
         return None
     return f"{row.display_name} ({row.email})" if row.email else row.display_name
+
+
+class People:
+    """Who holds a role (in a ward), from the directory's accounts: the recipient rules'
+    view of the partnership."""
+
+    def __init__(self, session):
+        self.session = session
+
+    def with_role(self, role, ward=None):
+        rows = self.session.execute(
+            sa.select(contacts.c.username, contacts.c.wards)
+            .where(contacts.c.role == role, contacts.c.active.is_(True),
+                   contacts.c.username.is_not(None))
+            .order_by(contacts.c.username)).all()
+        return [row.username for row in rows if ward is None or ward in (row.wards or [])]

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 import structlog
 
 from services.notifications import directory, emailing
-from services.notifications.content import referral_context, render
+from services.notifications.content import context_for, render
 from services.notifications.orm import notifications
 from services.notifications.recipients import recipients_for
 from shared.db import utcnow
@@ -22,31 +22,41 @@ def notify(event, uow, digest_time):
         if not uow.first_time(event):
             log.info("event.already_applied")
             return []
-        context = referral_context(event.payload, directory.coordinator_contact(uow.session))
+        context = context_for(event, directory.coordinator_contact(uow.session))
         return [_deliver(uow, event, recipient, context, digest_time)
-                for recipient in recipients_for(event)]
+                for recipient in recipients_for(event, directory.People(uow.session))]
 
 
 def _deliver(uow, event, recipient, context, digest_time):
     audience = directory.audience_of(uow.session, recipient.address)
     title, body = render(recipient.template, audience, context)
     notification_id = str(uuid.uuid4())
-    source_id = event.payload.get("referral_id")
+    source_type, source_id = _source(event.payload)
     uow.session.execute(notifications.insert().values(
         id=notification_id, event_id=event.event_id, recipient=recipient.address,
         kind=recipient.kind, channel="inbox", title=title, body=body,
-        source_type="referral" if source_id else None, source_id=source_id,
-        created_at=utcnow()))
+        source_type=source_type, source_id=source_id, created_at=utcnow()))
     if recipient.username:
         emailing.queue(uow.session, notification_id, recipient.username, digest_time)
     uow.publish("notification.sent", 1, {
         "notification_id": notification_id, "kind": recipient.kind,
         "recipient": recipient.address, "channel": "inbox",
-        "source_type": "referral" if source_id else None, "source_id": source_id,
+        "source_type": source_type, "source_id": source_id,
     }, NOTIFICATIONS_ACTOR)
     log.info("notification.recorded", notification_id=notification_id, kind=recipient.kind,
              recipient=recipient.address)
     return notification_id
+
+
+SOURCES = ("referral", "tasking_item", "pcso_task", "intelligence_report", "case_review")
+
+
+def _source(payload):
+    """The record a notification is about: the first `<type>_id` the payload names."""
+    for source_type in SOURCES:
+        if payload.get(f"{source_type}_id"):
+            return source_type, payload[f"{source_type}_id"]
+    return None, None
 
 
 def feedback_for(uow, source_type, source_id, recipient):

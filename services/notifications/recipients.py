@@ -1,6 +1,7 @@
 """Who needs to know: every rule in one place. A rule turns an event's payload into the
 recipients of one notification each: a person (`user:<username>`) or an agency's team
-(`agency:<code>`), with the template that speaks to them."""
+(`agency:<code>`), with the template that speaks to them. Rules that name people by role
+(the coordinator, a ward's sergeant, the BIU) ask the directory."""
 from dataclasses import dataclass
 
 
@@ -29,11 +30,11 @@ def _referring_side(payload, template, kind):
             team(payload["referring_agency"], template, kind)]
 
 
-def referral_submitted(payload):
+def referral_submitted(payload, people):
     return _referring_side(payload, "referral.submitted", "referral.acknowledged")
 
 
-def referral_triaged(payload):
+def referral_triaged(payload, people):
     told = _referring_side(payload, "referral.triaged", "referral.triaged")
     if payload["decision"] == "redirect":
         told.append(team(payload["redirect_to_agency"], "referral.triaged.receiving",
@@ -41,17 +42,77 @@ def referral_triaged(payload):
     return told
 
 
-def referral_closed(payload):
+def referral_closed(payload, people):
     return _referring_side(payload, "referral.closed", "referral.closed")
+
+
+def tasking_item_assigned(payload, people):
+    """The owning agency (and the named person, if any) hears it is theirs."""
+    told = [team(payload["owner_agency"], "tasking_item.assigned", "tasking_item.assigned")]
+    if payload.get("owner_user"):
+        told.append(person(payload["owner_user"], "tasking_item.assigned",
+                           "tasking_item.assigned"))
+    return told
+
+
+def tasking_item_overdue(payload, people):
+    """The owner is chased and the coordinator told: nothing falls between agencies."""
+    told = [team(payload["owner_agency"], "tasking_item.overdue", "tasking_item.overdue")]
+    if payload.get("owner_user"):
+        told.append(person(payload["owner_user"], "tasking_item.overdue",
+                           "tasking_item.overdue"))
+    told += [person(name, "tasking_item.overdue.coordinator", "tasking_item.escalated")
+             for name in people.with_role("coordinator")]
+    return told
+
+
+def pcso_task_assigned(payload, people):
+    return [person(payload["assignee"], "pcso_task.assigned", "pcso_task.assigned")]
+
+
+def _pcso_and_sergeants(payload, template, kind):
+    def rule(people):
+        return [person(payload["submitted_by"], template, kind)] + [
+            person(name, template, kind)
+            for name in people.with_role("sergeant", ward=payload["ward"])]
+    return rule
+
+
+def intelligence_noted(payload, people):
+    return _pcso_and_sergeants(payload, "intelligence.noted", "intelligence.noted")(people)
+
+
+def intelligence_feedback_given(payload, people):
+    return _pcso_and_sergeants(payload, "intelligence.feedback_given",
+                               "intelligence.feedback_given")(people)
+
+
+def intelligence_service_level_missed(payload, people):
+    """A reminder to the Borough Intelligence Unit when noting or feedback is late."""
+    return [person(name, "intelligence.service_level_missed", "intelligence.reminder")
+            for name in people.with_role("analyst")]
+
+
+def case_review_published(payload, people):
+    """Every partner agency's team hears the lessons: learning is shared, not targeted."""
+    return [team(agency, "case_review.published", "case_review.lessons")
+            for agency in payload["agencies"]]
 
 
 RULES = {
     "referral.submitted": referral_submitted,
     "referral.triaged": referral_triaged,
     "referral.closed": referral_closed,
+    "tasking_item.assigned": tasking_item_assigned,
+    "tasking_item.overdue": tasking_item_overdue,
+    "pcso_task.assigned": pcso_task_assigned,
+    "intelligence.noted": intelligence_noted,
+    "intelligence.feedback_given": intelligence_feedback_given,
+    "intelligence.service_level_missed": intelligence_service_level_missed,
+    "case_review.published": case_review_published,
 }
 """Event type -> who is told. Add a rule and a template to notify about a new event."""
 
 
-def recipients_for(event):
-    return RULES[event.type](event.payload)
+def recipients_for(event, people):
+    return RULES[event.type](event.payload, people)

@@ -42,6 +42,34 @@ class NotificationsService(HealthEndpoint):
     def tell_referral_closed(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
+    @domain_event_handler("tasking", "tasking_item.assigned")
+    def tell_owner_of_assignment(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @domain_event_handler("tasking", "tasking_item.overdue")
+    def chase_overdue_item(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @domain_event_handler("tasking", "pcso_task.assigned")
+    def tell_pcso_of_task(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @domain_event_handler("tasking", "intelligence.noted")
+    def tell_intelligence_noted(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @domain_event_handler("tasking", "intelligence.feedback_given")
+    def tell_intelligence_feedback(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @domain_event_handler("tasking", "intelligence.service_level_missed")
+    def remind_intelligence_unit(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @domain_event_handler("casereview", "case_review.published")
+    def share_case_review_lessons(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
     @domain_event_handler("gateway", "user.saved")
     def keep_contact(self, event):
         with self.uow:

@@ -36,12 +36,16 @@ class ServiceStack:
                               input=input, capture_output=True, text=True, timeout=120,
                               check=True)
 
-    def start(self, *names):
+    def start(self, *names, replicas=1):
+        """Start services; with `replicas`, several processes of each, named `tasking`,
+        `tasking#2`, `tasking#3`..."""
         for name in names or SERVICES:
-            log = open(self.workdir / f"{name}.log", "ab")
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", "shared.cli", "run", name], env=self.env,
-                stdout=log, stderr=subprocess.STDOUT)
+            for number in range(1, replicas + 1):
+                key = name if number == 1 else f"{name}#{number}"
+                log = open(self.workdir / f"{key}.log", "ab")
+                self.processes[key] = subprocess.Popen(
+                    [sys.executable, "-m", "shared.cli", "run", name], env=self.env,
+                    stdout=log, stderr=subprocess.STDOUT)
         return self
 
     def kill(self, name, sig=signal.SIGKILL):

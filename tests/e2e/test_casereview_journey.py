@@ -137,9 +137,17 @@ def test_a_published_review_s_lessons_go_to_every_partner_agency(stack, story, r
     assert event["payload"]["lessons"][0]["owner"] == "Partnership tasking chair"
     assert {"police", "la-community-safety", "yot", "probation", "health", "education",
             "fire", "youth-services", "housing"} == set(event["payload"]["agencies"])
-    assert "Stabbed" not in message.body if isinstance(message.body, str) else True
+    body = message.body.decode() if isinstance(message.body, bytes) else str(message.body)
+    assert "Stabbed" not in body  # the incident stays in casereview
     again = stack.post(base + "/publish", "reviewer")
     assert again.status_code == 409
+
+    # Every partner agency's inbox: the demo's YOT and council partners read their team's.
+    for partner in ("yot.partner", "council.partner"):
+        lessons = eventually(lambda: [n for n in stack.get("/api/notifications", partner)
+                                      .json()["items"] if n["kind"] == "case_review.lessons"])
+        assert lessons and "Hold a joint discussion" in lessons[0]["body"], partner
+        assert "Okafor-Reid" not in lessons[0]["body"] and "Stabbed" not in lessons[0]["body"]
 
 
 def test_reading_a_chronology_is_in_the_audit_trail(stack, review):

@@ -47,7 +47,11 @@ def db():
             {"username": "sgt.dalston", "display_name": "Sgt Sam Patel", "role": "sergeant",
              "agency": "police", "wards": ["dalston"], "email": None, "active": True},
             {"username": "pcso.dalston", "display_name": "PCSO Jo Murphy", "role": "pcso",
-             "agency": "police", "wards": ["dalston"], "email": None, "active": True}]:
+             "agency": "police", "wards": ["dalston"], "email": None, "active": True},
+            {"username": "sgt.homerton", "display_name": "Sgt Lee Ward", "role": "sergeant",
+             "agency": "police", "wards": ["homerton"], "email": None, "active": True},
+            {"username": "biu.analyst", "display_name": "Ana Silva", "role": "analyst",
+             "agency": "police", "wards": [], "email": None, "active": True}]:
             directory.save_account(uow.session, account)
     return db
 
@@ -151,7 +155,7 @@ def test_read_state_is_per_person_and_only_ones_own_notifications(service):
 
 def test_the_directory_lists_a_wards_sergeant_and_pcsos_and_flags_stale_entries(service, db):
     team = service.directory(ward="dalston")["items"]
-    assert {(c["role"], c["display_name"]) for c in team} == {
+    assert {(c["role"], c["display_name"]) for c in team} == {  # not Homerton's sergeant
         ("sergeant", "Sgt Sam Patel"), ("pcso", "PCSO Jo Murphy")}
     entry = service.add_directory_entry({"display_name": "Ana ASB", "role": "ASB caseworker",
                                          "agency": "la-community-safety",
@@ -169,3 +173,56 @@ def test_the_directory_lists_a_wards_sergeant_and_pcsos_and_flags_stale_entries(
 
 def test_inbox_addresses_are_the_person_and_their_agency():
     assert inbox.addresses({"username": "u", "agency": "yot"}) == ["user:u", "agency:yot"]
+
+
+def example_event(type_):
+    from shared.events import contract_for
+    from shared.events.registry import latest_version
+
+    contract = contract_for(type_, latest_version(type_))
+    return Event(type_, contract.version, contract.schema().load(contract.example))
+
+
+@pytest.mark.parametrize("type_", sorted(__import__(
+    "services.notifications.recipients", fromlist=["RULES"]).RULES))
+def test_every_rule_renders_a_titled_message_for_each_recipient(db, service, type_):
+    from services.notifications import handlers
+
+    created = handlers.notify(example_event(type_), db.unit_of_work(), DIGEST)
+    rows = db.rows("notifications")
+    assert len(rows) == len(created) >= 1
+    assert all(row["title"] and row["body"] and "{{" not in row["body"] for row in rows)
+
+
+def test_an_overdue_item_chases_its_owner_and_tells_the_coordinator(db, service):
+    service.chase_overdue_item(example_event("tasking_item.overdue"))
+    kinds = {row["recipient"]: row["kind"] for row in db.rows("notifications")}
+    assert kinds["user:coordinator"] == "tasking_item.escalated"
+    owner = example_event("tasking_item.overdue").payload["owner_agency"]
+    assert kinds[f"agency:{owner}"] == "tasking_item.overdue"
+
+
+def test_intelligence_feedback_reaches_the_pcso_and_their_wards_sergeant_only(db, service):
+    event = example_event("intelligence.feedback_given")
+    event.payload.update(ward="dalston", submitted_by="pcso.dalston")
+    service.tell_intelligence_feedback(event)
+    recipients = {row["recipient"] for row in db.rows("notifications")}
+    assert recipients == {"user:pcso.dalston", "user:sgt.dalston"}
+    [body] = {row["body"] for row in db.rows("notifications")}
+    assert "Borough Intelligence Unit" in body
+
+
+def test_a_pcso_hears_of_their_own_task(db, service):
+    event = example_event("pcso_task.assigned")
+    service.tell_pcso_of_task(event)
+    [row] = db.rows("notifications")
+    assert row["recipient"] == f"user:{event.payload['assignee']}"
+    assert row["source_type"] == "pcso_task"
+
+
+def test_published_lessons_reach_every_partner_agency_as_learning(db, service):
+    event = example_event("case_review.published")
+    service.share_case_review_lessons(event)
+    rows = db.rows("notifications")
+    assert {row["recipient"] for row in rows} == {f"agency:{a}" for a in event.payload["agencies"]}
+    assert all("learning, not" in row["body"] and "blame" in row["body"] for row in rows)
