@@ -42,8 +42,10 @@ SETTINGS = (
     Setting("WARDLINE_OUTBOX_POLL_SECONDS", "2",
             "Backstop interval at which the outbox relay looks for unpublished events "
             "(events are normally published straight after their transaction commits)."),
-    Setting("WARDLINE_DELIVERY_LIMIT", "5",
-            "Deliveries of one event to a failing handler before it is dead-lettered."),
+    Setting("WARDLINE_DELIVERY_LIMIT", "10",
+            "Deliveries of one event to a failing handler before it is dead-lettered. "
+            "Redeliveries wait 0.25 s, 0.5 s, 1 s ... (at most 8 s), so the default rides out "
+            "about 40 s of database trouble."),
     Setting("WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS", "3600",
             "How often the referrals service marks ward priorities whose review date has "
             "come as due for review."),
