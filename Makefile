@@ -4,13 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e install migrate seed bench bench-db clean help
+.PHONY: run test test-unit test-integration test-e2e install migrate seed bench bench-db reliability clean help
 
 help:
 	@echo "make run    - install, migrate, seed the demo borough, run every service"
 	@echo "make test   - install and run the whole test suite (real RabbitMQ and PostgreSQL)"
 	@echo "make bench  - the whole-pipeline benchmark against the machine's own limit (not in make test)"
 	@echo "make bench-db - does a PostgreSQL call block the eventlet hub? (prints timings)"
+	@echo "make reliability - long fault-injection run: kills, broker restart, database stop (prints a table)"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +48,9 @@ test-e2e: install
 
 bench: install
 	$(BIN)/python -m bench.run
+
+reliability: install
+	$(BIN)/python -m bench.reliability
 
 bench-db: install
 	$(BIN)/python bench/db_cooperation.py $${WARDLINE_TEST_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/postgres}

@@ -153,9 +153,9 @@ def cmd_demo_seed(args):
     with _unit_of_work("gateway") as uow:
         for user in DEMO_USERS:
             if not accounts.find_user(uow.session, user["username"]):
-                added = accounts.add_user(uow.session, {**user, "password": DEMO_PASSWORD},
-                                          _ward_codes())
-                accounts.announce(uow, added, CLI_ACTOR)
+                account = accounts.add_user(uow.session, {**user, "password": DEMO_PASSWORD},
+                                            _ward_codes())
+                accounts.announce(uow, account, CLI_ACTOR)
     print(f"wardline: demo borough seeded ({added} wards added); every demo account's "
           f"password is {DEMO_PASSWORD}")
     print("wardline: demo logins: " + ", ".join(

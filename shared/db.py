@@ -7,7 +7,6 @@ from datetime import datetime, timezone
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
 from shared.events import Event, serialize
@@ -171,11 +170,6 @@ class UnitOfWork:
         if self._pending and self._on_commit:
             self._on_commit()
         self._pending = []
-
-
-def is_duplicate_delivery(exc):
-    """A concurrent redelivery lost the race on the processed-events key."""
-    return isinstance(exc, IntegrityError) and "processed_events" in str(exc)
 
 
 def session_factory(engine):

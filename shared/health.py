@@ -26,14 +26,32 @@ def broker_ping(amqp_uri):
         conn.ensure_connection(max_retries=1)
 
 
+def own_checks(service):
+    """This process's own dependencies: its database and the broker."""
+    return {"database": check(service.uow.ping),
+            "broker": check(lambda: broker_ping(service.config["AMQP_URI"]))}
+
+
+def answer(service_name, checks):
+    healthy = all(state == "ok" for state in checks.values())
+    body = {"service": service_name, "status": "ok" if healthy else "degraded",
+            "checks": checks}
+    return 200 if healthy else 503, {"Content-Type": "application/json"}, json.dumps(body)
+
+
+ALIVE = (200, {"Content-Type": "application/json"}, '{"status": "alive"}')
+
+
 class HealthEndpoint:
-    """Mixin for a service with `uow` (Database) and `config` (nameko Config)."""
+    """Mixin for a service with `uow` (Database) and `config` (nameko Config).
+    `/health` (readiness): may this process take work? `/livez` (liveness): is it
+    running at all? Liveness must not look at dependencies, or a database blip would
+    have an orchestrator restart every pod at once."""
 
     @http("GET", "/health")
     def http_health(self, request):
-        checks = {"database": check(self.uow.ping),
-                  "broker": check(lambda: broker_ping(self.config["AMQP_URI"]))}
-        healthy = all(state == "ok" for state in checks.values())
-        body = {"service": self.name, "status": "ok" if healthy else "degraded",
-                "checks": checks}
-        return 200 if healthy else 503, {"Content-Type": "application/json"}, json.dumps(body)
+        return answer(self.name, own_checks(self))
+
+    @http("GET", "/livez")
+    def http_livez(self, request):
+        return ALIVE

@@ -100,5 +100,6 @@ def run_as_processes(service_names):
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
+                child.wait()
     return max((child.returncode or 0) for child in children.values())
 

@@ -52,9 +52,12 @@ def _docker_engine_runs():
 @pytest.fixture(scope="module")
 def amqp_uri(infrastructure):
     """A vhost of this test module's own on the real broker."""
-    if not (infrastructure["own_vhosts"] and infra.rabbitmqctl_available()):
+    if not infrastructure["own_vhosts"]:
         yield infrastructure["amqp_uri"]  # a fresh container is isolation enough
         return
+    if not infra.rabbitmqctl_available():
+        pytest.fail("Each test module needs a vhost of its own and `rabbitmqctl` is not on "
+                    "PATH here: run the tests on the broker's machine, or with Docker.")
     vhost = infra.unique_name("wardline_test")
     uri = infra.create_vhost(infrastructure["amqp_uri"], vhost)
     yield uri

@@ -34,6 +34,8 @@ def record_event(event, uow, rulebook):
 def _suggest_review(session, record, rulebook, as_of):
     for subject_id in sorted(projection.subjects_about(session, record)):
         person = projection.person(session, subject_id)
+        # Two replicas handling two events about one person must not both suggest.
+        reviews.lock_person(session, person)
         entries = projection.chronology(session, subject_id)
         for candidate in rulebook.find(entries, as_of, only=rulebook.suggest_review_when):
             if reviews.active_for(session, person, candidate.rule):
@@ -141,7 +143,8 @@ def missed_opportunities(uow, review_id, rulebook, now):
     """What the rules find in the chronology now, with each candidate's decision. A
     published review shows what it was published with."""
     with uow:
-        review = reviews.get(uow.session, review_id)
+        # Locked: two reviewers opening the page at once refresh the candidates in turn.
+        review = reviews.get(uow.session, review_id, for_update=True)
         found = None
         if review["stage"] != "published":
             entries = projection.chronology(uow.session, review["subject_id"])

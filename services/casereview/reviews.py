@@ -68,6 +68,14 @@ def list_page(session, stage, limit, cursor):
                 lambda r: (r["created_at"].isoformat(), r["id"]))
 
 
+def lock_person(session, subject_ids):
+    """Serialise work about one person until the transaction ends (PostgreSQL advisory
+    lock on the person's lowest subject id; SQLite runs one writer at a time anyway)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:person))"),
+                        {"person": min(subject_ids)})
+
+
 def active_for(session, subject_ids, rule=None):
     """Reviews about any of `subject_ids` being worked on or suggested (or, for `rule`,
     declined after that rule suggested them: a declined suggestion is not repeated)."""

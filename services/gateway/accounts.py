@@ -5,16 +5,16 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
+from eventlet import tpool
+from sqlalchemy.exc import IntegrityError
 from argon2.exceptions import VerificationError
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from services.gateway.orm import login_attempts, users
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidContent, fields_from_marshmallow
+from shared.partnership import AGENCIES, ROLES
 
-ROLES = ("partner", "panel", "coordinator", "sergeant", "pcso", "analyst", "reviewer", "admin")
-AGENCIES = ("police", "la-community-safety", "yot", "probation", "health", "education", "fire",
-            "youth-services", "housing")
 ROLES_WITH_WARDS = ("panel", "sergeant", "pcso")
 
 _hasher = PasswordHasher()
@@ -59,7 +59,7 @@ def add_user(session, payload, known_wards):
     if user["role"] in ("coordinator", "sergeant", "pcso", "analyst") and not user["agency"]:
         user["agency"] = "police"
     row = {**user, "id": str(uuid.uuid4()), "created_at": utcnow(),
-           "password_hash": _hasher.hash(user.pop("password"))}
+           "password_hash": tpool.execute(_hasher.hash, user.pop("password"))}
     row.pop("password", None)
     session.execute(users.insert().values(**row))
     return public_view(row)
@@ -82,7 +82,10 @@ def authenticate(session, username, password):
     """The user if the password is right, else None (same cost either way)."""
     user = find_user(session, username) if isinstance(username, str) else None
     try:
-        _hasher.verify(user["password_hash"] if user else _DUMMY_HASH, password)
+        # argon2 is ~0.1 s of CPU by design: done in a real thread (argon2-cffi releases
+        # the GIL) so that sign-ins do not stall every other request on the hub.
+        tpool.execute(_hasher.verify, user["password_hash"] if user else _DUMMY_HASH,
+                      password)
     except (VerificationError, TypeError):
         return None
     return user
@@ -135,7 +138,15 @@ class SignInThrottle:
             self.session.execute(login_attempts.update()
                                  .where(login_attempts.c.username == username).values(**values))
         else:
-            self.session.execute(login_attempts.insert().values(username=username, **values))
+            try:  # two first failures at once: the second becomes an update
+                with self.session.begin_nested():
+                    self.session.execute(login_attempts.insert().values(username=username,
+                                                                        **values))
+            except IntegrityError:
+                self.session.execute(login_attempts.update()
+                                     .where(login_attempts.c.username == username)
+                                     .values(failures=login_attempts.c.failures + 1,
+                                             last_failure_at=now))
         return locked
 
     def succeeded(self, username):

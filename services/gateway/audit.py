@@ -30,11 +30,6 @@ def record(session, principal, action, record_type, record_ids, purpose,
         correlation_id=correlation_id, event_id=event_id))
 
 
-def already_recorded(session, event_id):
-    return session.execute(sa.select(audit_log.c.id)
-                           .where(audit_log.c.event_id == event_id)).first() is not None
-
-
 class AuditQuery(Schema):
     username = fields.String(validate=validate.Length(max=80))
     action = fields.String(validate=validate.OneOf(ACTIONS))

@@ -1,7 +1,8 @@
 """What each notification says, from Jinja2 templates in `templates/`: one per event,
 with a variant per audience where they must differ (`<event>.<audience>.txt`). The first
-line is the title. Templates only see the context built here, and the context holds
-only what the recipient may know: no names of people, no police-only detail."""
+line is the title. Templates see the context built here and the audience ("partner" or
+"police"); the context holds no names of people, and what only the police may read (the
+coordinator's reasons) is shown to the police audience only."""
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -47,7 +48,7 @@ def render(template, audience, context):
         chosen = environment.get_template(f"{template}.{audience}.txt")
     except TemplateNotFound:
         chosen = environment.get_template(f"{template}.txt")
-    title, _, body = chosen.render(**context).strip().partition("\n")
+    title, _, body = chosen.render(**context, audience=audience).strip().partition("\n")
     return title.strip(), "\n".join(line.rstrip() for line in body.strip().splitlines())
 
 
@@ -65,7 +66,6 @@ def referral_context(payload, contact):
         "redirect_agency": AGENCY_NAMES.get(payload.get("redirect_to_agency"),
                                             payload.get("redirect_to_agency")),
         "reason": payload.get("reason"),
-        "share_reason": True,
         "outcome": payload.get("outcome"),
         "contact": contact,
     }

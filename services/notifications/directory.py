@@ -5,12 +5,13 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from services.notifications.orm import contacts
 from shared.db import utcnow
-from shared.errors import InvalidContent, NotFound
+from shared.errors import InvalidContent, NotFound, fields_from_marshmallow
 from shared.paging import decode_cursor, page
+from shared.partnership import AGENCIES
 
 STALE_AFTER = timedelta(days=90)
 EMAIL_MODES = ("immediate", "digest", "off")
@@ -20,7 +21,7 @@ class DirectoryEntrySchema(Schema):
     display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
     role = fields.String(required=True, validate=validate.Length(min=1, max=60),
                          metadata={"description": "job title, e.g. 'ASB caseworker'"})
-    agency = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    agency = fields.String(required=True, validate=validate.OneOf(AGENCIES))
     wards = fields.List(fields.String(validate=validate.Length(max=60)), load_default=list)
     email = fields.Email(load_default=None)
     phone = fields.String(load_default=None, validate=validate.Regexp(
@@ -46,9 +47,9 @@ def save_account(session, account):
 def add_entry(session, payload, actor):
     try:
         entry = DirectoryEntrySchema().load(payload)
-    except Exception as exc:  # marshmallow's ValidationError, named by field
+    except ValidationError as exc:
         raise InvalidContent("The directory entry has invalid fields.",
-                             getattr(exc, "messages", {"_schema": [str(exc)]})) from None
+                             fields_from_marshmallow(exc.messages)) from None
     row = {**entry, "id": f"entry:{uuid.uuid4()}", "username": None, "email_mode": "off",
            "source": "directory", "active": True, "confirmed_at": utcnow(),
            "confirmed_by": actor["username"]}

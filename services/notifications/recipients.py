@@ -24,31 +24,41 @@ def team(agency, template, kind):
     return Recipient(f"agency:{agency}", template, kind)
 
 
-def _referring_side(payload, template, kind):
+def agency_team(agency, ward, template, kind, people):
+    """An agency's team for a ward. For the police that is the ward's Safer
+    Neighbourhoods sergeant(s), never the whole force: every police officer shares the
+    agency code `police`, and need-to-know stops at the ward."""
+    if agency == "police":
+        return [person(name, template, kind) for name in people.with_role("sergeant", ward)]
+    return [team(agency, template, kind)]
+
+
+def _referring_side(payload, template, kind, people):
     """The referring person and their agency's team."""
     return [person(payload["referred_by"], template, kind),
-            team(payload["referring_agency"], template, kind)]
+            *agency_team(payload["referring_agency"], payload["ward"], template, kind, people)]
 
 
 def referral_submitted(payload, people):
-    return _referring_side(payload, "referral.submitted", "referral.acknowledged")
+    return _referring_side(payload, "referral.submitted", "referral.acknowledged", people)
 
 
 def referral_triaged(payload, people):
-    told = _referring_side(payload, "referral.triaged", "referral.triaged")
+    told = _referring_side(payload, "referral.triaged", "referral.triaged", people)
     if payload["decision"] == "redirect":
-        told.append(team(payload["redirect_to_agency"], "referral.triaged.receiving",
-                         "referral.redirected_to_you"))
+        told += agency_team(payload["redirect_to_agency"], payload["ward"],
+                            "referral.triaged.receiving", "referral.redirected_to_you", people)
     return told
 
 
 def referral_closed(payload, people):
-    return _referring_side(payload, "referral.closed", "referral.closed")
+    return _referring_side(payload, "referral.closed", "referral.closed", people)
 
 
 def tasking_item_assigned(payload, people):
     """The owning agency (and the named person, if any) hears it is theirs."""
-    told = [team(payload["owner_agency"], "tasking_item.assigned", "tasking_item.assigned")]
+    told = agency_team(payload["owner_agency"], payload["ward"], "tasking_item.assigned",
+                       "tasking_item.assigned", people)
     if payload.get("owner_user"):
         told.append(person(payload["owner_user"], "tasking_item.assigned",
                            "tasking_item.assigned"))
@@ -57,7 +67,8 @@ def tasking_item_assigned(payload, people):
 
 def tasking_item_overdue(payload, people):
     """The owner is chased and the coordinator told: nothing falls between agencies."""
-    told = [team(payload["owner_agency"], "tasking_item.overdue", "tasking_item.overdue")]
+    told = agency_team(payload["owner_agency"], payload["ward"], "tasking_item.overdue",
+                       "tasking_item.overdue", people)
     if payload.get("owner_user"):
         told.append(person(payload["owner_user"], "tasking_item.overdue",
                            "tasking_item.overdue"))
@@ -115,4 +126,9 @@ RULES = {
 
 
 def recipients_for(event, people):
-    return RULES[event.type](event.payload, people)
+    """Each address once: a person named by two rules (the owner who is also the
+    coordinator) gets the first, most specific notification."""
+    chosen = {}
+    for recipient in RULES[event.type](event.payload, people):
+        chosen.setdefault(recipient.address, recipient)
+    return list(chosen.values())

@@ -10,7 +10,7 @@ from services.referrals.domain import (check_closable, may_read_referral, may_su
 from services.referrals.schemas import (CloseSchema, ReferralQuerySchema, SubmitReferralSchema,
                                         TriageSchema, load_or_refuse)
 from shared.db import utcnow
-from shared.errors import Forbidden, NotFound
+from shared.errors import Forbidden, InvalidContent, NotFound
 from shared.paging import decode_cursor, page
 
 log = structlog.get_logger(__name__)
@@ -76,6 +76,9 @@ def triage_referral(referral_id, payload, actor, uow):
     with uow:
         referral = _visible(repository.get_referral(uow.session, referral_id, for_update=True),
                             referral_id, actor)
+        if cmd.get("redirect_to_agency") == referral["referring_agency"]:
+            raise InvalidContent("A referral is redirected to another agency.", {
+                "redirect_to_agency": ["Must differ from the referring agency."]})
         status = status_after_triage(referral["status"], cmd["decision"])
         now = utcnow()
         repository.update_referral(uow.session, referral_id, status=status,

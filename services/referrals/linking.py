@@ -69,8 +69,13 @@ def person_view(session, subject_id, actor):
     visible = repository.list_referrals(
         session, referral_scope(actor), {"subject_ids": [r["id"] for r in records]},
         limit=500)
-    if not visible and actor["role"] not in BOROUGH_WIDE_ROLES:
-        raise NotFound("No such subject that you may see.", {"id": [subject_id]})
+    if actor["role"] not in BOROUGH_WIDE_ROLES:
+        if not visible:
+            raise NotFound("No such subject that you may see.", {"id": [subject_id]})
+        # Another agency's record of the person (its spelling, birth date, address) is
+        # theirs: a partner sees only the records behind referrals they may see.
+        mine = {referral["subject_id"] for referral in visible}
+        records = [record for record in records if record["id"] in mine]
     first = records[0]
     return {"id": subject["person_id"], "given_name": first["given_name"],
             "family_name": first["family_name"], "date_of_birth": first["date_of_birth"],

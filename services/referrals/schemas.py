@@ -5,6 +5,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 from shared.errors import InvalidContent, fields_from_marshmallow
 from shared.events.referrals import CATEGORIES, RISK_LEVELS
+from shared.partnership import AGENCIES
 
 LAWFUL_BASES = (
     "crime_and_disorder_act_s115",  # sharing to prevent crime and disorder
@@ -121,7 +122,7 @@ class TriageSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(
         ("accept", "redirect", "no_further_action")))
     reason = _text(1000)
-    redirect_to_agency = fields.String(load_default=None, validate=validate.Length(max=60))
+    redirect_to_agency = fields.String(load_default=None, validate=validate.OneOf(AGENCIES))
 
     @validates_schema
     def _redirect_needs_agency(self, data, **_):
@@ -134,6 +135,10 @@ class TriageSchema(Schema):
 
 class CloseSchema(Schema):
     outcome = _text(1000)
+
+
+class LinkDecisionSchema(Schema):
+    reason = _text(1000, required=False)
 
 
 class ReferralQuerySchema(Schema):

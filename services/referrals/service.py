@@ -5,8 +5,8 @@ from nameko.rpc import rpc
 
 from services.referrals import handlers, linking, priorities, repository
 from services.referrals.orm import metadata
-from services.referrals.schemas import (PersonView, ReferralView, SubjectLinkView,
-                                        WardPriorityView)
+from services.referrals.schemas import (LinkDecisionSchema, PersonView, ReferralView,
+                                        SubjectLinkView, WardPriorityView, load_or_refuse)
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.health import HealthEndpoint
@@ -57,6 +57,8 @@ class ReferralsService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_subject_link(self, link_id, decision, reason, actor):
+        reason = load_or_refuse(LinkDecisionSchema, {"reason": reason} if reason else {}
+                                ).get("reason")
         with self.uow:
             return SubjectLinkView().dump(linking.decide(self.uow, link_id, decision, reason,
                                                          actor))

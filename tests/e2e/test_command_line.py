@@ -55,8 +55,12 @@ def test_run_all_serves_every_service_and_ctrl_c_stops_them_all(wardline_env, tm
         # Ctrl-C at a terminal signals the whole process group.
         subprocess.run(["kill", "-INT", "--", f"-{parent.pid}"], check=True)
         assert parent.wait(timeout=30) == 0
-    leftover = subprocess.run(["pgrep", "-g", str(parent.pid)], capture_output=True)
-    assert leftover.stdout == b"", "a service outlived Ctrl-C"
+    deadline = time.monotonic() + 20  # children finish draining and are reaped
+    while (leftover := subprocess.run(["pgrep", "-g", str(parent.pid)],
+                                      capture_output=True).stdout) and \
+            time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert leftover == b"", "a service outlived Ctrl-C"
 
 
 def test_every_service_process_answers_its_own_health_probe(wardline_env, tmp_path):
@@ -78,5 +82,7 @@ def test_every_service_process_answers_its_own_health_probe(wardline_env, tmp_pa
         assert response.status_code == 200
         assert response.json() == {"service": "referrals", "status": "ok",
                                    "checks": {"database": "ok", "broker": "ok"}}
+        alive = requests.get(f"http://127.0.0.1:{port}/livez", timeout=2)
+        assert alive.status_code == 200 and alive.json() == {"status": "alive"}
     finally:
         stack.stop()

@@ -2,7 +2,6 @@
 import json
 import random
 import signal
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,6 +11,7 @@ from kombu import Connection
 from shared.bus import events_exchange
 from shared.db import driver_url
 from shared.testing.factories import referral_payload
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -31,11 +31,19 @@ def test_same_referral_submitted_delivered_three_times_has_one_item_and_one_ackn
                              routing_key="referral.submitted",
                              content_type="application/json", delivery_mode=2)
 
-    time.sleep(1.0)  # the copies are consumed within milliseconds; give them ample time
-    referral = stack.get(f"/api/referrals/{referral_id}", "yot.partner").json()
+    # Both extra copies have been consumed and recognised by both consumers...
+    for service in ("tasking", "notifications"):
+        assert wait_for(lambda: copies_recognised(stack, service, message["event_id"]) == 2,
+                        timeout=30), f"{service} did not see both copies"
+    # ...and changed nothing.
+    referral = stack.get(f"/api/referrals/{referral_id}", "coordinator").json()
     assert len(referral["tasking_items"]) == 1
     assert len(referral["feedback"]) == 1
-    assert "event.already_applied" in stack.log("tasking")
+
+
+def copies_recognised(stack, service, event_id):
+    return sum(1 for line in stack.log(service).splitlines()
+               if "event.already_applied" in line and event_id in line)
 
 
 def test_tasking_killed_mid_stream_loses_nothing_and_raises_nothing_twice(stack):
@@ -50,9 +58,9 @@ def test_tasking_killed_mid_stream_loses_nothing_and_raises_nothing_twice(stack)
         return submitted[-1]
 
     def kill_then_restart_tasking_while_referrals_flow():
-        _wait(lambda: len(submitted) >= 50, timeout=60)
+        wait_for(lambda: len(submitted) >= 50, timeout=60)
         stack.kill("tasking", signal.SIGKILL)
-        _wait(lambda: len(submitted) >= 120, timeout=60)
+        wait_for(lambda: len(submitted) >= 120, timeout=60)
         stack.start("tasking")
 
     with ThreadPoolExecutor(max_workers=9) as pool:
@@ -66,7 +74,7 @@ def test_tasking_killed_mid_stream_loses_nothing_and_raises_nothing_twice(stack)
                      "WHERE source_id = ANY(:ids) GROUP BY source_id", ids=referral_ids)
         return rows if len(rows) == len(referral_ids) else None
 
-    rows = _wait(items_raised, timeout=30)
+    rows = wait_for(items_raised, timeout=30)
     assert rows is not None, "not every referral got its tasking item"
     assert {source_id for source_id, _ in rows} == set(referral_ids)
     assert all(count == 1 for _, count in rows), "a referral raised two tasking items"
@@ -80,15 +88,5 @@ def _rows(stack, sql, **params):
     return rows
 
 
-def _wait(check, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    return None
-
-
 def _wait_for_rows(stack, sql, **params):
-    return _wait(lambda: _rows(stack, sql, **params), timeout=10)
+    return wait_for(lambda: _rows(stack, sql, **params), timeout=30)

@@ -20,6 +20,9 @@ def test_two_agencies_spelling_one_person_differently_end_up_on_one_subject(stac
     # Each partner still sees only its own agency's referral of that person.
     mine = stack.get(f"/api/subjects/{council['subject_id']}", "council.partner").json()
     assert [r["id"] for r in mine["referrals"]] == [council["id"]]
+    # ...and only its own record of them: not YOT's spelling, birth date or address.
+    assert [r["id"] for r in mine["records"]] == [council["subject_id"]]
+    assert mine["given_name"] == "ALEXANDER"
 
 
 def test_a_coordinator_confirms_a_queued_match_through_the_api(stack):

@@ -32,7 +32,7 @@ def items_for(stack, referral_id, user="coordinator"):
 
 
 def test_a_redirected_referrals_action_moves_agency_and_is_completed_by_its_new_owner(stack):
-    referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+    referral = stack.post("/api/referrals", "council.partner", json=referral_payload(
         category="asb", risk_level="high", ward="dalston")).json()
     [item] = eventually(lambda: items_for(stack, referral["id"]))
     assert item["owner_agency"] == "la-community-safety"

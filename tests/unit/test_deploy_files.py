@@ -41,8 +41,10 @@ def test_every_service_is_deployed_with_replicas_and_health_probes():
         [container] = deployment["spec"]["template"]["spec"]["containers"]
         assert deployment["spec"]["replicas"] >= 2, name
         assert container["args"] == ["run", name]
-        for probe in ("readinessProbe", "livenessProbe"):
-            assert container[probe]["httpGet"]["path"] == "/health", (name, probe)
+        # liveness never looks at dependencies; readiness does (the gateway: its own only)
+        assert container["livenessProbe"]["httpGet"]["path"] == "/livez", name
+        assert container["readinessProbe"]["httpGet"]["path"] == (
+            "/readyz" if name == "gateway" else "/health"), name
 
 
 def test_the_gateway_is_reachable_through_a_service_and_an_ingress_with_tls():

@@ -226,3 +226,34 @@ def test_published_lessons_reach_every_partner_agency_as_learning(db, service):
     rows = db.rows("notifications")
     assert {row["recipient"] for row in rows} == {f"agency:{a}" for a in event.payload["agencies"]}
     assert all("learning, not" in row["body"] and "blame" in row["body"] for row in rows)
+
+
+def test_a_person_named_twice_by_the_rules_gets_one_notification(db, service):
+    event = example_event("tasking_item.overdue")
+    event.payload.update(owner_user="coordinator")  # the owner is also the coordinator
+    service.chase_overdue_item(event)
+    recipients = [row["recipient"] for row in db.rows("notifications")]
+    assert recipients.count("user:coordinator") == 1
+
+
+def test_a_police_referral_is_acknowledged_to_the_wards_sergeant_not_the_whole_force(db,
+                                                                                    service):
+    service.acknowledge_referral(event("referral.submitted", referring_agency="police",
+                                       referred_by="pcso.dalston", ward="dalston"))
+    assert {row["recipient"] for row in db.rows("notifications")} == {
+        "user:pcso.dalston", "user:sgt.dalston"}
+
+
+def test_the_coordinators_reason_reaches_police_but_not_partners(db, service):
+    reason = "Known to CAIT; police enquiry under way"
+    service.tell_referral_triaged(event(
+        "referral.triaged", decision="no_further_action", status="no_further_action",
+        reason=reason, triaged_by="coordinator", triaged_at=NOW))
+    partner_copies = db.rows("notifications")
+    assert partner_copies and all(reason not in row["body"] for row in partner_copies)
+    service.tell_referral_triaged(event(
+        "referral.triaged", decision="accept", status="accepted", reason=reason,
+        referring_agency="police", referred_by="pcso.dalston", triaged_by="coordinator",
+        triaged_at=NOW))
+    police_copies = [r for r in db.rows("notifications") if r["recipient"] == "user:sgt.dalston"]
+    assert police_copies and reason in police_copies[0]["body"]

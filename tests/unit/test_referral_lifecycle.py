@@ -85,6 +85,16 @@ def test_a_redirect_must_name_the_agency_and_only_a_redirect_may(service):
     assert "redirect_to_agency" in refused.value.fields
 
 
+def test_a_referral_cannot_be_redirected_to_its_own_agency_or_an_unknown_one(service):
+    referral = refer(service)
+    for agency, message in (("yot", "Must differ"), ("yott", "Must be one of")):
+        with pytest.raises(InvalidContent) as refused:
+            service.triage_referral(referral["id"], {"decision": "redirect", "reason": "r",
+                                                     "redirect_to_agency": agency},
+                                    COORDINATOR)
+        assert message in refused.value.fields["redirect_to_agency"][0]
+
+
 def test_a_redirected_referral_is_shared_with_the_receiving_agency(service):
     referral = refer(service)
     housing = {"username": "h", "role": "partner", "agency": "housing", "wards": []}

@@ -5,8 +5,10 @@ from services.gateway import accounts, tokens
 from services.gateway.http import actor, api, json_body, page_limit
 from shared.db import utcnow
 from shared.errors import Locked, NotAuthenticated
+from shared.paging import decode_cursor, page
+from shared.partnership import ROLES
 
-ANYONE_SIGNED_IN = accounts.ROLES
+ANYONE_SIGNED_IN = ROLES
 
 
 class AccountRoutes:
@@ -52,9 +54,7 @@ class AccountRoutes:
     @api("GET", "/api/users", roles=("admin",))
     def list_users(self, request):
         limit = page_limit(request)
+        after = decode_cursor(request.args.get("cursor"), 1)
         with self.uow:
-            users = accounts.list_users(self.uow.session, limit + 1,
-                                        request.args.get("cursor"))
-        more = len(users) > limit
-        return {"items": users[:limit],
-                "next_cursor": users[limit - 1]["username"] if more else None}
+            users = accounts.list_users(self.uow.session, limit + 1, after[0] if after else None)
+        return page(users, limit, lambda user: (user["username"],))

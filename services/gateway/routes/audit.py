@@ -19,6 +19,13 @@ class AuditRoutes:
                          correlation_id=request.correlation_id,
                          recipient=recipient)
 
+    def audited(self, request, action, record_type, result, purpose):
+        """Record `action` on the record(s) in `result` (one, or a page of `items`), and
+        hand `result` back, so a route reads `return self.audited(..., rpc(...), ...)`."""
+        records = result["items"] if "items" in result else [result]
+        self.record_access(request, action, record_type, [r["id"] for r in records], purpose)
+        return result
+
     @api("GET", "/api/audit", roles=("admin",))
     def audit_trail(self, request):
         with self.uow:

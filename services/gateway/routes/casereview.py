@@ -12,7 +12,10 @@ REVIEWERS = ("reviewer",)
 class CaseReviewRoutes:
     @api("POST", "/api/case-reviews", roles=REVIEWERS)
     def open_case_review(self, request):
-        return 201, self.casereview.open_review(json_body(request), actor(request.principal))
+        review = self.casereview.open_review(json_body(request), actor(request.principal))
+        self._record_review_access(request, "collection", review,
+                                   "Opening a case review after a serious incident")
+        return 201, review
 
     @api("GET", "/api/case-reviews", roles=REVIEWERS)
     def list_case_reviews(self, request):
@@ -21,7 +24,9 @@ class CaseReviewRoutes:
 
     @api("GET", "/api/case-reviews/<string:review_id>", roles=REVIEWERS)
     def get_case_review(self, request, review_id):
-        return self.casereview.get_review(review_id)
+        review = self.casereview.get_review(review_id)
+        self._record_review_access(request, "consultation", review, "Reading a case review")
+        return review
 
     @api("POST", "/api/case-reviews/<string:review_id>/accept", roles=REVIEWERS)
     def accept_case_review(self, request, review_id):
@@ -40,15 +45,15 @@ class CaseReviewRoutes:
         entries = self.casereview.timeline(review_id, page_limit(request, default=200,
                                                                  maximum=1000),
                                            request.args.get("cursor"))
-        self.record_access(request, "consultation", "case_review", [review_id],
-                           "Case review chronology across agencies")
+        self._record_review_access(request, "consultation", self.casereview.get_review(review_id),
+                                   "Case review chronology across agencies")
         return entries
 
     @api("GET", "/api/case-reviews/<string:review_id>/timeline.svg", roles=REVIEWERS)
     def case_review_timeline_picture(self, request, review_id):
         svg = self.casereview.timeline_svg(review_id)
-        self.record_access(request, "consultation", "case_review", [review_id],
-                           "Case review chronology picture")
+        self._record_review_access(request, "consultation", self.casereview.get_review(review_id),
+                                   "Case review chronology picture")
         return Response(svg, status=200, mimetype="image/svg+xml",
                         headers={"Cache-Control": "no-store"})
 
@@ -56,6 +61,8 @@ class CaseReviewRoutes:
          roles=REVIEWERS)
     def case_review_missed_opportunities(self, request, review_id):
         found = self.casereview.missed_opportunities(review_id)
+        self._record_review_access(request, "consultation", self.casereview.get_review(review_id),
+                                   "Missed opportunities found in a chronology")
         return {"items": found, "next_cursor": None}  # a review's candidates are few
 
     @api("POST", "/api/case-reviews/<string:review_id>/missed-opportunities/"
@@ -80,3 +87,9 @@ class CaseReviewRoutes:
         self.record_access(request, "disclosure", "case_review", [review_id],
                            "Publishing a case review's lessons", recipient="partner agencies")
         return published
+
+    def _record_review_access(self, request, action, review, purpose):
+        """A review is about a person: the trail names the review and the subject, so
+        `GET /api/audit?record_id=<subject>` shows who read their chronology."""
+        self.record_access(request, action, "case_review", [review["id"]], purpose)
+        self.record_access(request, action, "subject", [review["subject_id"]], purpose)

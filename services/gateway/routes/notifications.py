@@ -1,5 +1,5 @@
 """The inbox, email choices and the contact directory (notifications service)."""
-from services.gateway.accounts import ROLES
+from shared.partnership import ROLES
 from services.gateway.http import actor, api, json_body, page_limit
 
 

@@ -1,18 +1,31 @@
-"""Health of every service and dependency."""
+"""Health: `/health` for operators (every service and dependency, over RPC), `/readyz`
+for an orchestrator's readiness probe (this gateway's own database and broker only, so one
+service's outage does not take every gateway out of rotation), `/livez` for liveness."""
 from services.gateway.http import api
-from shared.health import check as _check
+from shared.health import check, own_checks
 
 CHECKED_SERVICES = ("referrals", "tasking", "notifications", "casereview")
+
+
+def _verdict(checks):
+    healthy = all(state == "ok" for state in checks.values())
+    return (200 if healthy else 503), {"status": "ok" if healthy else "degraded",
+                                       "checks": checks}
 
 
 class OperationsRoutes:
     @api("GET", "/health")
     def health(self, request):
-        checks = {"database": _check(self.uow.ping)}
+        checks = {"database": check(self.uow.ping)}
         for name in CHECKED_SERVICES:
             # The call inside the check: an RPC to a service with no queue yet raises at once.
-            checks[name] = _check(lambda: getattr(self, name).health.call_async().result())
-        healthy = all(state == "ok" for state in checks.values())
-        return (200 if healthy else 503), {"status": "ok" if healthy else "degraded",
-                                           "checks": checks}
+            checks[name] = check(lambda: getattr(self, name).health.call_async().result())
+        return _verdict(checks)
 
+    @api("GET", "/readyz")
+    def readyz(self, request):
+        return _verdict(own_checks(self))
+
+    @api("GET", "/livez")
+    def livez(self, request):
+        return {"status": "alive"}

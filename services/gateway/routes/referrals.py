@@ -1,6 +1,6 @@
 """Referrals, subjects, subject links, ward priorities and the ward register (referrals
 service), with what other services hold about a referral."""
-from services.gateway.accounts import ROLES
+from shared.partnership import ROLES
 from services.gateway.http import actor, api, json_body, page_limit
 from shared.errors import InvalidContent
 
@@ -33,12 +33,16 @@ class ReferralRoutes:
     @api("GET", "/api/referrals/<string:referral_id>", roles=CASE_ROLES)
     def get_referral(self, request, referral_id):
         referral = self.referrals.get_referral(referral_id, actor(request.principal))
-        referral["tasking_items"] = self.tasking.list_tasking_items(
-            source_type="referral", source_id=referral_id)
+        # Tasking decides which of the referral's actions this caller may see.
+        referral["tasking_items"] = self.tasking.query_tasking_items(
+            {"source_id": referral_id, "limit": "200"}, actor(request.principal))["items"]
         referral["feedback"] = self.notifications.feedback_for(
             "referral", referral_id, f"agency:{referral['referring_agency']}")
         self.record_access(request, "consultation", "referral", [referral_id],
                            "Reading a referral")
+        self.record_access(request, "consultation", "tasking_item",
+                           [item["id"] for item in referral["tasking_items"]],
+                           "Reading a referral's actions")
         return referral
 
     @api("POST", "/api/referrals/<string:referral_id>/triage", roles=("coordinator",))

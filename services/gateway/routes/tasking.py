@@ -6,6 +6,7 @@ from werkzeug.wrappers import Response
 from services.gateway import accounts
 from services.gateway.http import actor, api, json_body, page_limit
 from shared.errors import InvalidContent
+from shared.partnership import AGENCIES
 
 ITEM_READERS = ("partner", "panel", "coordinator", "sergeant", "pcso", "analyst", "reviewer")
 ITEM_ASSIGNERS = ("coordinator", "partner", "sergeant")
@@ -20,8 +21,10 @@ class TaskingRoutes:
 
     @api("GET", "/api/tasking/items", roles=ITEM_READERS)
     def list_tasking_items_page(self, request):
-        return self.tasking.query_tasking_items(request.args.to_dict(),
-                                                actor(request.principal))
+        return self.audited(request, "consultation", "tasking_item",
+                            self.tasking.query_tasking_items(request.args.to_dict(),
+                                                             actor(request.principal)),
+                            "Listing tasking items")
 
     @api("POST", "/api/tasking/items", roles=("coordinator",))
     def raise_tasking_item(self, request):
@@ -31,7 +34,9 @@ class TaskingRoutes:
 
     @api("GET", "/api/tasking/items/<string:item_id>", roles=ITEM_READERS)
     def get_tasking_item(self, request, item_id):
-        return self.tasking.get_tasking_item(item_id, actor(request.principal))
+        return self.audited(request, "consultation", "tasking_item",
+                            self.tasking.get_tasking_item(item_id, actor(request.principal)),
+                            "Reading a tasking item")
 
     @api("POST", "/api/tasking/items/<string:item_id>/assign", roles=ITEM_ASSIGNERS)
     def assign_tasking_item(self, request, item_id):
@@ -97,31 +102,43 @@ class TaskingRoutes:
 
     @api("GET", "/api/pcso-tasks", roles=TASK_READERS)
     def list_pcso_tasks(self, request):
-        return self.tasking.list_pcso_tasks(request.args.to_dict(), actor(request.principal))
+        return self.audited(request, "consultation", "pcso_task", self.tasking.list_pcso_tasks(
+            request.args.to_dict(), actor(request.principal)), "Listing PCSO tasks")
 
     @api("GET", "/api/pcso-tasks/<string:task_id>", roles=TASK_READERS)
     def get_pcso_task(self, request, task_id):
-        return self.tasking.get_pcso_task(task_id, actor(request.principal))
+        return self.audited(request, "consultation", "pcso_task",
+                            self.tasking.get_pcso_task(task_id, actor(request.principal)),
+                            "Reading a PCSO task")
 
     @api("POST", "/api/pcso-tasks/<string:task_id>/reports", roles=("pcso",))
     def file_intelligence_report(self, request, task_id):
-        return 201, self.tasking.file_report(task_id, json_body(request),
-                                             actor(request.principal))
+        return 201, self.audited(request, "collection", "intelligence_report",
+                                 self.tasking.file_report(task_id, json_body(request),
+                                                          actor(request.principal)),
+                                 "Filing intelligence for a PCSO task")
 
     # --- intelligence reports ------------------------------------------------------------
 
     @api("POST", "/api/intelligence", roles=("pcso",))
     def file_ad_hoc_intelligence(self, request):
-        return 201, self.tasking.file_ad_hoc_report(json_body(request),
-                                                    actor(request.principal))
+        return 201, self.audited(request, "collection", "intelligence_report",
+                                 self.tasking.file_ad_hoc_report(json_body(request),
+                                                                 actor(request.principal)),
+                                 "Filing intelligence")
 
     @api("GET", "/api/intelligence", roles=INTELLIGENCE_READERS)
     def list_intelligence(self, request):
-        return self.tasking.list_intelligence(request.args.to_dict(), actor(request.principal))
+        return self.audited(request, "consultation", "intelligence_report",
+                            self.tasking.list_intelligence(request.args.to_dict(),
+                                                           actor(request.principal)),
+                            "Listing intelligence reports")
 
     @api("GET", "/api/intelligence/<string:report_id>", roles=INTELLIGENCE_READERS)
     def get_intelligence(self, request, report_id):
-        return self.tasking.get_intelligence(report_id, actor(request.principal))
+        return self.audited(request, "consultation", "intelligence_report",
+                            self.tasking.get_intelligence(report_id, actor(request.principal)),
+                            "Reading an intelligence report")
 
     @api("POST", "/api/intelligence/<string:report_id>/note", roles=("analyst",))
     def note_intelligence(self, request, report_id):
@@ -144,8 +161,8 @@ class TaskingRoutes:
         errors = {}
         for field in agencies:
             value = payload.get(field)
-            if isinstance(value, str) and value not in accounts.AGENCIES:
-                errors[field] = [f"Unknown agency: one of {', '.join(accounts.AGENCIES)}."]
+            if isinstance(value, str) and value not in AGENCIES:
+                errors[field] = [f"Unknown agency: one of {', '.join(AGENCIES)}."]
         given = {field: [payload.get(field)] for field in wards}
         given.update({field: payload.get(field) for field in ward_lists})
         if any(isinstance(v, list) and v for v in given.values()):
