@@ -130,6 +130,10 @@ PROJECTIONS = {
         "referral", ("referral", "referral_id"), when="closed_at",
         parent=("subject", "subject_id"), agency=lambda p: PARTNERSHIP,
         summary=lambda p: f"Referral closed. Outcome: {p['outcome']}"),
+    "referral.acknowledged": Projection(
+        "update", ("referral", "referral_id"), when="acknowledged_at",
+        parent=("subject", "subject_id"), agency=lambda p: p["agency"],
+        summary=lambda p: f"Redirected referral acknowledged by {p['agency']}."),
     "tasking_item.raised": Projection(
         "tasking_item", ("tasking_item", "tasking_item_id"), parent=SOURCE,
         agency=lambda p: p["owner_agency"],

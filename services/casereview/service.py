@@ -36,6 +36,10 @@ class CaseReviewService(HealthEndpoint):
     def chronicle_referral_triaged(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
+    @domain_event_handler("referrals", "referral.acknowledged")
+    def chronicle_referral_acknowledged(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
     @domain_event_handler("referrals", "referral.closed")
     def chronicle_referral_closed(self, event):
         handlers.record_event(event, self.uow, self.rulebook)

@@ -10,7 +10,7 @@ from services.referrals.domain import (check_closable, may_read_referral, may_su
 from services.referrals.schemas import (CloseSchema, ReferralQuerySchema, SubmitReferralSchema,
                                         TriageSchema, load_or_refuse)
 from shared.db import utcnow
-from shared.errors import Forbidden, InvalidContent, NotFound
+from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
 from shared.paging import decode_cursor, page
 
 log = structlog.get_logger(__name__)
@@ -114,6 +114,30 @@ def close_referral(referral_id, payload, actor, uow):
             "outcome": cmd["outcome"], "previous_status": referral["status"],
             "closed_by": actor["username"], "closed_at": now}, actor)
     log.info("referral.closed", referral_id=referral_id)
+    return get_referral(referral_id, actor, uow)
+
+
+def acknowledge_referral(referral_id, actor, uow):
+    """The agency a referral was redirected to says it has taken it up: once, by one of
+    its own people. Until then the redirect is a point where a person could fall between
+    agencies (a missed-opportunity rule watches for it)."""
+    with uow:
+        referral = _visible(repository.get_referral(uow.session, referral_id, for_update=True),
+                            referral_id, actor)
+        if referral["status"] != "redirected" or \
+                actor.get("agency") != referral["redirect_to_agency"]:
+            raise Forbidden("Only the agency a referral was redirected to acknowledges it.")
+        if any(step["status"] == "acknowledged" for step in referral["history"]):
+            raise Conflict("Your agency has already acknowledged this referral.",
+                           {"status": ["acknowledged"]})
+        now = utcnow()
+        repository.add_history(uow.session, referral_id, "acknowledged", now,
+                               actor["username"], actor.get("agency"), None)
+        uow.publish("referral.acknowledged", 1, {
+            "referral_id": referral_id, "subject_id": referral["subject_id"],
+            "agency": actor["agency"], "acknowledged_by": actor["username"],
+            "acknowledged_at": now}, actor)
+    log.info("referral.acknowledged", referral_id=referral_id)
     return get_referral(referral_id, actor, uow)
 
 

@@ -45,6 +45,10 @@ class ReferralsService(HealthEndpoint):
                                                            self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
+    def acknowledge_referral(self, referral_id, actor):
+        return ReferralView().dump(handlers.acknowledge_referral(referral_id, actor, self.uow))
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_subject(self, subject_id, actor):
         with self.uow:
             return PersonView().dump(linking.person_view(self.uow.session, subject_id, actor))

@@ -144,3 +144,23 @@ WARD_PRIORITY_SET = contract(
         "set_by_role": "panel",
     },
 )
+
+
+class ReferralAcknowledgedV1(Schema):
+    referral_id = fields.String(required=True)
+    subject_id = fields.String(required=True)
+    agency = fields.String(required=True, metadata={"description": "the receiving agency"})
+    acknowledged_by = fields.String(required=True)
+    acknowledged_at = fields.AwareDateTime(required=True)
+
+
+REFERRAL_ACKNOWLEDGED = contract(
+    source="referrals", type="referral.acknowledged", version=1,
+    schema=ReferralAcknowledgedV1,
+    description="The agency a referral was redirected to has taken it up.",
+    example={
+        "referral_id": "4f1c2d8e-0000-4000-8000-000000000001",
+        "subject_id": "4f1c2d8e-0000-4000-8000-0000000000aa", "agency": "housing",
+        "acknowledged_by": "housing.officer", "acknowledged_at": "2026-11-25T09:30:00+00:00",
+    },
+)

@@ -59,6 +59,13 @@ class Story:
             "referred_by": f"{referral['agency']}.worker", "triaged_by": "coordinator",
             "triaged_at": self.now})
 
+    def acknowledge(self, referral_id, agency):
+        referral = self._referrals[referral_id]
+        return self._emit("referral.acknowledged", {
+            "referral_id": referral_id, "subject_id": referral["subject_id"],
+            "agency": agency, "acknowledged_by": f"{agency}.worker",
+            "acknowledged_at": self.now})
+
     def close(self, referral_id, outcome="Closed", previous_status="accepted"):
         referral = self._referrals[referral_id]
         return self._emit("referral.closed", {

@@ -228,13 +228,16 @@ def test_a_redirect_the_receiving_agency_never_took_up_is_a_candidate():
     assert "passed to housing" in found.summary
 
 
-@pytest.mark.parametrize("near_miss", ["housing_raised_an_action", "still_within_7_days"])
+@pytest.mark.parametrize("near_miss", ["housing_acknowledged", "housing_raised_an_action",
+                                       "still_within_7_days"])
 def test_redirect_near_misses(near_miss):
     story = Story()
     referral = story.at(0).refer("la-community-safety", category="asb")
     story.at(1).triage(referral, "redirect", reason="Tenancy matter", to="housing")
     as_of = LONG_AFTER
-    if near_miss == "housing_raised_an_action":
+    if near_miss == "housing_acknowledged":
+        story.at(2).acknowledge(referral, "housing")
+    elif near_miss == "housing_raised_an_action":
         action = story.at(3).raise_action(referral, "housing", due_in_hours=24 * 7)
         story.at(5).complete(action)
     else:

@@ -95,6 +95,22 @@ def test_a_referral_cannot_be_redirected_to_its_own_agency_or_an_unknown_one(ser
         assert message in refused.value.fields["redirect_to_agency"][0]
 
 
+def test_only_the_receiving_agency_acknowledges_a_redirect_and_only_once(service, db):
+    referral = refer(service)
+    housing = {"username": "h", "role": "partner", "agency": "housing", "wards": []}
+    with pytest.raises(NotFound):  # not shared with housing until redirected
+        service.acknowledge_referral(referral["id"], housing)
+    service.triage_referral(referral["id"], {"decision": "redirect", "reason": "tenancy",
+                                             "redirect_to_agency": "housing"}, COORDINATOR)
+    with pytest.raises(Forbidden):
+        service.acknowledge_referral(referral["id"], YOT)
+    acknowledged = service.acknowledge_referral(referral["id"], housing)
+    assert acknowledged["history"][-1]["status"] == "acknowledged"
+    assert db.event_types[-1] == "referral.acknowledged"
+    with pytest.raises(Conflict):
+        service.acknowledge_referral(referral["id"], housing)
+
+
 def test_a_redirected_referral_is_shared_with_the_receiving_agency(service):
     referral = refer(service)
     housing = {"username": "h", "role": "partner", "agency": "housing", "wards": []}

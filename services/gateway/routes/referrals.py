@@ -64,6 +64,11 @@ class ReferralRoutes:
                            "Closing a referral")
         return referral
 
+    @api("POST", "/api/referrals/<string:referral_id>/acknowledge", roles=("partner",))
+    def acknowledge_referral(self, request, referral_id):
+        """The receiving agency takes up a referral redirected to it."""
+        return self.referrals.acknowledge_referral(referral_id, actor(request.principal))
+
     @api("GET", "/api/subjects/<string:subject_id>", roles=CASE_ROLES)
     def get_subject(self, request, subject_id):
         person = self.referrals.get_subject(subject_id, actor(request.principal))
