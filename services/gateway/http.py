@@ -23,9 +23,20 @@ PUBLIC = None
 
 
 class ApiEndpoint(HttpRequestHandler):
-    def __init__(self, method, url, roles=PUBLIC, **kwargs):
-        """`roles`: who may call it; PUBLIC (None) needs no token."""
+    def __init__(self, method, url, roles=PUBLIC, request=None, response=None, query=None,
+                 status=200, **kwargs):
+        """`roles`: who may call it; PUBLIC (None) needs no token.
+
+        The rest only describe the route for the OpenAPI document (`openapi.py`), so that
+        it is written beside the route and cannot drift from it: `request` and `response`
+        are the marshmallow schemas the owning service loads and dumps with (`response`
+        may be a media type string for a non-JSON answer), `query` a schema (or a dict of
+        fields) of the query parameters, `status` the success code."""
         self.roles = roles
+        self.request_schema = request
+        self.response_schema = response
+        self.query_schema = query
+        self.status = status
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):

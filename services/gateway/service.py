@@ -8,6 +8,7 @@ from services.gateway.orm import metadata
 from services.gateway.routes.accounts import AccountRoutes
 from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.casereview import CaseReviewRoutes
+from services.gateway.routes.docs import DocsRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.operations import OperationsRoutes
 from services.gateway.routes.referrals import ReferralRoutes
@@ -16,7 +17,7 @@ from shared.dependencies import Database, LoggingContext
 
 
 class GatewayService(AccountRoutes, ReferralRoutes, NotificationRoutes, AuditRoutes,
-                     TaskingRoutes, CaseReviewRoutes, OperationsRoutes):
+                     TaskingRoutes, CaseReviewRoutes, OperationsRoutes, DocsRoutes):
     name = "gateway"
 
     uow = Database(metadata)

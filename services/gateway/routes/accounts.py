@@ -2,6 +2,7 @@
 import eventlet
 
 from services.gateway import accounts, tokens
+from services.gateway.apidoc import TokenRequestSchema, TokenView, UserView, page_of
 from services.gateway.http import actor, api, json_body, page_limit
 from shared.db import utcnow
 from shared.errors import Locked, NotAuthenticated
@@ -12,7 +13,7 @@ ANYONE_SIGNED_IN = ROLES
 
 
 class AccountRoutes:
-    @api("POST", "/api/auth/token")
+    @api("POST", "/api/auth/token", request=TokenRequestSchema, response=TokenView)
     def issue_token(self, request):
         body = json_body(request)
         username = body.get("username") if isinstance(body.get("username"), str) else ""
@@ -34,7 +35,7 @@ class AccountRoutes:
         token = tokens.issue(user, self.config["SECRET_KEY"], ttl)
         return {"access_token": token, "token_type": "bearer", "expires_in": ttl}
 
-    @api("GET", "/api/me", roles=ANYONE_SIGNED_IN)
+    @api("GET", "/api/me", roles=ANYONE_SIGNED_IN, response=UserView)
     def me(self, request):
         with self.uow:
             user = accounts.find_user(self.uow.session, request.principal["username"])
@@ -42,7 +43,8 @@ class AccountRoutes:
             raise NotAuthenticated("This account no longer exists.")
         return accounts.public_view(user)
 
-    @api("POST", "/api/users", roles=("admin",))
+    @api("POST", "/api/users", roles=("admin",), request=accounts.NewUserSchema,
+         response=UserView, status=201)
     def add_user(self, request):
         payload = json_body(request)
         known_wards = [w["code"] for w in self.referrals.list_wards()]
@@ -51,7 +53,7 @@ class AccountRoutes:
             accounts.announce(self.uow, user, actor(request.principal))
         return 201, user
 
-    @api("GET", "/api/users", roles=("admin",))
+    @api("GET", "/api/users", roles=("admin",), response=page_of(UserView))
     def list_users(self, request):
         limit = page_limit(request)
         after = decode_cursor(request.args.get("cursor"), 1)

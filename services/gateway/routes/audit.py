@@ -1,6 +1,7 @@
 """Recording every collection, alteration, consultation, disclosure and combination of a
 person's data made through the API, and the admins' view of that trail."""
 from services.gateway import audit
+from services.gateway.apidoc import AuditEntryView, page_of
 from services.gateway.http import api, page_limit
 from shared.consumers import domain_event_handler
 
@@ -26,7 +27,8 @@ class AuditRoutes:
         self.record_access(request, action, record_type, [r["id"] for r in records], purpose)
         return result
 
-    @api("GET", "/api/audit", roles=("admin",))
+    @api("GET", "/api/audit", roles=("admin",), response=page_of(AuditEntryView),
+         query=audit.AuditQuery(exclude=("limit", "cursor")))
     def audit_trail(self, request):
         with self.uow:
             result = audit.search(self.uow.session, request.args.to_dict(), page_limit(request))

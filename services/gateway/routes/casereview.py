@@ -2,7 +2,13 @@
 agency holds about a person, police intelligence included, so only reviewers see it;
 partners receive the published lessons in their inbox, and admins see no case data.
 Reading a chronology and publishing are written to the audit trail (`record_access`)."""
+from marshmallow import fields
 from werkzeug.wrappers import Response
+
+from services.casereview.schemas import (AcceptSuggestionSchema, DecisionSchema, EntryView,
+                                         FindingSchema, LessonSchema, MissedOpportunityView,
+                                         OpenReviewSchema, ReviewView)
+from services.gateway.apidoc import page_of
 
 from services.gateway.http import actor, api, json_body, page_limit
 
@@ -10,37 +16,42 @@ REVIEWERS = ("reviewer",)
 
 
 class CaseReviewRoutes:
-    @api("POST", "/api/case-reviews", roles=REVIEWERS)
+    @api("POST", "/api/case-reviews", roles=REVIEWERS, request=OpenReviewSchema,
+         response=ReviewView, status=201)
     def open_case_review(self, request):
         review = self.casereview.open_review(json_body(request), actor(request.principal))
         self._record_review_access(request, "collection", review,
                                    "Opening a case review after a serious incident")
         return 201, review
 
-    @api("GET", "/api/case-reviews", roles=REVIEWERS)
+    @api("GET", "/api/case-reviews", roles=REVIEWERS, response=page_of(ReviewView),
+         query={"stage": fields.String()})
     def list_case_reviews(self, request):
         return self.casereview.list_reviews(request.args.get("stage"), page_limit(request),
                                             request.args.get("cursor"))
 
-    @api("GET", "/api/case-reviews/<string:review_id>", roles=REVIEWERS)
+    @api("GET", "/api/case-reviews/<string:review_id>", roles=REVIEWERS, response=ReviewView)
     def get_case_review(self, request, review_id):
         review = self.casereview.get_review(review_id)
         self._record_review_access(request, "consultation", review, "Reading a case review")
         return review
 
-    @api("POST", "/api/case-reviews/<string:review_id>/accept", roles=REVIEWERS)
+    @api("POST", "/api/case-reviews/<string:review_id>/accept", roles=REVIEWERS,
+         request=AcceptSuggestionSchema, response=ReviewView)
     def accept_case_review(self, request, review_id):
         """Open a review that a pattern in the chronology suggested."""
         return self.casereview.accept_suggested_review(review_id, json_body(request),
                                                        actor(request.principal))
 
-    @api("POST", "/api/case-reviews/<string:review_id>/stage", roles=REVIEWERS)
+    @api("POST", "/api/case-reviews/<string:review_id>/stage", roles=REVIEWERS,
+         response=ReviewView)
     def move_case_review(self, request, review_id):
         """`{stage: gathering | panel | declined}`; other moves are a 409."""
         return self.casereview.move_review(review_id, json_body(request).get("stage"),
                                            actor(request.principal))
 
-    @api("GET", "/api/case-reviews/<string:review_id>/timeline", roles=REVIEWERS)
+    @api("GET", "/api/case-reviews/<string:review_id>/timeline", roles=REVIEWERS,
+         response=page_of(EntryView))
     def case_review_timeline(self, request, review_id):
         entries = self.casereview.timeline(review_id, page_limit(request, default=200,
                                                                  maximum=1000),
@@ -49,7 +60,8 @@ class CaseReviewRoutes:
                                    "Case review chronology across agencies")
         return entries
 
-    @api("GET", "/api/case-reviews/<string:review_id>/timeline.svg", roles=REVIEWERS)
+    @api("GET", "/api/case-reviews/<string:review_id>/timeline.svg", roles=REVIEWERS,
+         response="image/svg+xml")
     def case_review_timeline_picture(self, request, review_id):
         svg = self.casereview.timeline_svg(review_id)
         self._record_review_access(request, "consultation", self.casereview.get_review(review_id),
@@ -58,7 +70,7 @@ class CaseReviewRoutes:
                         headers={"Cache-Control": "no-store"})
 
     @api("GET", "/api/case-reviews/<string:review_id>/missed-opportunities",
-         roles=REVIEWERS)
+         roles=REVIEWERS, response=page_of(MissedOpportunityView))
     def case_review_missed_opportunities(self, request, review_id):
         found = self.casereview.missed_opportunities(review_id)
         self._record_review_access(request, "consultation", self.casereview.get_review(review_id),
@@ -66,22 +78,26 @@ class CaseReviewRoutes:
         return {"items": found, "next_cursor": None}  # a review's candidates are few
 
     @api("POST", "/api/case-reviews/<string:review_id>/missed-opportunities/"
-                 "<string:candidate_id>/<any(confirm,dismiss):decision>", roles=REVIEWERS)
+                 "<string:candidate_id>/<any(confirm,dismiss):decision>", roles=REVIEWERS,
+         request=DecisionSchema, response=MissedOpportunityView)
     def decide_missed_opportunity(self, request, review_id, candidate_id, decision):
         return self.casereview.decide_missed_opportunity(
             review_id, candidate_id, decision, json_body(request), actor(request.principal))
 
-    @api("POST", "/api/case-reviews/<string:review_id>/findings", roles=REVIEWERS)
+    @api("POST", "/api/case-reviews/<string:review_id>/findings", roles=REVIEWERS,
+         request=FindingSchema, response=ReviewView, status=201)
     def add_case_review_finding(self, request, review_id):
         return 201, self.casereview.add_finding(review_id, json_body(request),
                                                 actor(request.principal))
 
-    @api("POST", "/api/case-reviews/<string:review_id>/lessons", roles=REVIEWERS)
+    @api("POST", "/api/case-reviews/<string:review_id>/lessons", roles=REVIEWERS,
+         request=LessonSchema, response=ReviewView, status=201)
     def add_case_review_lesson(self, request, review_id):
         return 201, self.casereview.add_lesson(review_id, json_body(request),
                                                actor(request.principal))
 
-    @api("POST", "/api/case-reviews/<string:review_id>/publish", roles=REVIEWERS)
+    @api("POST", "/api/case-reviews/<string:review_id>/publish", roles=REVIEWERS,
+         response=ReviewView)
     def publish_case_review(self, request, review_id):
         published = self.casereview.publish_review(review_id, actor(request.principal))
         self.record_access(request, "disclosure", "case_review", [review_id],

@@ -1,16 +1,22 @@
 """The inbox, email choices and the contact directory (notifications service)."""
-from shared.partnership import ROLES
+from marshmallow import fields
+
+from services.gateway.apidoc import page_of
 from services.gateway.http import actor, api, json_body, page_limit
+from services.notifications.schemas import ContactView, FailedEmailView, NotificationView
+from shared.partnership import ROLES
 
 
 class NotificationRoutes:
-    @api("GET", "/api/notifications", roles=ROLES)
+    @api("GET", "/api/notifications", roles=ROLES, response=page_of(NotificationView),
+         query={"unread": fields.Boolean()})
     def inbox(self, request):
         unread_only = request.args.get("unread", "").lower() in ("1", "true", "yes")
         return self.notifications.inbox(actor(request.principal), unread_only,
                                         page_limit(request), request.args.get("cursor"))
 
-    @api("POST", "/api/notifications/<string:notification_id>/read", roles=ROLES)
+    @api("POST", "/api/notifications/<string:notification_id>/read", roles=ROLES,
+         response=NotificationView)
     def mark_read(self, request, notification_id):
         return self.notifications.mark_read(notification_id, actor(request.principal))
 
@@ -19,23 +25,26 @@ class NotificationRoutes:
         return self.notifications.set_email_preference(actor(request.principal),
                                                        json_body(request).get("email"))
 
-    @api("GET", "/api/notifications/failed-emails", roles=("admin",))
+    @api("GET", "/api/notifications/failed-emails", roles=("admin",),
+         response=page_of(FailedEmailView))
     def failed_emails(self, request):
         return {"items": self.notifications.failed_emails(page_limit(request)),
                 "next_cursor": None}
 
-    @api("GET", "/api/directory", roles=ROLES)
+    @api("GET", "/api/directory", roles=ROLES, response=page_of(ContactView),
+         query={"ward": fields.String(), "agency": fields.String()})
     def directory(self, request):
         return self.notifications.directory(request.args.get("ward"),
                                             request.args.get("agency"), page_limit(request),
                                             request.args.get("cursor"))
 
-    @api("POST", "/api/directory", roles=("admin",))
+    @api("POST", "/api/directory", roles=("admin",), response=ContactView, status=201)
     def add_directory_entry(self, request):
         return 201, self.notifications.add_directory_entry(json_body(request),
                                                            actor(request.principal))
 
-    @api("POST", "/api/directory/<string:contact_id>/confirm", roles=("admin",))
+    @api("POST", "/api/directory/<string:contact_id>/confirm", roles=("admin",),
+         response=ContactView)
     def confirm_directory_entry(self, request, contact_id):
         return self.notifications.confirm_directory_entry(contact_id,
                                                           actor(request.principal))

@@ -2,6 +2,7 @@
 for an orchestrator's readiness probe (this gateway's own database and broker only, so one
 service's outage does not take every gateway out of rotation), `/livez` for liveness."""
 from services.gateway.http import api
+from services.gateway.apidoc import HealthView
 from shared.health import check, own_checks
 
 CHECKED_SERVICES = ("referrals", "tasking", "notifications", "casereview")
@@ -14,7 +15,7 @@ def _verdict(checks):
 
 
 class OperationsRoutes:
-    @api("GET", "/health")
+    @api("GET", "/health", response=HealthView)
     def health(self, request):
         checks = {"database": check(self.uow.ping)}
         for name in CHECKED_SERVICES:
@@ -22,10 +23,10 @@ class OperationsRoutes:
             checks[name] = check(lambda: getattr(self, name).health.call_async().result())
         return _verdict(checks)
 
-    @api("GET", "/readyz")
+    @api("GET", "/readyz", response=HealthView)
     def readyz(self, request):
         return _verdict(own_checks(self))
 
-    @api("GET", "/livez")
+    @api("GET", "/livez", response="application/json")
     def livez(self, request):
         return {"status": "alive"}

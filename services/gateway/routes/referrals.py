@@ -1,8 +1,15 @@
 """Referrals, subjects, subject links, ward priorities and the ward register (referrals
 service), with what other services hold about a referral."""
-from shared.partnership import ROLES
+from marshmallow import fields, validate
+
 from services.gateway.http import actor, api, json_body, page_limit
+from services.gateway.apidoc import ReferralDetailView, WardsView, page_of
+from services.referrals.schemas import (CloseSchema, LinkDecisionSchema, PersonView,
+                                        ReferralQuerySchema, ReferralView, SubjectLinkView,
+                                        SubmitReferralSchema, TriageSchema, WardPrioritySchema,
+                                        WardPriorityView)
 from shared.errors import InvalidContent
+from shared.partnership import ROLES
 
 CASE_ROLES = ("partner", "coordinator", "sergeant", "pcso", "analyst", "reviewer")
 REFERRING_ROLES = ("partner", "coordinator", "sergeant", "pcso")
@@ -11,11 +18,12 @@ LINK_STATUSES = ("pending", "automatic", "confirmed", "rejected", "unlinked")
 
 
 class ReferralRoutes:
-    @api("GET", "/api/wards", roles=ROLES)
+    @api("GET", "/api/wards", roles=ROLES, response=WardsView)
     def wards(self, request):
         return {"items": self.referrals.list_wards()}
 
-    @api("POST", "/api/referrals", roles=REFERRING_ROLES)
+    @api("POST", "/api/referrals", roles=REFERRING_ROLES, request=SubmitReferralSchema,
+         response=ReferralView, status=201)
     def submit_referral(self, request):
         payload = json_body(request)
         referral = self.referrals.submit_referral(payload, actor(request.principal))
@@ -23,14 +31,16 @@ class ReferralRoutes:
                            [referral["id"], referral["subject_id"]], "Referral intake")
         return 201, referral
 
-    @api("GET", "/api/referrals", roles=CASE_ROLES)
+    @api("GET", "/api/referrals", roles=CASE_ROLES, query=ReferralQuerySchema,
+         response=page_of(ReferralView))
     def list_referrals(self, request):
         found = self.referrals.list_referrals(request.args.to_dict(), actor(request.principal))
         self.record_access(request, "consultation", "referral",
                            [r["id"] for r in found["items"]], "Listing referrals")
         return found
 
-    @api("GET", "/api/referrals/<string:referral_id>", roles=CASE_ROLES)
+    @api("GET", "/api/referrals/<string:referral_id>", roles=CASE_ROLES,
+         response=ReferralDetailView)
     def get_referral(self, request, referral_id):
         referral = self.referrals.get_referral(referral_id, actor(request.principal))
         # Tasking decides which of the referral's actions this caller may see.
@@ -45,7 +55,8 @@ class ReferralRoutes:
                            "Reading a referral's actions")
         return referral
 
-    @api("POST", "/api/referrals/<string:referral_id>/triage", roles=("coordinator",))
+    @api("POST", "/api/referrals/<string:referral_id>/triage", roles=("coordinator",),
+         request=TriageSchema, response=ReferralView)
     def triage_referral(self, request, referral_id):
         referral = self.referrals.triage_referral(referral_id, json_body(request),
                                                   actor(request.principal))
@@ -56,7 +67,8 @@ class ReferralRoutes:
                                recipient=f"agency:{referral['redirect_to_agency']}")
         return referral
 
-    @api("POST", "/api/referrals/<string:referral_id>/close", roles=("coordinator",))
+    @api("POST", "/api/referrals/<string:referral_id>/close", roles=("coordinator",),
+         request=CloseSchema, response=ReferralView)
     def close_referral(self, request, referral_id):
         referral = self.referrals.close_referral(referral_id, json_body(request),
                                                  actor(request.principal))
@@ -64,12 +76,13 @@ class ReferralRoutes:
                            "Closing a referral")
         return referral
 
-    @api("POST", "/api/referrals/<string:referral_id>/acknowledge", roles=("partner",))
+    @api("POST", "/api/referrals/<string:referral_id>/acknowledge", roles=("partner",),
+         response=ReferralView)
     def acknowledge_referral(self, request, referral_id):
         """The receiving agency takes up a referral redirected to it."""
         return self.referrals.acknowledge_referral(referral_id, actor(request.principal))
 
-    @api("GET", "/api/subjects/<string:subject_id>", roles=CASE_ROLES)
+    @api("GET", "/api/subjects/<string:subject_id>", roles=CASE_ROLES, response=PersonView)
     def get_subject(self, request, subject_id):
         person = self.referrals.get_subject(subject_id, actor(request.principal))
         self.record_access(request, "consultation", "subject",
@@ -77,7 +90,8 @@ class ReferralRoutes:
                            "Reading a person's record")
         return person
 
-    @api("GET", "/api/subject-links", roles=("coordinator",))
+    @api("GET", "/api/subject-links", roles=("coordinator",), response=page_of(SubjectLinkView),
+         query={"status": fields.String(validate=validate.OneOf(LINK_STATUSES))})
     def list_subject_links(self, request):
         status = request.args.get("status", "pending")
         if status not in LINK_STATUSES:
@@ -91,18 +105,20 @@ class ReferralRoutes:
         return links
 
     @api("POST", "/api/subject-links/<string:link_id>/<any(confirm,reject,unlink):decision>",
-         roles=("coordinator",))
+         roles=("coordinator",), request=LinkDecisionSchema, response=SubjectLinkView)
     def decide_subject_link(self, request, link_id, decision):
         reason = json_body(request).get("reason") if request.get_data() else None
         return self.referrals.decide_subject_link(link_id, decision, reason,
                                                   actor(request.principal))
 
-    @api("POST", "/api/ward-priorities", roles=("panel", "sergeant"))
+    @api("POST", "/api/ward-priorities", roles=("panel", "sergeant"),
+         request=WardPrioritySchema, response=WardPriorityView, status=201)
     def set_ward_priority(self, request):
         return 201, self.referrals.set_ward_priority(json_body(request),
                                                      actor(request.principal))
 
-    @api("GET", "/api/ward-priorities", roles=PRIORITY_READERS)
+    @api("GET", "/api/ward-priorities", roles=PRIORITY_READERS,
+         response=page_of(WardPriorityView), query={"ward": fields.String(), "status": fields.String()})
     def list_ward_priorities(self, request):
         return self.referrals.list_ward_priorities(
             request.args.get("ward"), request.args.get("status"), page_limit(request),

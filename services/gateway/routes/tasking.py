@@ -5,6 +5,14 @@ from werkzeug.wrappers import Response
 
 from services.gateway import accounts
 from services.gateway.http import actor, api, json_body, page_limit
+from services.gateway.apidoc import page_of
+from services.tasking.schemas import (AdHocReportSchema, AssignSchema, CloseMeetingSchema,
+                                      CompleteSchema, FeedbackSchema, GradeSchema,
+                                      IntelligenceQuerySchema, IntelligenceReportView,
+                                      ItemQuerySchema, MeetingActionSchema, MeetingView,
+                                      OpenMeetingSchema, PcsoTaskQuerySchema, PcsoTaskSchema,
+                                      PcsoTaskView, RaiseItemSchema, ReportSchema,
+                                      TaskingItemView, UpdateSchema)
 from shared.errors import InvalidContent
 from shared.partnership import AGENCIES
 
@@ -19,78 +27,90 @@ INTELLIGENCE_READERS = ("analyst", "coordinator", "sergeant", "pcso")
 class TaskingRoutes:
     # --- tasking items -------------------------------------------------------------------
 
-    @api("GET", "/api/tasking/items", roles=ITEM_READERS)
+    @api("GET", "/api/tasking/items", roles=ITEM_READERS, query=ItemQuerySchema,
+         response=page_of(TaskingItemView))
     def list_tasking_items_page(self, request):
         return self.audited(request, "consultation", "tasking_item",
                             self.tasking.query_tasking_items(request.args.to_dict(),
                                                              actor(request.principal)),
                             "Listing tasking items")
 
-    @api("POST", "/api/tasking/items", roles=("coordinator",))
+    @api("POST", "/api/tasking/items", roles=("coordinator",), request=RaiseItemSchema,
+         response=TaskingItemView, status=201)
     def raise_tasking_item(self, request):
         payload = json_body(request)
         self._check_names(payload, wards=("ward",), agencies=("owner_agency",))
         return 201, self.tasking.raise_tasking_item(payload, actor(request.principal))
 
-    @api("GET", "/api/tasking/items/<string:item_id>", roles=ITEM_READERS)
+    @api("GET", "/api/tasking/items/<string:item_id>", roles=ITEM_READERS,
+         response=TaskingItemView)
     def get_tasking_item(self, request, item_id):
         return self.audited(request, "consultation", "tasking_item",
                             self.tasking.get_tasking_item(item_id, actor(request.principal)),
                             "Reading a tasking item")
 
-    @api("POST", "/api/tasking/items/<string:item_id>/assign", roles=ITEM_ASSIGNERS)
+    @api("POST", "/api/tasking/items/<string:item_id>/assign", roles=ITEM_ASSIGNERS,
+         request=AssignSchema, response=TaskingItemView)
     def assign_tasking_item(self, request, item_id):
         payload = json_body(request)
         self._check_names(payload, agencies=("owner_agency",))
         return self.tasking.assign_tasking_item(item_id, payload, actor(request.principal))
 
-    @api("POST", "/api/tasking/items/<string:item_id>/updates", roles=ITEM_WORKERS)
+    @api("POST", "/api/tasking/items/<string:item_id>/updates", roles=ITEM_WORKERS,
+         request=UpdateSchema, response=TaskingItemView)
     def update_tasking_item(self, request, item_id):
         return self.tasking.update_tasking_item(item_id, json_body(request),
                                                 actor(request.principal))
 
-    @api("POST", "/api/tasking/items/<string:item_id>/complete", roles=ITEM_WORKERS)
+    @api("POST", "/api/tasking/items/<string:item_id>/complete", roles=ITEM_WORKERS,
+         request=CompleteSchema, response=TaskingItemView)
     def complete_tasking_item(self, request, item_id):
         return self.tasking.complete_tasking_item(item_id, json_body(request),
                                                   actor(request.principal))
 
     # --- tasking meetings ----------------------------------------------------------------
 
-    @api("POST", "/api/tasking/meetings", roles=("coordinator",))
+    @api("POST", "/api/tasking/meetings", roles=("coordinator",), request=OpenMeetingSchema,
+         response=MeetingView, status=201)
     def open_meeting(self, request):
         payload = json_body(request)
         self._check_names(payload, ward_lists=("wards",))
         return 201, self.tasking.open_meeting(payload, actor(request.principal))
 
-    @api("GET", "/api/tasking/meetings", roles=MEETING_READERS)
+    @api("GET", "/api/tasking/meetings", roles=MEETING_READERS, response=page_of(MeetingView))
     def list_meetings(self, request):
         return self.tasking.list_meetings(actor(request.principal), page_limit(request),
                                           request.args.get("cursor"))
 
-    @api("GET", "/api/tasking/meetings/<string:meeting_id>", roles=MEETING_READERS)
+    @api("GET", "/api/tasking/meetings/<string:meeting_id>", roles=MEETING_READERS,
+         response=MeetingView)
     def get_meeting(self, request, meeting_id):
         return self.tasking.get_meeting(meeting_id, actor(request.principal))
 
-    @api("GET", "/api/tasking/meetings/<string:meeting_id>/print", roles=MEETING_READERS)
+    @api("GET", "/api/tasking/meetings/<string:meeting_id>/print", roles=MEETING_READERS,
+         response="text/html")
     def print_meeting(self, request, meeting_id):
         page = self.tasking.print_meeting(meeting_id, actor(request.principal))
         return Response(page, status=200, mimetype="text/html")
 
-    @api("POST", "/api/tasking/meetings/<string:meeting_id>/actions", roles=("coordinator",))
+    @api("POST", "/api/tasking/meetings/<string:meeting_id>/actions", roles=("coordinator",),
+         request=MeetingActionSchema, response=TaskingItemView, status=201)
     def add_meeting_action(self, request, meeting_id):
         payload = json_body(request)
         self._check_names(payload, agencies=("owner_agency",))
         return 201, self.tasking.add_meeting_action(meeting_id, payload,
                                                     actor(request.principal))
 
-    @api("POST", "/api/tasking/meetings/<string:meeting_id>/close", roles=("coordinator",))
+    @api("POST", "/api/tasking/meetings/<string:meeting_id>/close", roles=("coordinator",),
+         request=CloseMeetingSchema, response=MeetingView)
     def close_meeting(self, request, meeting_id):
         return self.tasking.close_meeting(meeting_id, json_body(request),
                                           actor(request.principal))
 
     # --- PCSO tasks ----------------------------------------------------------------------
 
-    @api("POST", "/api/pcso-tasks", roles=("sergeant",))
+    @api("POST", "/api/pcso-tasks", roles=("sergeant",), request=PcsoTaskSchema,
+         response=PcsoTaskView, status=201)
     def assign_pcso_task(self, request):
         payload = json_body(request)
         assignee = payload.get("assignee")
@@ -100,18 +120,20 @@ class TaskingRoutes:
         known = {key: account[key] for key in ("role", "wards")} if account else None
         return 201, self.tasking.assign_pcso_task(payload, known, actor(request.principal))
 
-    @api("GET", "/api/pcso-tasks", roles=TASK_READERS)
+    @api("GET", "/api/pcso-tasks", roles=TASK_READERS, query=PcsoTaskQuerySchema,
+         response=page_of(PcsoTaskView))
     def list_pcso_tasks(self, request):
         return self.audited(request, "consultation", "pcso_task", self.tasking.list_pcso_tasks(
             request.args.to_dict(), actor(request.principal)), "Listing PCSO tasks")
 
-    @api("GET", "/api/pcso-tasks/<string:task_id>", roles=TASK_READERS)
+    @api("GET", "/api/pcso-tasks/<string:task_id>", roles=TASK_READERS, response=PcsoTaskView)
     def get_pcso_task(self, request, task_id):
         return self.audited(request, "consultation", "pcso_task",
                             self.tasking.get_pcso_task(task_id, actor(request.principal)),
                             "Reading a PCSO task")
 
-    @api("POST", "/api/pcso-tasks/<string:task_id>/reports", roles=("pcso",))
+    @api("POST", "/api/pcso-tasks/<string:task_id>/reports", roles=("pcso",),
+         request=ReportSchema, response=IntelligenceReportView, status=201)
     def file_intelligence_report(self, request, task_id):
         return 201, self.audited(request, "collection", "intelligence_report",
                                  self.tasking.file_report(task_id, json_body(request),
@@ -120,36 +142,42 @@ class TaskingRoutes:
 
     # --- intelligence reports ------------------------------------------------------------
 
-    @api("POST", "/api/intelligence", roles=("pcso",))
+    @api("POST", "/api/intelligence", roles=("pcso",), request=AdHocReportSchema,
+         response=IntelligenceReportView, status=201)
     def file_ad_hoc_intelligence(self, request):
         return 201, self.audited(request, "collection", "intelligence_report",
                                  self.tasking.file_ad_hoc_report(json_body(request),
                                                                  actor(request.principal)),
                                  "Filing intelligence")
 
-    @api("GET", "/api/intelligence", roles=INTELLIGENCE_READERS)
+    @api("GET", "/api/intelligence", roles=INTELLIGENCE_READERS, query=IntelligenceQuerySchema,
+         response=page_of(IntelligenceReportView))
     def list_intelligence(self, request):
         return self.audited(request, "consultation", "intelligence_report",
                             self.tasking.list_intelligence(request.args.to_dict(),
                                                            actor(request.principal)),
                             "Listing intelligence reports")
 
-    @api("GET", "/api/intelligence/<string:report_id>", roles=INTELLIGENCE_READERS)
+    @api("GET", "/api/intelligence/<string:report_id>", roles=INTELLIGENCE_READERS,
+         response=IntelligenceReportView)
     def get_intelligence(self, request, report_id):
         return self.audited(request, "consultation", "intelligence_report",
                             self.tasking.get_intelligence(report_id, actor(request.principal)),
                             "Reading an intelligence report")
 
-    @api("POST", "/api/intelligence/<string:report_id>/note", roles=("analyst",))
+    @api("POST", "/api/intelligence/<string:report_id>/note", roles=("analyst",),
+         response=IntelligenceReportView)
     def note_intelligence(self, request, report_id):
         return self.tasking.note_intelligence(report_id, actor(request.principal))
 
-    @api("POST", "/api/intelligence/<string:report_id>/grade", roles=("analyst",))
+    @api("POST", "/api/intelligence/<string:report_id>/grade", roles=("analyst",),
+         request=GradeSchema, response=IntelligenceReportView)
     def grade_intelligence(self, request, report_id):
         return self.tasking.grade_intelligence(report_id, json_body(request),
                                                actor(request.principal))
 
-    @api("POST", "/api/intelligence/<string:report_id>/feedback", roles=("analyst",))
+    @api("POST", "/api/intelligence/<string:report_id>/feedback", roles=("analyst",),
+         request=FeedbackSchema, response=IntelligenceReportView)
     def give_intelligence_feedback(self, request, report_id):
         return self.tasking.give_intelligence_feedback(report_id, json_body(request),
                                                        actor(request.principal))

@@ -1,0 +1,103 @@
+"""Schemas that describe what only the gateway says: its error body, the page every list
+returns, sign-in, accounts, and answers the gateway composes from several services. The
+services' own marshmallow schemas (services/<name>/schemas.py) describe everything else;
+these exist so that the OpenAPI document covers every route without a second, hand-kept
+description of the services' data."""
+from functools import lru_cache
+
+from marshmallow import Schema, fields, validate
+
+from services.gateway.accounts import NewUserSchema
+from services.notifications.schemas import NotificationView
+from services.referrals.schemas import ReferralView
+from services.tasking.schemas import TaskingItemView
+
+
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    # `fields` would shadow Schema.fields: named apart, written as "fields".
+    bad_fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
+                             data_key="fields")
+
+
+class ErrorSchema(Schema):
+    """Every refusal: `{"error": {code, message, fields}}` (API.md)."""
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+@lru_cache(maxsize=None)
+def page_of(item_schema):
+    """`{items: [item], next_cursor}`: one named schema per item type (cached, so that
+    two routes listing the same thing share one component)."""
+    name = item_schema.__name__.removesuffix("View").removesuffix("Schema") + "Page"
+    return type(name, (Schema,), {
+        "__doc__": f"A page of {item_schema.__name__}; pass next_cursor as `cursor` for "
+                   "the next one (null: this is the last).",
+        "items": fields.List(fields.Nested(item_schema), required=True),
+        "next_cursor": fields.String(allow_none=True),
+        "paged": True,
+    })
+
+
+class TokenRequestSchema(Schema):
+    username = fields.String(required=True)
+    password = fields.String(required=True)
+
+
+class TokenView(Schema):
+    access_token = fields.String(required=True)
+    token_type = fields.String(required=True, validate=validate.OneOf(("bearer",)))
+    expires_in = fields.Integer(required=True)
+
+
+class UserView(Schema):
+    id = fields.String()
+    username = fields.String()
+    display_name = fields.String()
+    role = fields.String()
+    agency = fields.String(allow_none=True)
+    wards = fields.List(fields.String(), allow_none=True)
+    email = fields.String(allow_none=True)
+
+
+class WardView(Schema):
+    code = fields.String()
+    name = fields.String()
+
+
+class WardsView(Schema):
+    """The borough's whole ward register (a few dozen wards: not paged)."""
+    items = fields.List(fields.Nested(WardView), required=True)
+
+
+class ReferralDetailView(ReferralView):
+    """A referral as the gateway composes it: with the actions tasking lets the caller see
+    and what the referring agency was told."""
+    tasking_items = fields.List(fields.Nested(TaskingItemView))
+    feedback = fields.List(fields.Nested(NotificationView))
+
+
+class AuditEntryView(Schema):
+    """One row of the audit trail (services/gateway/audit.py)."""
+    id = fields.Integer()
+    at = fields.AwareDateTime()
+    username = fields.String()
+    role = fields.String()
+    agency = fields.String(allow_none=True)
+    action = fields.String()
+    record_type = fields.String()
+    record_ids = fields.List(fields.String())
+    purpose = fields.String()
+    recipient = fields.String(allow_none=True)
+    correlation_id = fields.String(allow_none=True)
+    event_id = fields.String(allow_none=True)
+
+
+class HealthView(Schema):
+    status = fields.String(required=True)
+    checks = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+__all__ = ["ErrorSchema", "NewUserSchema", "page_of", "TokenRequestSchema", "TokenView",
+           "UserView", "WardsView", "ReferralDetailView", "AuditEntryView", "HealthView"]
