@@ -84,8 +84,10 @@ def authenticate(session, username, password):
     try:
         # argon2 is ~0.1 s of CPU by design: done in a real thread (argon2-cffi releases
         # the GIL) so that sign-ins do not stall every other request on the hub.
+        # A missing or non-string password is just wrong (argon2 raises AttributeError
+        # on it), checked at the same cost as any other.
         tpool.execute(_hasher.verify, user["password_hash"] if user else _DUMMY_HASH,
-                      password)
+                      password if isinstance(password, str) else "")
     except (VerificationError, TypeError):
         return None
     return user

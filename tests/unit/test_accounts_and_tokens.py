@@ -29,6 +29,14 @@ def test_passwords_are_stored_only_as_argon2_hashes_and_verified(session):
     assert accounts.authenticate(session, "nobody", "whatever password") is None
 
 
+@pytest.mark.parametrize("password", [None, 12345, ["a list"], {"an": "object"}])
+def test_a_missing_or_non_string_password_is_wrong_not_a_crash(session, password):
+    """Found by the API fuzzing: `{"username": "x"}` alone was a 500."""
+    accounts.add_user(session, USER, known_wards={"dalston"})
+    assert accounts.authenticate(session, "sgt.dalston", password) is None
+    assert accounts.authenticate(session, "nobody", password) is None
+
+
 def test_a_bad_account_names_every_bad_field(session):
     with pytest.raises(InvalidContent) as refused:
         accounts.add_user(session, {"username": "X!", "password": "short", "role": "chief",
