@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration test-e2e install migrate seed bench bench-db reliability clean help
+.PHONY: run test test-unit test-integration test-e2e test-browser install migrate seed bench bench-db reliability clean help
 
 help:
 	@echo "make run    - install, migrate, seed the demo borough, run every service"
@@ -36,6 +36,7 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest tests
+	WARDLINE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit
@@ -45,6 +46,9 @@ test-integration: install
 
 test-e2e: install
 	$(BIN)/python -m pytest tests/e2e
+
+test-browser: install
+	WARDLINE_BROWSER_TESTS=1 $(BIN)/python -m pytest tests/browser
 
 bench: install
 	$(BIN)/python -m bench.run

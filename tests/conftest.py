@@ -1,8 +1,14 @@
+import os
+
 import eventlet
 
-eventlet.monkey_patch()  # nameko's pytest plugin no longer does it; without it pytest hangs
+# nameko's pytest plugin no longer patches eventlet, and without it pytest hangs; the
+# browser tests run on their own without it (Playwright hangs under eventlet).
+BROWSER_RUN = os.environ.get("WARDLINE_BROWSER_TESTS") == "1"
+if not BROWSER_RUN:
+    eventlet.monkey_patch()
+    collect_ignore = ["browser"]  # they run on their own: see tests/browser/conftest.py
 
-import os  # noqa: E402
 import shutil  # noqa: E402
 import subprocess  # noqa: E402
 from pathlib import Path  # noqa: E402

@@ -13,11 +13,12 @@ from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.operations import OperationsRoutes
 from services.gateway.routes.referrals import ReferralRoutes
 from services.gateway.routes.tasking import TaskingRoutes
+from services.gateway.routes.web import WebPages
 from shared.dependencies import Database, LoggingContext
 
 
 class GatewayService(AccountRoutes, ReferralRoutes, NotificationRoutes, AuditRoutes,
-                     TaskingRoutes, CaseReviewRoutes, OperationsRoutes, DocsRoutes):
+                     TaskingRoutes, CaseReviewRoutes, OperationsRoutes, DocsRoutes, WebPages):
     name = "gateway"
 
     uow = Database(metadata)

@@ -1,0 +1,32 @@
+"""The web pages: one HTML page and its script and style, served as files. Everything the
+pages show comes from the JSON API with the signed-in person's token, so the pages carry
+no data and no access rules of their own."""
+from pathlib import Path
+
+from nameko.web.handlers import http
+from werkzeug.wrappers import Response
+
+WEB = Path(__file__).resolve().parents[1] / "web"
+FILES = {"app.js": "text/javascript", "app.css": "text/css"}
+# Only our own files may run or style the page: no inline script, nothing from elsewhere.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+}
+
+
+class WebPages:
+    @http("GET", "/")
+    def web_page(self, request):
+        return _file("index.html", "text/html")
+
+    @http("GET", "/static/<string:name>")
+    def web_static(self, request, name):
+        if name not in FILES:
+            return Response("Not found", status=404, mimetype="text/plain")
+        return _file(name, FILES[name])
+
+
+def _file(name, mimetype):
+    return Response((WEB / name).read_bytes(), status=200, mimetype=mimetype,
+                    headers={**SECURITY_HEADERS, "Cache-Control": "no-cache"})
