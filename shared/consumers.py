@@ -12,7 +12,7 @@ import eventlet
 import structlog
 from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, QueueConsumer
 
 from shared.bus import ConfirmingPublisher, dead_letter_exchange, declare, handler_queue
 from shared.events import InvalidEvent, deserialize
@@ -20,7 +20,57 @@ from shared.events import InvalidEvent, deserialize
 log = structlog.get_logger(__name__)
 
 
+def park(publisher, queue_consumer, message, queue_name, reason, errors=None):
+    """Move `message` to the dead-letter queue with why and where from, then ack it; if it
+    cannot be parked, requeue it (the queue's delivery limit still bounds it)."""
+    headers = {key: value for key, value in (message.headers or {}).items()
+               if not key.startswith("x-wardline-")}
+    headers.update({
+        "x-wardline-reason": reason,
+        "x-wardline-errors": str(errors or {})[:2000],
+        "x-wardline-queue": queue_name,
+        "x-wardline-routing-key": message.delivery_info.get("routing_key", ""),
+    })
+    try:
+        publisher.publish(dead_letter_exchange(), queue_name, message.body, headers=headers,
+                          raw=True)
+    except Exception as publish_error:
+        log.error("event.dead_letter_failed", error=str(publish_error))
+        queue_consumer.requeue_message(message)
+        return
+    log.warning("event.dead_lettered", reason=reason, queue=queue_name)
+    queue_consumer.ack_message(message)
+
+
+class DeadLetteringQueueConsumer(QueueConsumer):
+    """Nameko's queue consumer, except that a body that cannot even be decoded (not JSON,
+    not UTF-8) is parked in the dead-letter queue with the reason; kombu's default would
+    log it and ack it away, and the message would be lost without trace."""
+
+    def setup(self):
+        super().setup()
+        self._dead_letters = ConfirmingPublisher(self.container.config["AMQP_URI"])
+
+    def stop(self):
+        super().stop()
+        self._dead_letters.close()
+
+    def on_decode_error(self, message, exc):
+        park(self._dead_letters, self, message, self._queue_of(message),
+             f"undecodable body: {type(exc).__name__}", {"detail": str(exc)[:500]})
+
+    def _queue_of(self, message):
+        tag = message.delivery_info.get("consumer_tag")
+        for consumer in self._consumers.values():
+            for queue_name, active_tag in consumer._active_tags.items():
+                if active_tag == tag:
+                    return queue_name
+        return ""
+
+
 class DomainEventHandler(EventHandler):
+    queue_consumer = DeadLetteringQueueConsumer()
+
     def __init__(self, source_service, event_type, **kwargs):
         super().__init__(source_service, event_type, requeue_on_error=True, **kwargs)
 
@@ -67,23 +117,8 @@ class DomainEventHandler(EventHandler):
 
     def _dead_letter(self, message, exc):
         """Park a message no handler can ever process, with the reason, and ack it."""
-        headers = dict(message.headers or {})
-        headers.update({
-            "x-wardline-reason": exc.reason,
-            "x-wardline-errors": str(exc.errors)[:2000],
-            "x-wardline-queue": self.queue.name,
-            "x-wardline-routing-key": message.delivery_info.get("routing_key", ""),
-        })
-        try:
-            self._dead_letters.publish(dead_letter_exchange(), self.queue.name, message.body,
-                                       headers=headers, raw=True)
-        except Exception as publish_error:
-            # Could not park it: leave it on the queue for the delivery limit to handle.
-            log.error("event.dead_letter_failed", error=str(publish_error))
-            self.queue_consumer.requeue_message(message)
-            return
-        log.warning("event.dead_lettered", reason=exc.reason, queue=self.queue.name)
-        self.queue_consumer.ack_message(message)
+        park(self._dead_letters, self.queue_consumer, message, self.queue.name, exc.reason,
+             exc.errors)
 
 
 def retry_pause(attempt):

@@ -11,6 +11,7 @@ from nameko.testing.services import entrypoint_waiter
 
 from services.tasking.service import TaskingService
 from shared.bus import dead_letter_queue, events_exchange
+from shared.deadletters import PREVIEW_BYTES, list_dead_letters, replay
 from shared.events import Event, serialize
 from shared.migrations import upgrade
 from shared.runner import declare_queues
@@ -79,3 +80,30 @@ def test_poison_message_is_dead_lettered_with_its_reason_and_the_next_event_is_h
     assert "breaks its contract" in reasons[unknown_category["event_id"]]
     assert all(headers["x-wardline-queue"].endswith("tasking.raise_item_for_referral")
                for headers, _ in parked)
+
+
+@pytest.mark.parametrize("hostile", [
+    b"{not json at all",
+    b"\xff\xfe\x00binary",
+    json.dumps(["a", "list"]).encode(),
+    json.dumps({"event_id": "'; DROP TABLE tasking_items; --", "type": "<script>"}).encode(),
+], ids=["broken-json", "binary", "a-list", "injection-strings"])
+def test_malformed_and_hostile_messages_are_dead_lettered_and_never_crash_the_consumer(
+        tasking, amqp_uri, hostile):
+    good = referral_submitted()
+    with entrypoint_waiter(tasking, "raise_item_for_referral",
+                           callback=lambda ctx, result, exc: ctx.args[0].event_id
+                           == good["event_id"], timeout=10):
+        with Connection(amqp_uri) as conn:
+            conn.Producer().publish(hostile, exchange=events_exchange("referrals"),
+                                    routing_key="referral.submitted",
+                                    content_type="application/json",
+                                    content_encoding="binary", delivery_mode=2)
+        publish(amqp_uri, good)
+    parked = list_dead_letters(amqp_uri)
+    preview = hostile[:PREVIEW_BYTES].decode("utf-8", "replace")
+    [entry] = [p for p in parked if p["body"] == preview]
+    assert entry["queue"].endswith("tasking.raise_item_for_referral")
+    assert entry["reason"].startswith(("undecodable body", "message body is not",
+                                       "invalid envelope"))
+    assert replay(amqp_uri, {entry["id"]}) == [entry["id"]]  # and it can be put back
