@@ -43,6 +43,7 @@ class ApiEndpoint(HttpRequestHandler):
         request.shallow = False
         correlation_id = request.correlation_id = _correlation_id(request)
         try:
+            refuse_nul(request.path, *request.args.keys(), *request.args.values())
             request.principal = self._principal(request)
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)
@@ -106,7 +107,23 @@ def json_body(request):
         raise MalformedRequest("The body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise MalformedRequest("The body must be a JSON object.")
+    refuse_nul(body)
     return body
+
+
+def refuse_nul(*values):
+    """400 for a NUL character anywhere in `values` (strings, or JSON lists and objects):
+    PostgreSQL text cannot hold one, so it would otherwise fail deep in a service as a
+    500 (found by the API fuzzing)."""
+    while values:
+        value, *rest = values
+        if isinstance(value, str) and "\x00" in value:
+            raise MalformedRequest("Text must not contain NUL (\\u0000) characters.")
+        if isinstance(value, dict):
+            rest += [*value.keys(), *value.values()]
+        elif isinstance(value, list):
+            rest += value
+        values = rest
 
 
 def page_limit(request, default=50, maximum=200):

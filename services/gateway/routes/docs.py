@@ -4,9 +4,10 @@ describe what exists, never any data. The page is one self-contained HTML file (
 scripts or fonts from elsewhere: the places Wardline runs may have no internet)."""
 import html
 
+from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
-from services.gateway.http import api
+from services.gateway.http import api, json_response
 from services.gateway.openapi import build_spec
 
 _SPECS = {}  # built once per service class: routes do not change while it runs
@@ -23,6 +24,16 @@ class DocsRoutes:
         """The API reference as one HTML page."""
         return Response(render_html(openapi_for(type(self))), status=200,
                         mimetype="text/html")
+
+    @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:rest>")
+    def unknown_api_path(self, request, rest):
+        """Any /api path no route matches (an unknown id-less path, or a value outside
+        an `<any(...)>` choice) answers the API's JSON error, not Werkzeug's HTML 404.
+        The `path` converter ranks below every other rule, so it only catches leftovers.
+        A plain `http` entrypoint, so it is not in the OpenAPI document."""
+        return json_response(404, {"error": {
+            "code": "not_found", "message": f"No such API path: /api/{rest[:200]}. "
+                                            "See GET /api/docs."}})
 
 
 def openapi_for(service_cls):
