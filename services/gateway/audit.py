@@ -60,6 +60,9 @@ def search(session, query_args, limit):
         query = query.where(audit_log.c.at < filters["until"])
     after = decode_cursor(filters.get("cursor"), 1)
     if after:
-        query = query.where(audit_log.c.id < int(after[0]))
+        if not isinstance(after[0], int):  # a hand-made cursor: a 422, not a 500
+            raise InvalidContent("Bad paging.", {"cursor": ["Use the next_cursor of a "
+                                                            "previous page."]})
+        query = query.where(audit_log.c.id < after[0])
     rows = [row._asdict() for row in session.execute(query)]
     return page(rows, limit, lambda r: (r["id"],))

@@ -14,3 +14,18 @@ def test_a_nul_character_anywhere_is_malformed(value):
 
 def test_ordinary_text_passes():
     refuse_nul("Zoë O'Neil", {"a": ["<script>", 1, None, {"b": "\\u0000 as typed"}]})
+
+
+def test_a_hand_made_audit_cursor_is_refused_not_a_crash():
+    """`["x"]` is a well-formed cursor of the wrong type: it once reached int() (a 500)."""
+    from services.gateway import audit
+    from services.gateway.orm import metadata
+    from shared.errors import InvalidContent
+    from shared.paging import encode_cursor
+    from shared.testing.memory import InMemoryDatabase
+
+    with InMemoryDatabase(metadata).unit_of_work() as uow:
+        with pytest.raises(InvalidContent) as refused:
+            audit.search(uow.session, {"cursor": encode_cursor("x")}, 10)
+        assert "cursor" in refused.value.fields
+        assert audit.search(uow.session, {"cursor": encode_cursor(5)}, 10)["items"] == []
