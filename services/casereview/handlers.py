@@ -1,7 +1,6 @@
 """Case review use cases, one story each inside one unit of work: keep the chronology,
 suggest a review when a pattern appears, open and move reviews, find and decide missed
 opportunities, record findings and lessons, publish what was learned."""
-from datetime import datetime
 
 import structlog
 
@@ -64,8 +63,7 @@ def timeline(uow, review_id, limit, cursor):
         entries = projection.chronology(uow.session, review["subject_id"])
     start = 0
     if cursor:
-        when, seq = decode_cursor(cursor, 2)
-        after = (datetime.fromisoformat(when), seq)
+        after = tuple(decode_cursor(cursor, 2, ("time", "int")))
         start = next((i for i, e in enumerate(entries) if (e.when, e.seq) > after),
                      len(entries))
     return page(entries[start:start + limit + 1], limit,

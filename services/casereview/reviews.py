@@ -1,7 +1,6 @@
 """Reviews in the database: the review, its stage history, the missed opportunities the
 rules found for it (with the reviewers' decisions), findings and lessons."""
 import uuid
-from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -59,10 +58,10 @@ def list_page(session, stage, limit, cursor):
              .limit(limit + 1))
     if stage:
         query = query.where(reviews.c.stage == stage)
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, 2, ("time", "text"))
     if after:
         query = query.where(sa.tuple_(reviews.c.created_at, reviews.c.id) < sa.tuple_(
-            sa.literal(datetime.fromisoformat(after[0]), reviews.c.created_at.type),
+            sa.literal(after[0], reviews.c.created_at.type),
             sa.literal(after[1])))
     return page(_rows(session, query), limit,
                 lambda r: (r["created_at"].isoformat(), r["id"]))

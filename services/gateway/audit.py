@@ -58,7 +58,7 @@ def search(session, query_args, limit):
         query = query.where(audit_log.c.at >= filters["since"])
     if filters.get("until"):
         query = query.where(audit_log.c.at < filters["until"])
-    after = decode_cursor(filters.get("cursor"), 1)
+    after = decode_cursor(filters.get("cursor"), 1, ("int",))
     if after:
         if not isinstance(after[0], int):  # a hand-made cursor: a 422, not a 500
             raise InvalidContent("Bad paging.", {"cursor": ["Use the next_cursor of a "

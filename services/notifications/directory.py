@@ -87,7 +87,7 @@ def list_directory(session, ward, agency, limit, cursor):
     rows = [row._asdict() for row in session.execute(query)]
     if ward:  # wards are a short JSON list per contact; the directory is small
         rows = [row for row in rows if ward in (row["wards"] or [])]
-    after = decode_cursor(cursor, 1)
+    after = decode_cursor(cursor, 1, ("text",))
     if after:
         rows = rows[next((n + 1 for n, r in enumerate(rows) if r["id"] == after[0]),
                          len(rows)):]

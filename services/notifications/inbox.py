@@ -1,6 +1,5 @@
 """The in-app inbox: a person's own notifications and their agency team's, newest first,
 each read or unread for that person."""
-from datetime import datetime
 
 import sqlalchemy as sa
 
@@ -28,10 +27,10 @@ def list_inbox(session, actor, unread_only, limit, cursor):
              .limit(limit + 1))
     if unread_only:
         query = query.where(read.is_(None))
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, 2, ("time", "text"))
     if after:
         query = query.where(sa.tuple_(notifications.c.created_at, notifications.c.id)
-                            < sa.tuple_(sa.literal(datetime.fromisoformat(after[0]),
+                            < sa.tuple_(sa.literal(after[0],
                                                    notifications.c.created_at.type),
                                         sa.literal(after[1])))
     rows = [row._asdict() for row in session.execute(query)]

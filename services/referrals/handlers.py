@@ -1,6 +1,5 @@
 """Referral use cases: one story each, told inside one unit of work."""
 import uuid
-from datetime import datetime
 
 import structlog
 
@@ -20,7 +19,8 @@ EVENT_FIELDS = ("category", "risk_level", "ward", "referring_agency", "referred_
 
 def submit_referral(payload, actor, uow):
     """Store a partner's referral and announce it; nothing is stored if any field is wrong.
-    The person is found (or added) and compared with others who may be the same person."""
+    The person is found (or added) and compared with others who may be the same person.
+    Returns the stored referral (with its subject and history)."""
     if not may_submit_referral(actor):
         raise Forbidden("Your role may not submit referrals.")
     with uow:
@@ -43,9 +43,12 @@ def submit_referral(payload, actor, uow):
             **{key: referral[key] for key in EVENT_FIELDS}, "referral_id": referral["id"],
             "subject_id": subject_id, "submitted_at": referral["submitted_at"],
             "handling_code": referral["handling_code"]}, actor)
+        # Read back in the same transaction: the caller is answered with the stored
+        # referral without a second one.
+        stored = repository.get_referral(uow.session, referral["id"])
     log.info("referral.submitted", referral_id=referral["id"], category=referral["category"],
              risk_level=referral["risk_level"], ward=referral["ward"])
-    return referral["id"]
+    return _visible(stored, referral["id"], actor)
 
 
 def get_referral(referral_id, actor, uow):
@@ -61,9 +64,7 @@ def list_referrals(query, actor, uow):
     filters = {column: params[name] for name, column in (
         ("status", "status"), ("ward", "ward"), ("agency", "referring_agency"),
         ("subject_id", "subject_id")) if params.get(name)}
-    after = decode_cursor(params["cursor"], 2)
-    if after:
-        after = (datetime.fromisoformat(after[0]), after[1])
+    after = decode_cursor(params["cursor"], 2, ("time", "text"))
     with uow:
         rows = repository.list_referrals(uow.session, referral_scope(actor), filters,
                                          params["limit"] + 1, after)

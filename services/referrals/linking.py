@@ -84,7 +84,7 @@ def person_view(session, subject_id, actor):
 
 def list_links_page(session, status, limit, cursor, dump):
     """One page of links in a status, oldest first (the coordinator's queue order)."""
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, 2, ("time", "text"))
     rows = list_links(session, status, limit, after)
     result = page(rows, limit, lambda r: (r["created_at"].isoformat(), r["id"]))
     return {**result, "items": dump(result["items"])}

@@ -46,7 +46,7 @@ def list_ward_priorities(session, ward, status, limit, cursor):
         query = query.where(ward_priorities.c.ward == ward)
     if status:
         query = query.where(ward_priorities.c.status == status)
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, 2, ("time", "text"))
     if after:
         query = query.where(sa.tuple_(ward_priorities.c.set_at, ward_priorities.c.id)
                             < sa.tuple_(sa.literal(after[0], ward_priorities.c.set_at.type),

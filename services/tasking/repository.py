@@ -1,11 +1,9 @@
 """Tasking's queries: reading and writing its own tables, scoped and keyset-paged."""
-from datetime import datetime
 
 import sqlalchemy as sa
 
 from services.tasking.orm import (intelligence_reports, referral_records,
                                   tasking_item_history, tasking_items, ward_priority_records)
-from shared.errors import InvalidContent
 from shared.paging import decode_cursor, page
 
 
@@ -20,22 +18,14 @@ def scoped(query, table, scope):
 def keyset_page(session, query, table, sort_column, limit, cursor, descending=False):
     """One page of `query` ordered by (sort_column, id), after the cursor's key."""
     sort, row_id = table.c[sort_column], table.c.id
-    after = decode_cursor(cursor, 2)
+    after = decode_cursor(cursor, 2, ("time", "text"))
     if after:
         key = sa.tuple_(sort, row_id)
-        bound = sa.tuple_(sa.literal(_parse_key(after[0]), sort.type), sa.literal(after[1]))
+        bound = sa.tuple_(sa.literal(after[0], sort.type), sa.literal(after[1]))
         query = query.where(key < bound if descending else key > bound)
     order = (sort.desc(), row_id.desc()) if descending else (sort, row_id)
     rows = [row._asdict() for row in session.execute(query.order_by(*order).limit(limit + 1))]
     return page(rows, limit, lambda r: (r[sort_column].isoformat(), r["id"]))
-
-
-def _parse_key(value):
-    try:
-        return datetime.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidContent("Bad paging.", {"cursor": ["Use the next_cursor of a previous "
-                                                        "page."]}) from None
 
 
 # --- tasking items -------------------------------------------------------------------

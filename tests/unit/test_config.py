@@ -32,3 +32,4 @@ def test_the_configuration_table_lists_every_setting():
 def test_the_readme_carries_the_current_configuration_table():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert settings_table() in readme, "README is stale: paste `wardline config` into it"
+

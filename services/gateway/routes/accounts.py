@@ -56,7 +56,7 @@ class AccountRoutes:
     @api("GET", "/api/users", roles=("admin",), response=page_of(UserView))
     def list_users(self, request):
         limit = page_limit(request)
-        after = decode_cursor(request.args.get("cursor"), 1)
+        after = decode_cursor(request.args.get("cursor"), 1, ("text",))
         with self.uow:
             users = accounts.list_users(self.uow.session, limit + 1, after[0] if after else None)
         return page(users, limit, lambda user: (user["username"],))
