@@ -5,6 +5,8 @@ it admits, so the fuzz reaches the services and not just the gateway's 401/403.
 
 A fixed, small budget per operation keeps this module to a couple of minutes; the
 seed is fixed too, so a failure found in CI replays locally."""
+import os
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
@@ -22,7 +24,8 @@ ACCOUNT_OF_ROLE = {"partner": "yot.partner", "panel": "panel.dalston",
                    "admin": "admin"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
-EXAMPLES_PER_OPERATION = 8
+# `make reliability` raises the budget (WARDLINE_FUZZ_EXAMPLES) for its long run.
+EXAMPLES_PER_OPERATION = int(os.environ.get("WARDLINE_FUZZ_EXAMPLES", "8"))
 
 
 @pytest.fixture(scope="module")
