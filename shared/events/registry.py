@@ -59,9 +59,23 @@ def all_contracts():
     return list(_CONTRACTS.values())
 
 
+_SCHEMAS = {}
+_ENVELOPE = EnvelopeSchema()
+
+
+def _schema(contract):
+    """One schema instance per contract, reused: building a marshmallow schema (its
+    fields deep-copied) cost more than loading an event with it. load/dump/validate keep
+    no state on the instance, so sharing it between workers is safe."""
+    schema = _SCHEMAS.get(id(contract))
+    if schema is None or schema[0] is not contract:
+        schema = _SCHEMAS[id(contract)] = (contract, contract.schema())
+    return schema[1]
+
+
 def serialize(event):
     """The message for `event`, or InvalidEvent: nothing invalid reaches the bus."""
-    schema = contract_for(event.type, event.version).schema()
+    schema = _schema(contract_for(event.type, event.version))
     try:
         payload_json = schema.dump(event.payload)
     except (TypeError, ValueError, AttributeError) as exc:
@@ -78,17 +92,18 @@ def deserialize(message):
     if not isinstance(message, dict):
         raise InvalidEvent("message body is not a JSON object")
     try:
-        envelope = EnvelopeSchema().load(message)
+        envelope = _ENVELOPE.load(message)
     except ValidationError as exc:
         raise InvalidEvent("invalid envelope", exc.messages) from None
     type_, version, payload = envelope["type"], envelope["version"], envelope["payload"]
     current = contract_for(type_, version)
     try:
-        current.schema().load(payload, unknown=EXCLUDE)
-        while current.upcast is not None:
-            payload = current.upcast(payload)
-            current = contract_for(type_, current.version + 1)
-        loaded = current.schema().load(payload, unknown=EXCLUDE)
+        loaded = _schema(current).load(payload, unknown=EXCLUDE)
+        if current.upcast is not None:
+            while current.upcast is not None:
+                payload = current.upcast(payload)
+                current = contract_for(type_, current.version + 1)
+            loaded = _schema(current).load(payload, unknown=EXCLUDE)
     except ValidationError as exc:
         raise InvalidEvent(f"{type_} v{current.version} payload breaks its contract",
                            exc.messages) from None
