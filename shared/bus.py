@@ -2,12 +2,15 @@
 and a publisher that waits for the broker's confirm before anything is marked sent."""
 import json
 
+from amqp import spec
+from amqp.exceptions import MessageNacked
 from eventlet.semaphore import Semaphore
 
 from kombu import Connection, Exchange, Producer, Queue
 
 DEAD_LETTER_EXCHANGE = "wardline.dlx"
 DEAD_LETTER_QUEUE = "wardline.dlq"
+CONFIRM_TIMEOUT_SECONDS = 30
 
 
 def events_exchange(source_service):
@@ -67,6 +70,14 @@ class ConfirmingPublisher:
             self._connection.connect()
             self._producer = Producer(self._connection.channel())
             self._declared = set()
+            # Publisher-confirm bookkeeping for publish_many: the broker numbers every
+            # message published on the channel from 1, and confirms by that number.
+            self._sent = 0
+            self._unconfirmed = set()
+            self._nacked = False
+            channel = self._producer.channel
+            channel.events["basic_ack"].add(self._on_ack)
+            channel.events["basic_nack"].add(self._on_nack)
 
     def publish(self, exchange, routing_key, body, headers=None, raw=False):
         """Publish `body` (JSON-able; with `raw`, text or bytes kept exactly as given) and
@@ -74,16 +85,63 @@ class ConfirmingPublisher:
         with self._lock:
             self._publish(exchange, routing_key, body if raw else json.dumps(body), headers)
 
-    def _publish(self, exchange, routing_key, body, headers):
-        self._ensure()
+    def publish_many(self, exchange, messages):
+        """Publish every `(routing_key, body, headers)` in `messages` (JSON-able bodies)
+        and return once the broker has confirmed them all: the whole batch goes out, then
+        its confirms are awaited together, instead of one round trip per message. Any
+        failure or nack raises, so the caller leaves the batch for a later attempt."""
+        if not messages:
+            return
+        with self._lock:
+            self._ensure()
+            try:
+                self._declare(exchange)
+                channel = self._producer.channel
+                if not channel._confirm_selected:
+                    channel._confirm_selected = True
+                    channel.confirm_select()
+                for routing_key, body, headers in messages:
+                    message = channel.prepare_message(
+                        json.dumps(body).encode("utf-8"), content_type="application/json",
+                        content_encoding="utf-8", headers=headers or {},
+                        properties={"delivery_mode": 2})
+                    channel._basic_publish(message, exchange=exchange.name,
+                                           routing_key=routing_key)
+                    self._sent += 1
+                    self._unconfirmed.add(self._sent)
+                while self._unconfirmed and not self._nacked:
+                    channel.wait([spec.Basic.Ack, spec.Basic.Nack],
+                                 timeout=CONFIRM_TIMEOUT_SECONDS)
+                if self._nacked:
+                    raise MessageNacked("the broker refused a message of the batch")
+            except Exception:
+                self.close()
+                raise
+
+    def _on_ack(self, delivery_tag, multiple):
+        if multiple:
+            self._unconfirmed = {tag for tag in self._unconfirmed if tag > delivery_tag}
+        else:
+            self._unconfirmed.discard(delivery_tag)
+
+    def _on_nack(self, delivery_tag, multiple):
+        self._nacked = True
+        self._on_ack(delivery_tag, multiple)
+
+    def _declare(self, exchange):
         if exchange.name and exchange.name not in self._declared:  # "" is the default
             exchange(self._producer.channel).declare()
             self._declared.add(exchange.name)
+
+    def _publish(self, exchange, routing_key, body, headers):
+        self._ensure()
         try:
+            self._declare(exchange)
             self._producer.publish(
                 body, exchange=exchange, routing_key=routing_key,
                 content_type="application/json", content_encoding="utf-8",
                 delivery_mode=2, headers=headers or {}, retry=False)
+            self._sent += 1  # confirmed already (kombu waits for each)
         except Exception:
             self.close()
             raise

@@ -32,10 +32,11 @@ class OutboxRelay:
                 .order_by(outbox.c.id).limit(self.batch_size)
                 .with_for_update(skip_locked=True)
             ).all()
-            for row in rows:
-                self.publisher.publish(self.exchange, row.type, row.message, headers={
-                    "nameko.correlation_id": row.message.get("correlation_id") or "",
-                })
+            # The whole batch goes out, then its confirms are awaited together.
+            self.publisher.publish_many(self.exchange, [
+                (row.type, row.message,
+                 {"nameko.correlation_id": row.message.get("correlation_id") or ""})
+                for row in rows])
             if rows:
                 conn.execute(outbox.update()
                              .where(outbox.c.id.in_([row.id for row in rows]))

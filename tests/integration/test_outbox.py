@@ -113,6 +113,10 @@ class DiesAfterPublishing(ConfirmingPublisher):
         super().publish(*args, **kwargs)
         raise ConnectionError("process killed after the confirm")
 
+    def publish_many(self, *args, **kwargs):
+        super().publish_many(*args, **kwargs)
+        raise ConnectionError("process killed after the confirms")
+
 
 def test_crash_after_publish_republishes_and_a_correct_consumer_applies_once(
         engine, clean, bus, amqp_uri):
