@@ -21,8 +21,7 @@ class ReferralsService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_referral(self, payload, actor):
-        referral_id = handlers.submit_referral(payload, actor, self.uow)
-        return ReferralView().dump(handlers.get_referral(referral_id, actor, self.uow))
+        return ReferralView().dump(handlers.submit_referral(payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_referral(self, referral_id, actor):
