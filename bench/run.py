@@ -6,7 +6,8 @@ RabbitMQ (a vhost and a database of its own) and measures, in one run:
    its tasking item and acknowledgement; referrals/s and the ratio to (1);
 3. latency at a steady 20 referrals/s: HTTP request sent -> acknowledgement stored;
 4. data scale: the tasking board over 1,000,000 items, matching a new referral against
-   1,000,000 subjects (bench/scale.py);
+   1,000,000 subjects, a subject's chronology among 100,000 subjects and 5,000,000
+   entries (bench/scale.py);
 5. resident memory of each service, idle and under load.
 
 It prints one table and writes it as JSON under bench/results/. Sizes can be cut for a

@@ -1,6 +1,7 @@
-"""Data-scale measurements on generated data: the tasking board over many items and
+"""Data-scale measurements on generated data: the tasking board over many items,
 matching a new referral against many subjects (candidate blocking through indexed keys,
-never a fuzzy score per row). Rows are generated with COPY for speed."""
+never a fuzzy score per row), and reading one subject's chronology among many subjects
+and entries (case review). Rows are generated with COPY for speed."""
 import io
 import os
 import random
@@ -12,6 +13,7 @@ from datetime import date, datetime, timedelta, timezone
 import psycopg2
 import sqlalchemy as sa
 
+from services.casereview import projection
 from services.referrals import repository as referrals_repository
 from services.referrals.domain import subject_match_key
 from services.referrals.matching import Person, blocking_keys, compare
@@ -35,6 +37,8 @@ def run(database_url):
         results[f"tasking board, {label} items (ward + status)"] = tasking_board(raw,
                                                                                  database_url)
         results[f"match a new referral, {label} subjects"] = matching(raw, database_url)
+        results[f"chronology of a subject, {ROWS // 10:,} subjects / {ROWS * 5:,} entries"] = \
+            chronology(raw, database_url)
     finally:
         raw.close()
         psycopg2.extensions.set_wait_callback(green_wait)
@@ -120,6 +124,61 @@ def matching(raw, database_url):
                     compare(referrals_repository.as_person(person),
                             referrals_repository.as_person(candidate))
             timings.append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    return p95(timings)
+
+
+# A subject's story as casereview's projection holds it: referrals about the subject, an
+# action on each referral, entries on both (ROWS // 10 subjects, 50 entries each on average:
+# 5,000,000 entries for the default 1,000,000).
+REFERRALS_PER_SUBJECT = 5
+ENTRIES_PER_REFERRAL = 2  # submitted, triaged
+ENTRIES_PER_ACTION = 8  # raised, assigned, updates, completed
+
+
+def chronology(raw, database_url):
+    rng = random.Random(3)
+    subjects = [str(uuid.uuid4()) for _ in range(max(1, ROWS // 10))]
+    start = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    seq = 0
+    for first in range(0, len(subjects), 5_000):
+        parents, entries = [], []
+        for subject_id in subjects[first:first + 5_000]:
+            for _ in range(REFERRALS_PER_SUBJECT):
+                referral_id, item_id = str(uuid.uuid4()), str(uuid.uuid4())
+                parents += [("referral", referral_id, "subject", subject_id),
+                            ("tasking_item", item_id, "referral", referral_id)]
+                at = start + timedelta(minutes=rng.randint(0, 3_000_000))
+                for n in range(ENTRIES_PER_REFERRAL + ENTRIES_PER_ACTION):
+                    seq += 1
+                    on_referral = n < ENTRIES_PER_REFERRAL
+                    entries.append((
+                        str(uuid.uuid4()), seq, (at + timedelta(hours=n)).isoformat(),
+                        rng.choice(["police", "yot", "housing", "health"]),
+                        ("referral", "triage")[n] if on_referral else "update",
+                        "referral.submitted" if on_referral else "tasking_item.updated",
+                        "Generated entry",
+                        "referral" if on_referral else "tasking_item",
+                        referral_id if on_referral else item_id, "{}"))
+        _copy(raw, "casereview.record_parents",
+              ["record_type", "record_id", "parent_type", "parent_id"], parents)
+        _copy(raw, "casereview.chronology_entries",
+              ["id", "seq", "occurred_at", "agency", "kind", "event_type", "summary",
+               "record_type", "record_id", "facts"], entries)
+    with raw.cursor() as cur:
+        cur.execute("ANALYZE casereview.record_parents; ANALYZE casereview.chronology_entries")
+    engine = make_engine(database_url, "casereview")
+    timings = []
+    with engine.connect() as conn:
+        from sqlalchemy.orm import Session
+        for _ in range(QUERIES):
+            subject_id = rng.choice(subjects)
+            started = time.perf_counter()
+            with Session(conn) as session:
+                found = projection.chronology(session, subject_id)
+            timings.append((time.perf_counter() - started) * 1000)
+            assert len(found) == REFERRALS_PER_SUBJECT * (ENTRIES_PER_REFERRAL
+                                                          + ENTRIES_PER_ACTION), len(found)
     engine.dispose()
     return p95(timings)
 
