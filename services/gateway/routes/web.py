@@ -1,13 +1,16 @@
 """The web pages: one HTML page and its script and style, served as files. Everything the
 pages show comes from the JSON API with the signed-in person's token, so the pages carry
 no data and no access rules of their own."""
+import re
 from pathlib import Path
 
 from nameko.web.handlers import http
 from werkzeug.wrappers import Response
 
 WEB = Path(__file__).resolve().parents[1] / "web"
-FILES = {"app.js": "text/javascript", "app.css": "text/css"}
+MIMETYPES = {".js": "text/javascript", ".css": "text/css"}
+# A file name or pages/<name>: letters, digits and hyphens only, so no path can leave WEB.
+STATIC_NAME = re.compile(r"(pages/)?[a-z0-9-]+\.(js|css)")
 # Only our own files may run or style the page: no inline script, nothing from elsewhere.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
@@ -20,11 +23,11 @@ class WebPages:
     def web_page(self, request):
         return _file("index.html", "text/html")
 
-    @http("GET", "/static/<string:name>")
+    @http("GET", "/static/<path:name>")
     def web_static(self, request, name):
-        if name not in FILES:
+        if not STATIC_NAME.fullmatch(name) or not (WEB / name).is_file():
             return Response("Not found", status=404, mimetype="text/plain")
-        return _file(name, FILES[name])
+        return _file(name, MIMETYPES[Path(name).suffix])
 
 
 def _file(name, mimetype):

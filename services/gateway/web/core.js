@@ -1,0 +1,85 @@
+// What every page uses: the API client, element helpers, labelled fields with their errors,
+// and the names people read in place of codes. Plain ES modules, no build step.
+const main = document.getElementById("main");
+export const state = { token: sessionStorage.getItem("wardline.token"), me: null,
+                       onSignedOut: () => {} };
+
+export const CATEGORIES = { youth_at_risk: "Young person at risk", asb: "Anti-social behaviour",
+  vulnerable_adult: "Vulnerable adult", offender_management: "Offender management",
+  domestic_abuse: "Domestic abuse", exploitation: "Exploitation", other: "Other" };
+export const LAWFUL_BASES = { crime_and_disorder_act_s115: "Crime and Disorder Act 1998, s.115",
+  safeguarding_children: "Safeguarding children", safeguarding_adults: "Safeguarding adults",
+  consent: "Consent", public_task: "Public task", vital_interests: "Vital interests",
+  legal_obligation: "Legal obligation" };
+export const AGENCIES = ["police", "la-community-safety", "yot", "probation", "health", "education",
+  "fire", "youth-services", "housing"];
+
+export async function api(method, path, body) {
+  const headers = { "Content-Type": "application/json" };
+  if (state.token) headers.Authorization = `Bearer ${state.token}`;
+  const response = await fetch(path, { method, headers,
+    body: body === undefined ? undefined : JSON.stringify(body) });
+  const data = await response.json().catch(() => ({}));
+  if (response.status === 401 && state.token) { state.onSignedOut(); }
+  if (!response.ok) throw Object.assign(new Error(data.error?.message || response.statusText),
+                                        { status: response.status, fields: data.error?.fields || {} });
+  return data;
+}
+
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else if (value !== undefined && value !== null && value !== false) node.setAttribute(key, value);
+  }
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child.nodeType ? child : String(child));
+  }
+  return node;
+}
+
+export function field(label, name, control, hint) {
+  control.id = control.id || `f-${name}`;
+  control.name = name;
+  const error = el("p", { class: "field-error", id: `${control.id}-error`, hidden: true });
+  control.setAttribute("aria-describedby", error.id);
+  return el("div", { class: "field", "data-field": name },
+            el("label", { for: control.id }, label), hint ? el("p", { class: "muted" }, hint) : null,
+            control, error);
+}
+
+export function options(map, chosen) {
+  return Object.entries(map).map(([value, text]) =>
+    el("option", { value, selected: value === chosen ? "selected" : null }, text));
+}
+
+export function showErrors(form, error) {
+  form.querySelectorAll(".field-error").forEach((p) => { p.hidden = true; p.textContent = ""; });
+  form.querySelectorAll("[aria-invalid]").forEach((c) => c.removeAttribute("aria-invalid"));
+  const summary = form.querySelector(".alert");
+  summary.hidden = false;
+  summary.textContent = error.message;
+  for (const [name, messages] of Object.entries(error.fields)) {
+    const control = form.querySelector(`[name="${name}"]`);
+    if (!control) continue;
+    control.setAttribute("aria-invalid", "true");
+    const p = document.getElementById(`${control.id}-error`);
+    p.hidden = false;
+    p.textContent = messages.join(" ");
+  }
+  summary.focus();
+}
+
+export function page(title, ...content) {
+  main.replaceChildren(el("h1", {}, title), ...content);
+  document.title = `${title} · Wardline`;
+  main.focus();
+}
+
+export const when = (iso) => (iso ? new Date(iso).toLocaleString("en-GB") : "");
+export const words = (code) => String(code ?? "").replaceAll("_", " ");
+
+/** A link that runs a page function instead of leaving the page. */
+export function go(label, show, attrs = {}) {
+  return el("a", { href: "#", ...attrs, onclick: (e) => { e.preventDefault(); show(); } }, label);
+}

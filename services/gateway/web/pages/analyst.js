@@ -1,0 +1,4 @@
+// The analyst's pages.
+import { inboxPage } from "./inbox.js";
+
+export const pages = [["Inbox", inboxPage]];

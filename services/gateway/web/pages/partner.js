@@ -1,0 +1,72 @@
+// A partner refers someone and follows what happened to their referrals.
+import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, options, page, showErrors } from "../core.js";
+import { inboxPage } from "./inbox.js";
+
+export async function referPage() {
+  const wards = (await api("GET", "/api/wards")).items;
+  const form = el("form", { novalidate: true },
+    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
+    el("fieldset", {}, el("legend", {}, "The person"),
+      field("Given name", "subject.given_name", el("input", { autocomplete: "off" })),
+      field("Family name", "subject.family_name", el("input", { autocomplete: "off" })),
+      field("Date of birth", "subject.date_of_birth", el("input", { type: "date" }),
+            "Leave empty if not known."),
+      field("Address", "subject.address", el("input", { autocomplete: "off" }))),
+    field("Concern", "category", el("select", {}, options(CATEGORIES))),
+    field("Risk", "risk_level", el("select", {}, options({ standard: "Standard", medium: "Medium", high: "High" }))),
+    field("Ward", "ward", el("select", {}, wards.map((w) => el("option", { value: w.code }, w.name)))),
+    field("Summary", "summary", el("textarea", { maxlength: 500 }), "What is the concern, in a sentence or two?"),
+    field("Details", "details", el("textarea", {})),
+    field("Lawful basis for sharing", "lawful_basis", el("select", {}, options(LAWFUL_BASES))),
+    el("button", { class: "primary", type: "submit" }, "Send referral"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = (name) => form.querySelector(`[name="${name}"]`).value.trim();
+    const body = {
+      subject: { given_name: value("subject.given_name"), family_name: value("subject.family_name"),
+                 date_of_birth: value("subject.date_of_birth") || null,
+                 ...(value("subject.address") ? { address: value("subject.address") } : {}) },
+      category: value("category"), risk_level: value("risk_level"), ward: value("ward"),
+      summary: value("summary"), lawful_basis: value("lawful_basis"),
+      ...(value("details") ? { details: value("details") } : {}) };
+    try {
+      const referral = await api("POST", "/api/referrals", body);
+      referralPage(referral.id, "Thank you: your referral was received.");
+    } catch (error) { showErrors(form, error); }
+  });
+  page("Refer someone", form);
+}
+
+async function myReferralsPage() {
+  const referrals = (await api("GET", "/api/referrals?limit=50")).items;
+  page("My referrals", referrals.length ? el("table", {},
+    el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Sent"), el("th", { scope: "col" }, "Concern"),
+       el("th", { scope: "col", class: "optional" }, "Ward"), el("th", { scope: "col" }, "Status"))),
+    el("tbody", {}, referrals.map((r) => el("tr", {},
+      el("td", {}, new Date(r.submitted_at).toLocaleString("en-GB")),
+      el("td", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); referralPage(r.id); } },
+                      CATEGORIES[r.category])),
+      el("td", { class: "optional" }, r.ward), el("td", {}, r.status.replaceAll("_", " "))))))
+    : el("p", {}, "You have not sent any referrals yet."));
+}
+
+export async function referralPage(id, notice) {
+  const r = await api("GET", `/api/referrals/${id}`);
+  page(`Referral: ${CATEGORIES[r.category]}`,
+    notice ? el("p", { class: "notice", role: "status" }, notice) : null,
+    el("p", {}, `Status: ${r.status.replaceAll("_", " ")}. Ward ${r.ward}. Risk ${r.risk_level}.`),
+    el("h2", {}, "What you have been told"),
+    r.feedback.length ? el("ul", {}, r.feedback.map((f) => el("li", { class: "feedback" },
+      el("strong", {}, f.title), el("br"), el("span", { class: "muted" }, f.body))))
+      : el("p", { class: "muted" }, "Nothing yet: the acknowledgement arrives within seconds."),
+    el("h2", {}, "Actions"),
+    r.tasking_items.length ? el("ul", {}, r.tasking_items.map((t) => el("li", {},
+      `${t.title}: ${t.status}, owned by ${t.owner_agency}, due ${new Date(t.due_by).toLocaleString("en-GB")}`)))
+      : el("p", { class: "muted" }, "No actions you may see yet."),
+    el("h2", {}, "History"),
+    el("ol", {}, r.history.map((h) => el("li", {},
+      `${h.status.replaceAll("_", " ")}: ${new Date(h.at).toLocaleString("en-GB")} by ${h.by}${h.reason ? ` (${h.reason})` : ""}`))));
+}
+
+
+export const pages = [["Refer someone", referPage], ["My referrals", myReferralsPage], ["Inbox", inboxPage]];
