@@ -11,7 +11,8 @@ RabbitMQ (a vhost and a database of its own) and measures, in one run:
 5. resident memory of each service, idle and under load.
 
 It prints one table and writes it as JSON under bench/results/. Sizes can be cut for a
-quick look: BENCH_REFERRALS, BENCH_IDEAL, BENCH_SCALE (rows), BENCH_LATENCY_SECONDS.
+quick look: BENCH_REFERRALS, BENCH_IDEAL, BENCH_SCALE (rows), BENCH_LATENCY_SECONDS;
+BENCH_RESULTS_DIR moves the JSON (the smoke run in tests/e2e/test_bench_smoke.py does).
 """
 import warnings
 
@@ -218,8 +219,8 @@ def memory(stack):
 
 
 def report(results):
-    out = ROOT / "bench" / "results"
-    out.mkdir(exist_ok=True)
+    out = Path(os.environ.get("BENCH_RESULTS_DIR", ROOT / "bench" / "results"))
+    out.mkdir(parents=True, exist_ok=True)
     path = out / f"bench-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     path.write_text(json.dumps(results, indent=2))
     rows = [("ideal pipeline (pipelines/s)", results["ideal_pipelines_per_s"]),
@@ -237,7 +238,7 @@ def report(results):
     print(f"\n{'measure'.ljust(width)}  value")
     for label, value in rows:
         print(f"{label.ljust(width)}  {value}")
-    print(f"\nwritten to {path.relative_to(ROOT)}")
+    print(f"\nwritten to {path}")
 
 
 if __name__ == "__main__":

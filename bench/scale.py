@@ -17,6 +17,8 @@ from services.casereview import projection
 from services.referrals import repository as referrals_repository
 from services.referrals.domain import subject_match_key
 from services.referrals.matching import Person, blocking_keys, compare
+from services.tasking import repository as tasking_repository
+from services.tasking.domain import item_scope
 from shared.db import driver_url, make_engine
 from shared.testing.factories import FAMILY_NAMES, GIVEN_NAMES
 
@@ -77,15 +79,22 @@ def tasking_board(raw, database_url):
     with raw.cursor() as cur:
         cur.execute("ANALYZE tasking.tasking_items")
     engine = make_engine(database_url, "tasking")
+    # The board as a sergeant asks for it (GET /api/tasking/items?ward=&status=), through the
+    # tasking service's own query: scope, filters, keyset page of 50.
+    from sqlalchemy.orm import Session
     timings = []
     with engine.connect() as conn:
         for _ in range(QUERIES):
             ward, status = rng.choice(WARDS), rng.choice(["open", "overdue"])
+            sergeant = {"role": "sergeant", "username": "bench", "wards": [ward]}
             started = time.perf_counter()
-            conn.execute(sa.text(
-                "SELECT * FROM tasking_items WHERE ward = :ward AND status = :status "
-                "ORDER BY due_by, id LIMIT 50"), {"ward": ward, "status": status}).all()
+            with Session(conn) as session:
+                page = tasking_repository.list_items(
+                    session, item_scope(sergeant), {"ward": ward, "status": status}, None,
+                    now, 50, None)
             timings.append((time.perf_counter() - started) * 1000)
+            assert page["items"] and all(item["ward"] == ward and item["status"] == status
+                                         for item in page["items"])
     engine.dispose()
     return p95(timings)
 

@@ -1,0 +1,36 @@
+"""`make bench` at a tiny size, so that the benchmark cannot rot: every measure of the
+table is produced on the real stack and written as JSON. The figures of a run this small
+mean nothing and are not checked; the full run is `make bench` (see README)."""
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+TINY = {"BENCH_REFERRALS": "20", "BENCH_IDEAL": "50", "BENCH_SCALE": "2000",
+        "BENCH_LATENCY_SECONDS": "1", "BENCH_CLIENTS": "4"}
+SERVICES = {"gateway", "referrals", "tasking", "notifications", "casereview"}
+
+
+def test_the_benchmark_runs_end_to_end_and_writes_every_measure(infrastructure, tmp_path):
+    env = {**os.environ, **TINY, "BENCH_RESULTS_DIR": str(tmp_path),
+           "WARDLINE_TEST_AMQP_URI": infrastructure["amqp_uri"],
+           "WARDLINE_TEST_DATABASE_URL": infrastructure["database_url"]}
+    run = subprocess.run([sys.executable, "-m", "bench.run"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "ratio to ideal" in run.stdout
+
+    [written] = tmp_path.glob("bench-*.json")
+    results = json.loads(written.read_text())
+    assert results["ideal_pipelines_per_s"] > 0
+    assert results["full_pipeline_referrals_per_s"] > 0
+    assert results["ratio_to_ideal"] > 0
+    latency = results["latency_at_20_per_s_ms"]
+    assert latency["acknowledged"] == latency["sent"] == 20
+    assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"]
+    assert len(results["data_scale_p95_ms"]) == 3
+    assert all(value > 0 for value in results["data_scale_p95_ms"].values())
+    assert set(results["memory_idle_mb"]) == SERVICES
+    assert set(results["memory_under_load_mb"]) == SERVICES
