@@ -83,3 +83,64 @@ export const words = (code) => String(code ?? "").replaceAll("_", " ");
 export function go(label, show, attrs = {}) {
   return el("a", { href: "#", ...attrs, onclick: (e) => { e.preventDefault(); show(); } }, label);
 }
+
+// --- shared by the ward, PCSO and intelligence pages ------------------------------------
+
+let wardRegister = null;
+/** The borough's ward names by code ({dalston: "Dalston", ...}), fetched once a visit. */
+export function wardNames() {
+  wardRegister = wardRegister || api("GET", "/api/wards")
+    .then((data) => Object.fromEntries(data.items.map((w) => [w.code, w.name])))
+    .catch((error) => { wardRegister = null; throw error; });
+  return wardRegister;
+}
+
+/** A list that follows the API's `next_cursor` with a "More" button. `list` is the element
+ * shown (a table's rows go into its tbody), `item(record)` makes one row or card; with no
+ * records at all, `empty` is shown instead. After "More", focus moves to the first new
+ * record when there is nothing more to fetch, so keyboard users keep their place. */
+export async function paged(path, { list, item, empty, limit = 20, more = "More" }) {
+  const target = list.tBodies?.[0] || list;
+  const button = el("button", { type: "button", class: "more", hidden: true }, more);
+  let cursor = null;
+  async function load() {
+    const join = path.includes("?") ? "&" : "?";
+    const data = await api("GET", `${path}${join}limit=${limit}`
+                                  + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""));
+    const nodes = data.items.map(item);
+    target.append(...nodes);
+    cursor = data.next_cursor;
+    button.hidden = !cursor;
+    return nodes;
+  }
+  button.addEventListener("click", async () => {
+    const nodes = await load();
+    if (button.hidden && nodes[0]) { nodes[0].tabIndex = -1; nodes[0].focus(); }
+  });
+  const first = await load();
+  if (!first.length) return el("p", { class: "muted" }, empty);
+  return el("div", { class: "paged" }, list, button);
+}
+
+/** A row of toggle buttons choosing one view (a status filter, say); `pick(value)` shows it. */
+export function tabs(label, choices, chosen, pick) {
+  return el("div", { class: "tabs", role: "group", "aria-label": label },
+    Object.entries(choices).map(([value, text]) => el("button", {
+      type: "button", "aria-pressed": String(value === chosen), onclick: () => pick(value) }, text)));
+}
+
+/** A page function that, when its data cannot be loaded, says so on the page with a
+ * "Try again" button, instead of silently leaving the previous page up. */
+export function loads(title, show) {
+  const shown = async (...args) => {
+    try {
+      return await show(...args);
+    } catch (error) {
+      if (error.status === 401) return undefined;  // signed out: the sign-in page is up
+      page(title, el("p", { class: "alert", role: "alert" }, `This page could not be loaded: ${error.message}`),
+           el("button", { type: "button", class: "primary", onclick: () => shown(...args) }, "Try again"));
+      return undefined;
+    }
+  };
+  return shown;
+}

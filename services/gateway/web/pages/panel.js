@@ -1,4 +1,79 @@
-// The panel's pages.
+// A ward panel member sets what their ward's Safer Neighbourhoods team works on (ward
+// priorities) and follows them. The sergeant's ward view reuses the list and the form.
+import { api, el, field, loads, page, paged, showErrors, state, wardNames, when } from "../core.js";
 import { inboxPage } from "./inbox.js";
 
-export const pages = [["Inbox", inboxPage]];
+export const PRIORITY_STATUSES = { active: "Active", due_for_review: "Due for review" };
+
+/** The current priorities of each ward, newest first; `action(priority)` may add a control
+ * to each row (the sergeant's "Task a PCSO"). */
+export async function prioritiesSection(wards, names, action) {
+  const sections = [];
+  for (const ward of wards) {
+    const table = el("table", {},
+      el("caption", { class: "visually-hidden" }, `Ward priorities for ${names[ward] || ward}`),
+      el("thead", {}, el("tr", {},
+        el("th", { scope: "col" }, "Priority"),
+        el("th", { scope: "col" }, "Review by"),
+        el("th", { scope: "col", class: "optional" }, "Set"),
+        el("th", { scope: "col" }, "Status"),
+        action ? el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Action")) : null)),
+      el("tbody"));
+    const item = (p) => el("tr", { class: "priority" },
+      el("td", {}, el("strong", {}, p.title), el("br"), el("span", { class: "muted" }, p.description)),
+      el("td", {}, new Date(`${p.review_by}T12:00:00`).toLocaleDateString("en-GB")),
+      el("td", { class: "optional" }, `${when(p.set_at)} by ${p.set_by}`),
+      el("td", {}, PRIORITY_STATUSES[p.status] || p.status),
+      action ? el("td", {}, action(p)) : null);
+    sections.push(el("h3", {}, names[ward] || ward),
+      await paged(`/api/ward-priorities?ward=${encodeURIComponent(ward)}`, {
+        list: table, item, limit: 10, more: `More priorities for ${names[ward] || ward}`,
+        empty: `No priority is set for ${names[ward] || ward} yet.` }));
+  }
+  return sections;
+}
+
+/** The form to set a ward priority; `done(priority)` runs once it is stored. */
+export function priorityForm(wards, names, done) {
+  const form = el("form", { novalidate: true, class: "priority-form" },
+    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
+    field("Ward", "ward", el("select", {}, wards.map((w) => el("option", { value: w }, names[w] || w)))),
+    field("Priority", "title", el("input", { maxlength: 200, autocomplete: "off" }),
+          "In a few words, e.g. \"Drug dealing around the estate's garages\"."),
+    field("What the panel wants done", "description", el("textarea", { maxlength: 5000 }),
+          "What people see, where and when, and what would count as better."),
+    field("Review by", "review_by", el("input", { type: "date" }),
+          "Leave empty for the usual review in six weeks."),
+    el("button", { class: "primary", type: "submit" }, "Set priority"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = (name) => form.querySelector(`[name="${name}"]`).value.trim();
+    const body = { ward: value("ward"), title: value("title"), description: value("description"),
+                   ...(value("review_by") ? { review_by: value("review_by") } : {}) };
+    try {
+      done(await api("POST", "/api/ward-priorities", body));
+    } catch (error) { showErrors(form, error); }
+  });
+  return form;
+}
+
+export function notice(text) {
+  return text ? el("p", { class: "notice", role: "status", tabindex: "-1" }, text) : null;
+}
+
+export const wardPrioritiesPage = loads("Ward priorities", async (message) => {
+  const wards = state.me.wards || [];
+  const names = await wardNames();
+  if (!wards.length) {
+    return page("Ward priorities", el("p", {}, "Your account serves no ward yet: ask an administrator to add yours."));
+  }
+  page("Ward priorities", el("div", { class: "ward-work" },
+    notice(message),
+    el("h2", {}, "Current priorities"),
+    ...(await prioritiesSection(wards, names)),
+    el("h2", {}, "Set a new priority"),
+    priorityForm(wards, names, (p) => wardPrioritiesPage(
+      `Priority set for ${names[p.ward] || p.ward}: "${p.title}".`))));
+});
+
+export const pages = [["Ward priorities", () => wardPrioritiesPage()], ["Inbox", inboxPage]];
