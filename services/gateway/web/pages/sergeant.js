@@ -1,4 +1,149 @@
-// The sergeant's pages.
+// A Safer Neighbourhoods sergeant: the ward's priorities, the PCSOs tasked to answer them,
+// and what the Borough Intelligence Unit said about their reports.
+import { api, el, field, loads, page, paged, showErrors, state, tabs, wardNames, when, words } from "../core.js";
+import { reportCard, reportsView } from "./analyst.js";
 import { inboxPage } from "./inbox.js";
+import { notice, prioritiesSection, priorityForm } from "./panel.js";
 
-export const pages = [["Inbox", inboxPage]];
+export const TASK_STATUSES = { open: "Open", reports_in: "Reports in", expired: "Expired" };
+
+/** yyyy-mm-ddThh:mm in local time, what a datetime-local control holds. */
+export function localInput(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T`
+    + `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** A datetime-local value as ISO 8601 with its offset, or undefined when empty. */
+export function isoFromLocal(value) {
+  return value ? new Date(value).toISOString() : undefined;
+}
+
+function tasksTable() {
+  return el("table", {},
+    el("thead", {}, el("tr", {},
+      el("th", { scope: "col" }, "Task"), el("th", { scope: "col" }, "PCSO"),
+      el("th", { scope: "col", class: "optional" }, "Ward"), el("th", { scope: "col" }, "Due"),
+      el("th", { scope: "col" }, "Reports"), el("th", { scope: "col" }, "Status"))),
+    el("tbody"));
+}
+
+function taskRow(t, names) {
+  return el("tr", { class: "pcso-task" },
+    el("td", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); taskPage(t.id); } }, t.brief)),
+    el("td", {}, t.assignee), el("td", { class: "optional" }, names[t.ward] || t.ward),
+    el("td", {}, when(t.due_by)), el("td", {}, `${t.reports_filed} of ${t.reports_wanted}`),
+    el("td", {}, TASK_STATUSES[t.status] || words(t.status)));
+}
+
+export const wardPage = loads("Ward view", async (message) => {
+  const wards = state.me.wards || [];
+  const names = await wardNames();
+  const taskFrom = (p) => el("button", { type: "button", class: "secondary",
+    "aria-label": `Task a PCSO: ${p.title}`, onclick: () => taskPcsoPage(p) }, "Task a PCSO");
+  page("Ward view", el("div", { class: "ward-work" },
+    notice(message),
+    el("h2", {}, "Ward priorities"),
+    ...(await prioritiesSection(wards, names, taskFrom)),
+    el("h2", {}, "Open PCSO tasks"),
+    await paged("/api/pcso-tasks?status=open", { list: tasksTable(), item: (t) => taskRow(t, names),
+      more: "More open tasks", empty: "No PCSO task is open in your wards." }),
+    el("h2", {}, "Set a ward priority"),
+    priorityForm(wards, names, (p) => wardPage(`Priority set for ${names[p.ward] || p.ward}: "${p.title}".`))));
+});
+
+export const tasksPage = loads("PCSO tasks", async (status = "open") => {
+  const names = await wardNames();
+  page("PCSO tasks", el("div", { class: "ward-work" },
+    tabs("Show tasks", TASK_STATUSES, status, tasksPage),
+    el("h2", {}, `${TASK_STATUSES[status]} tasks`),
+    await paged(`/api/pcso-tasks?status=${status}`, { list: tasksTable(),
+      item: (t) => taskRow(t, names), more: "More tasks", empty: "No task here." })));
+});
+
+async function prioritiesOf(ward) {
+  return (await api("GET", `/api/ward-priorities?ward=${encodeURIComponent(ward)}&limit=50`)).items;
+}
+
+export const taskPage = loads("PCSO task", async (id, message) => {
+  const [task, names] = await Promise.all([api("GET", `/api/pcso-tasks/${id}`), wardNames()]);
+  const source = task.source_type === "ward_priority"
+    ? (await prioritiesOf(task.ward).catch(() => [])).find((p) => p.id === task.source_id) : null;
+  page(`PCSO task: ${task.brief}`, el("div", { class: "ward-work" },
+    notice(message),
+    el("dl", { class: "facts task-facts" },
+      el("dt", {}, "PCSO"), el("dd", {}, task.assignee),
+      el("dt", {}, "Ward"), el("dd", {}, names[task.ward] || task.ward),
+      el("dt", {}, "Answers"), el("dd", {}, source ? `Ward priority: ${source.title}`
+                                                   : `${words(task.source_type)} ${task.source_id}`),
+      el("dt", {}, "Look for"), el("dd", {}, task.look_for),
+      el("dt", {}, "Due"), el("dd", {}, when(task.due_by)),
+      el("dt", {}, "Status"), el("dd", {}, `${TASK_STATUSES[task.status] || words(task.status)}, `
+                                          + `${task.reports_filed} of ${task.reports_wanted} reports in`),
+      el("dt", {}, "Set"), el("dd", {}, `${when(task.assigned_at)} by ${task.assigned_by}`)),
+    el("h2", {}, "Reports and the BIU's feedback"),
+    task.reports.length ? el("div", { class: "reports" }, task.reports.map((r) => reportCard(r, names)))
+      : el("p", { class: "muted" }, "No report filed yet.")));
+});
+
+/** Task a PCSO of one's ward, from one of its priorities. */
+export const taskPcsoPage = loads("Task a PCSO", async (priority) => {
+  const wards = state.me.wards || [];
+  const names = await wardNames();
+  const wardSelect = el("select", {}, wards.map((w) => el("option", {
+    value: w, selected: priority?.ward === w ? "selected" : null }, names[w] || w)));
+  const prioritySelect = el("select", {});
+  const pcsoSelect = el("select", {});
+  const due = new Date(Date.now() + 7 * 86400000);
+  due.setMinutes(0);
+  const form = el("form", { novalidate: true, class: "task-pcso" },
+    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
+    field("Ward", "ward", wardSelect),
+    field("Ward priority it answers", "source_id", prioritySelect),
+    field("PCSO", "assignee", pcsoSelect, "The PCSOs who serve this ward."),
+    field("Brief", "brief", el("textarea", { maxlength: 2000 }), "What you want done, and why."),
+    field("Look for", "look_for", el("textarea", { maxlength: 2000 }),
+          "What to note: vehicles, times, who, where."),
+    field("Due by", "due_by", el("input", { type: "datetime-local", value: localInput(due) })),
+    field("Reports wanted", "reports_wanted", el("input", { type: "number", min: 1, max: 20, value: 1,
+                                                            inputmode: "numeric" })),
+    el("button", { class: "primary", type: "submit" }, "Task PCSO"));
+
+  async function fillChoices() {
+    const ward = wardSelect.value;
+    const [priorities, directory] = await Promise.all([prioritiesOf(ward),
+      api("GET", `/api/directory?ward=${encodeURIComponent(ward)}&limit=200`)]);
+    prioritySelect.replaceChildren(...(priorities.length ? priorities.map((p) => el("option", {
+      value: p.id, selected: p.id === priority?.id ? "selected" : null }, p.title))
+      : [el("option", { value: "" }, "No priority set for this ward yet")]));
+    const pcsos = directory.items.filter((c) => c.role === "pcso" && c.username);
+    pcsoSelect.replaceChildren(...(pcsos.length ? pcsos.map((c) => el("option", { value: c.username },
+      `${c.display_name} (${c.username})`)) : [el("option", { value: "" }, "No PCSO serves this ward")]));
+  }
+  wardSelect.addEventListener("change", fillChoices);
+  await fillChoices();
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = (name) => form.querySelector(`[name="${name}"]`).value.trim();
+    const given = { ward: value("ward"), assignee: value("assignee"), brief: value("brief"),
+      look_for: value("look_for"), source_type: "ward_priority", source_id: value("source_id"),
+      due_by: isoFromLocal(value("due_by")), reports_wanted: Number(value("reports_wanted") || 1) };
+    // An empty choice is left out, so the answer says "required" beside its field.
+    const body = Object.fromEntries(Object.entries(given).filter(([, v]) => v !== "" && v !== undefined));
+    try {
+      const task = await api("POST", "/api/pcso-tasks", body);
+      taskPage(task.id, `Task set: ${task.assignee} has been told.`);
+    } catch (error) { showErrors(form, error); }
+  });
+  page("Task a PCSO", el("div", { class: "ward-work" }, form));
+});
+
+export function intelligencePage(status = "closed") {
+  return reportsView("Intelligence from your wards",
+    "What your PCSOs reported, how the Borough Intelligence Unit graded it and how it was used.",
+    status, (s) => intelligencePage(s));
+}
+
+export const pages = [["Ward view", () => wardPage()], ["Task a PCSO", () => taskPcsoPage()],
+  ["PCSO tasks", () => tasksPage()], ["Intelligence", () => intelligencePage()], ["Inbox", inboxPage]];
