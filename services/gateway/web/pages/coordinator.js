@@ -1,5 +1,9 @@
-// The partnership coordinator triages referrals as they arrive.
-import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, options, page, showErrors } from "../core.js";
+// The partnership coordinator triages referrals as they arrive, runs the tasking meeting
+// (agenda, actions with an owning agency and a due date, minutes), chases overdue actions
+// and decides whether two records are one person. The small list and form helpers at the
+// end are shared with the reviewer's and admin's pages.
+import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, go, options, page, showErrors, when,
+         words } from "../core.js";
 import { inboxPage } from "./inbox.js";
 import { referPage } from "./partner.js";
 
@@ -33,5 +37,361 @@ function triageCard(r) {
     form);
 }
 
+// --- tasking meetings -------------------------------------------------------------------
 
-export const pages = [["Triage queue", triagePage], ["Refer someone", referPage], ["Inbox", inboxPage]];
+export async function meetingsPage(notice) {
+  const wards = await wardNames();
+  const choices = Object.entries(wards).map(([code, name], i) => el("label", { class: "choice" },
+    el("input", { type: "checkbox", name: "wards", value: code, id: i ? `f-wards-${code}` : "f-wards",
+                  "aria-describedby": "f-wards-error" }), ` ${name}`));
+  const form = el("form", { novalidate: true, class: "desk-form" },
+    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
+    field("Date of the meeting", "held_on", el("input", { type: "date", value: today() })),
+    el("fieldset", { class: "choices" }, el("legend", {}, "Wards the meeting covers"),
+       el("p", { class: "muted" }, "The agenda gathers new referrals, overdue actions, ward "
+                                   + "priorities due for review and intelligence awaiting feedback for these wards."),
+       choices, el("p", { class: "field-error", id: "f-wards-error", hidden: true })),
+    el("button", { class: "primary", type: "submit" }, "Hold the meeting"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = [...form.querySelectorAll('[name="wards"]:checked')].map((c) => c.value);
+    try {
+      const meeting = await api("POST", "/api/tasking/meetings",
+                                { held_on: form.elements.held_on.value || null, wards: chosen });
+      meetingPage(meeting.id, "The meeting is open and its agenda is fixed as it stood now.");
+    } catch (error) { showErrors(form, error); }
+  });
+  const table = el("table", {}, el("caption", { class: "sr-only" }, "Tasking meetings"),
+    el("thead", {}, el("tr", {}, th("Held on"), th("Wards"), th("Status"), th("Opened by", "optional"))),
+    el("tbody"));
+  page("Tasking meetings", noticeOf(notice),
+    el("section", { class: "desk", "aria-labelledby": "h-hold" },
+       el("h2", { id: "h-hold" }, "Hold a meeting"), form),
+    el("section", { class: "desk", "aria-labelledby": "h-meetings" },
+       el("h2", { id: "h-meetings" }, "Meetings"),
+       await pagedList("/api/tasking/meetings", { list: table, empty: "No meeting has been held yet.",
+         item: (m) => el("tr", {},
+           el("td", {}, go(day(m.held_on), () => meetingPage(m.id))),
+           el("td", {}, m.wards.map((w) => wards[w] || w).join(", ")),
+           el("td", {}, words(m.status)), el("td", { class: "optional" }, m.opened_by)) })));
+}
+
+export async function meetingPage(id, notice) {
+  const [meeting, wards] = await Promise.all([api("GET", `/api/tasking/meetings/${id}`), wardNames()]);
+  const open = meeting.status === "open";
+  const agenda = meeting.agenda || {};
+  const refresh = (message) => meetingPage(id, message);
+  const referrals = await Promise.all((agenda.new_referrals || []).map((r) =>
+    api("GET", `/api/referrals/${r.referral_id}`).then((full) => ({ ...r, full }), () => r)));
+  const wardList = meeting.wards.map((w) => wards[w] || w).join(", ");
+
+  page(`Tasking meeting, ${day(meeting.held_on)}`, noticeOf(notice),
+    el("p", {}, `Wards: ${wardList}. ${open ? "Open" : "Closed"}; opened by ${meeting.opened_by} `
+       + `${when(meeting.opened_at)}.` + (meeting.since ? ` New since the last meeting (${when(meeting.since)}).` : "")),
+    el("div", { class: "desk" },
+      agendaSection("new-referrals", "New referrals", referrals, "No new referral since the last meeting.",
+        (r) => agendaEntry(`${CATEGORIES[r.category] || words(r.category)}, ${r.risk_level} risk, ${wards[r.ward] || r.ward}`,
+          [r.full ? el("p", {}, r.full.summary) : null,
+           el("p", { class: "muted" }, `From ${agencyName(r.referring_agency)}, sent ${when(r.submitted_at)}. `
+              + `Referral status: ${words(r.status)}.`)],
+          open ? raiseActionForm(meeting, { ward: r.ward, source_type: "referral", source_id: r.referral_id,
+                                            title: `Action on the ${(CATEGORIES[r.category] || "").toLowerCase()} referral` }, refresh) : null)),
+      agendaSection("overdue", "Overdue actions", agenda.overdue_items || [], "No action is overdue.",
+        (item) => actionCard(item, refresh, 3)),
+      agendaSection("priorities", "Ward priorities due for review", agenda.priorities_for_review || [],
+        "No ward priority is due for review.",
+        (p) => agendaEntry(`${p.title} (${wards[p.ward] || p.ward})`,
+          [el("p", { class: "muted" }, `Review by ${day(p.review_by)}. Status: ${words(p.status)}.`)],
+          open ? raiseActionForm(meeting, { ward: p.ward, source_type: "ward_priority",
+                                            source_id: p.ward_priority_id, title: p.title }, refresh) : null)),
+      agendaSection("intelligence", "Intelligence awaiting feedback", agenda.intelligence_awaiting_feedback || [],
+        "No intelligence report is waiting for feedback.",
+        (i) => agendaEntry(`Report from ${wards[i.ward] || i.ward}`,
+          [el("p", { class: "muted" }, `Submitted ${when(i.submitted_at)}; feedback due by ${when(i.feedback_due_by)}. `
+              + `Status: ${words(i.status)}.`)])),
+      el("section", { "aria-labelledby": "h-actions" },
+        el("h2", { id: "h-actions" }, "Actions raised at this meeting"),
+        meeting.actions.length ? meeting.actions.map((a) => actionCard(a, refresh, 3))
+          : el("p", { class: "muted" }, "No action raised yet."),
+        open ? el("details", {}, el("summary", {}, "Raise another action"),
+                  raiseActionForm(meeting, { ward: meeting.wards[0], title: "" }, refresh, true)) : null),
+      el("section", { "aria-labelledby": "h-minutes" },
+        el("h2", { id: "h-minutes" }, "Minutes"),
+        open ? closeMeetingForm(meeting, refresh)
+          : el("div", {}, el("p", { class: "minutes" }, meeting.minutes),
+               el("p", { class: "muted" }, `Closed by ${meeting.closed_by} ${when(meeting.closed_at)}.`)))));
+}
+
+function agendaSection(key, title, entries, empty, show) {
+  return el("section", { "aria-labelledby": `h-${key}` },
+    el("h2", { id: `h-${key}` }, `${title} (${entries.length})`),
+    entries.length ? entries.map(show) : el("p", { class: "muted" }, empty));
+}
+
+function agendaEntry(title, body, form) {
+  return el("article", { class: "box agenda-entry" }, el("h3", {}, title), body, form);
+}
+
+/** A decision of the meeting becomes an action: what, which agency owns it, by when. */
+function raiseActionForm(meeting, about, refresh, chooseWard = false) {
+  const key = uid();
+  const form = el("form", { novalidate: true, class: "desk-form" },
+    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
+    field("Action", "title", el("input", { id: `title-${key}`, value: about.title, maxlength: 200 })),
+    field("Decision of the meeting", "decision", el("textarea", { id: `decision-${key}` }),
+          "What the meeting decided, for the minutes."),
+    chooseWard ? field("Ward", "ward", el("select", { id: `ward-${key}` },
+      meeting.wards.map((w) => el("option", { value: w }, w)))) : null,
+    field("Owning agency", "owner_agency", agencySelect(`owner-${key}`)),
+    field("Due by", "due_by", el("input", { id: `due-${key}`, type: "datetime-local", value: localInput(7) })),
+    el("button", { class: "primary", type: "submit" }, "Raise the action"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { title: form.elements.title.value.trim(), decision: form.elements.decision.value.trim(),
+      ward: chooseWard ? form.elements.ward.value : about.ward, owner_agency: form.elements.owner_agency.value,
+      due_by: isoOf(form.elements.due_by.value),
+      ...(about.source_type ? { source_type: about.source_type, source_id: about.source_id } : {}) };
+    try {
+      await api("POST", `/api/tasking/meetings/${meeting.id}/actions`, body);
+      refresh(`Action raised: ${body.title}, owned by ${agencyName(body.owner_agency)}.`);
+    } catch (error) { showErrors(form, error); }
+  });
+  return chooseWard ? form : el("details", {}, el("summary", {}, "Raise an action"), form);
+}
+
+function closeMeetingForm(meeting, refresh) {
+  const form = el("form", { novalidate: true, class: "desk-form" },
+    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
+    field("Minutes", "minutes", el("textarea", { rows: 8 }), "Closing the meeting records its minutes; "
+          + "no action can be added to it afterwards."),
+    el("button", { class: "primary", type: "submit" }, "Close the meeting"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try {
+      await api("POST", `/api/tasking/meetings/${meeting.id}/close`, { minutes: form.elements.minutes.value });
+      refresh("The meeting is closed and its minutes recorded.");
+    } catch (error) { showErrors(form, error); }
+  });
+  return form;
+}
+
+// --- one action: its facts, history, and what can be done with it ----------------------
+
+/** An action with its facts and, while open, forms to reassign, update and complete it.
+ * `refresh(message)` redraws the page the card sits on. */
+export function actionCard(item, refresh, level = 2) {
+  const key = item.id;
+  const facts = [
+    ["Status", item.status === "open" && item.overdue ? "open, overdue" : words(item.status)],
+    ["Owning agency", agencyName(item.owner_agency)],
+    ["Named person", item.owner_user || "none named"],
+    ["Ward", item.ward],
+    ["Due by", when(item.due_by)],
+    item.status === "open" && item.overdue ? ["Overdue by", overdueBy(item.due_by)] : null,
+    item.source_type ? ["Raised from", words(item.source_type)] : null,
+    ["Raised", `${when(item.raised_at)} by ${item.raised_by}`],
+    item.outcome ? ["Outcome", item.outcome] : null,
+    item.completed_at ? ["Completed", `${when(item.completed_at)} by ${item.completed_by}`] : null,
+  ].filter(Boolean);
+  const heading = el(`h${level}`, { id: `h-item-${key}` }, item.title);
+  return el("article", { class: "box action", "aria-labelledby": heading.id, "data-item": key },
+    heading,
+    el("dl", { class: "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
+    item.history?.length ? el("details", {}, el("summary", {}, `History (${item.history.length})`),
+      el("ol", {}, item.history.map((h) => el("li", {},
+        `${words(h.kind)}: ${when(h.at)} by ${h.by}${h.note ? `. ${h.note}` : ""}`)))) : null,
+    item.status === "open" ? [
+      itemForm(key, "Reassign", "Reassign", [
+        field("Owning agency", "owner_agency", agencySelect(`reassign-agency-${key}`, item.owner_agency)),
+        field("Named person (username)", "owner_user", el("input", { id: `reassign-user-${key}`,
+          value: item.owner_user || "", autocomplete: "off" }), "Optional: who in the agency takes it on."),
+        field("New due date", "due_by", el("input", { id: `reassign-due-${key}`, type: "datetime-local" }),
+              "Leave empty to keep the due date.")],
+        (f) => api("POST", `/api/tasking/items/${key}/assign`, { owner_agency: f.elements.owner_agency.value,
+          owner_user: f.elements.owner_user.value.trim() || null, due_by: isoOf(f.elements.due_by.value) || null }),
+        () => refresh(`${item.title}: reassigned.`)),
+      itemForm(key, "Add an update", "Add the update", [
+        field("Update", "note", el("textarea", { id: `note-${key}` }))],
+        (f) => api("POST", `/api/tasking/items/${key}/updates`, { note: f.elements.note.value }),
+        () => refresh(`${item.title}: update recorded.`)),
+      itemForm(key, "Complete with an outcome", "Complete the action", [
+        field("Outcome", "outcome", el("textarea", { id: `outcome-${key}` }),
+              "What was done and what came of it: the referring team reads this.")],
+        (f) => api("POST", `/api/tasking/items/${key}/complete`, { outcome: f.elements.outcome.value }),
+        () => refresh(`${item.title}: completed.`))] : null);
+}
+
+function itemForm(key, summary, button, fields, send, done) {
+  const form = el("form", { novalidate: true, class: "desk-form" },
+    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }), fields,
+    el("button", { class: "primary", type: "submit" }, button));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    try { await send(form); done(); } catch (error) { showErrors(form, error); }
+  });
+  return el("details", {}, el("summary", {}, summary), form);
+}
+
+async function actionPage(id, notice) {
+  const item = await api("GET", `/api/tasking/items/${id}`);
+  page(`Action: ${item.title}`, noticeOf(notice),
+       el("div", { class: "desk" }, actionCard(item, (message) => actionPage(id, message))),
+       el("p", {}, go("Back to the overdue board", () => overduePage())));
+}
+
+// --- the overdue board ------------------------------------------------------------------
+
+export async function overduePage(filters = {}) {
+  const wards = await wardNames();
+  const form = el("form", { class: "filters desk-form", role: "search", "aria-label": "Filter overdue actions" },
+    field("Ward", "ward", el("select", { id: "overdue-ward" }, el("option", { value: "" }, "Every ward"),
+      Object.entries(wards).map(([code, name]) => el("option", { value: code,
+        selected: code === filters.ward ? "selected" : null }, name)))),
+    field("Owning agency", "owner_agency", agencySelect("overdue-agency", filters.owner_agency, "Every agency")),
+    el("button", { class: "primary", type: "submit" }, "Show"));
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    overduePage({ ward: form.elements.ward.value, owner_agency: form.elements.owner_agency.value });
+  });
+  const query = new URLSearchParams({ overdue: "true", status: "open" });
+  if (filters.ward) query.set("ward", filters.ward);
+  if (filters.owner_agency) query.set("owner_agency", filters.owner_agency);
+  const table = el("table", { class: "overdue" },
+    el("caption", { class: "sr-only" }, "Overdue actions, the longest overdue first"),
+    el("thead", {}, el("tr", {}, th("Action"), th("Owning agency"), th("Due by"), th("Overdue by"),
+                       th("Ward", "optional"), th("Escalated to", "optional"))),
+    el("tbody"));
+  page("Overdue board", el("div", { class: "desk" }, form,
+    await pagedList(`/api/tasking/items?${query}`, { list: table,
+      empty: "No action is overdue" + (filters.ward || filters.owner_agency ? " for this choice." : "."),
+      item: (i) => el("tr", {},
+        el("td", {}, go(i.title, () => actionPage(i.id))),
+        el("td", {}, agencyName(i.owner_agency) + (i.owner_user ? ` (${i.owner_user})` : "")),
+        el("td", {}, when(i.due_by)),
+        el("td", {}, overdueBy(i.due_by)),
+        el("td", { class: "optional" }, wards[i.ward] || i.ward),
+        el("td", { class: "optional" }, i.escalated_to || "not yet")) })));
+}
+
+// --- subject links: are two records one person? ----------------------------------------
+
+export async function subjectLinksPage(notice) {
+  const list = el("div", { class: "links" });
+  page("Possible matches", noticeOf(notice),
+    el("p", {}, "Records the matcher thinks may be one person. Confirm to join them (their "
+                + "referrals are then seen together), or reject to keep them apart."),
+    el("div", { class: "desk" }, await pagedList("/api/subject-links?status=pending", { list,
+      empty: "No possible match is waiting for a decision.", item: linkCard })));
+}
+
+function linkCard(link) {
+  const key = link.id;
+  const people = (link.subjects?.length ? link.subjects : link.subject_ids.map((id) => ({ id })));
+  const form = el("form", { novalidate: true, class: "desk-form" },
+    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
+    field("Reason", "reason", el("textarea", { id: `link-reason-${key}` }), "Optional: what you checked."),
+    el("div", { class: "buttons" },
+      el("button", { class: "primary", type: "submit", value: "confirm" }, "Confirm: one person"),
+      el("button", { class: "secondary", type: "submit", value: "reject" }, "Reject: different people")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const decision = event.submitter?.value === "reject" ? "reject" : "confirm";
+    const reason = form.elements.reason.value.trim();
+    try {
+      await api("POST", `/api/subject-links/${key}/${decision}`, reason ? { reason } : {});
+      subjectLinksPage(decision === "confirm" ? "Confirmed: the records are joined as one person."
+                                              : "Rejected: the records stay apart.");
+    } catch (error) { showErrors(form, error); }
+  });
+  return el("article", { class: "box", "aria-labelledby": `h-link-${key}` },
+    el("h2", { id: `h-link-${key}` }, people.map(personName).join(" and ")),
+    el("ul", {}, people.map((p) => el("li", {}, `${personName(p)}: born ${p.date_of_birth ? day(p.date_of_birth) : "unknown"}`
+                                                + (p.address ? `, ${p.address}` : "")))),
+    el("p", {}, `Match score ${Math.round((link.score || 0) * 100)}%. ${(link.reasons || []).map(words).join("; ")}`),
+    form);
+}
+
+// --- helpers shared with the reviewer's and admin's pages -------------------------------
+
+export const AGENCY_NAMES = { police: "Police", "la-community-safety": "Local authority community safety",
+  yot: "Youth Offending Team", probation: "Probation", health: "Health", education: "Education",
+  fire: "Fire brigade", "youth-services": "Youth services", housing: "Housing" };
+export const agencyName = (code) => (code ? AGENCY_NAMES[code] || words(code) : "");
+
+/** A select of the agency register; with `blank`, a first empty choice of that text. */
+export function agencySelect(id, chosen, blank) {
+  return el("select", { id }, blank ? el("option", { value: "" }, blank) : null,
+    AGENCIES.map((a) => el("option", { value: a, selected: a === chosen ? "selected" : null }, agencyName(a))));
+}
+
+let wardsOnce = null;
+/** The borough's ward names by code, fetched once a visit. */
+export function wardNames() {
+  wardsOnce = wardsOnce || api("GET", "/api/wards")
+    .then((data) => Object.fromEntries(data.items.map((w) => [w.code, w.name])))
+    .catch((error) => { wardsOnce = null; throw error; });
+  return wardsOnce;
+}
+
+/** A list (a table's tbody, or any element) that follows the API's next_cursor with a
+ * "More" button; after "More" the first new record takes the focus, so keyboard users keep
+ * their place. With no records at all, the `empty` sentence is shown instead. */
+export async function pagedList(path, { list, item, empty, limit = 20 }) {
+  const target = list.tBodies?.[0] || list;
+  const button = el("button", { type: "button", class: "secondary more", hidden: true }, "More");
+  let cursor = null;
+  async function load() {
+    const join = path.includes("?") ? "&" : "?";
+    const data = await api("GET", `${path}${join}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    const nodes = data.items.map(item);
+    target.append(...nodes);
+    cursor = data.next_cursor;
+    button.hidden = !cursor;
+    return nodes;
+  }
+  button.addEventListener("click", async () => {
+    const nodes = await load();
+    if (nodes[0]) { nodes[0].tabIndex = -1; nodes[0].focus(); }
+  });
+  if (!(await load()).length) return el("p", { class: "muted" }, empty);
+  return el("div", { class: "paged" }, list, button);
+}
+
+export const th = (text, cls) => el("th", { scope: "col", class: cls }, text);
+export const noticeOf = (text) => (text ? el("p", { class: "notice", role: "status" }, text) : null);
+/** A date (YYYY-MM-DD) as people read it, without shifting it across time zones. */
+export const day = (iso) => (iso ? new Date(`${String(iso).slice(0, 10)}T12:00:00`)
+  .toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" }) : "");
+export function today() {
+  const d = new Date();
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+const pad = (n) => String(n).padStart(2, "0");
+let uids = 0;
+export const uid = () => `u${++uids}`;
+
+/** A datetime-local value `days` from now (for a default due date). */
+function localInput(days) {
+  const d = new Date(Date.now() + days * 86400000);
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+/** A datetime-local value as ISO 8601 with an offset (undefined when empty or unreadable). */
+function isoOf(value) {
+  const d = value ? new Date(value) : null;
+  return d && !Number.isNaN(d.getTime()) ? d.toISOString() : undefined;
+}
+
+export function overdueBy(due) {
+  const minutes = Math.max(0, Math.floor((Date.now() - new Date(due).getTime()) / 60000));
+  const days = Math.floor(minutes / 1440); const hours = Math.floor((minutes % 1440) / 60);
+  const plural = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;
+  if (days) return hours ? `${plural(days, "day")} ${plural(hours, "hour")}` : plural(days, "day");
+  return hours ? plural(hours, "hour") : plural(minutes % 60, "minute");
+}
+
+const personName = (p) => [p.given_name, p.family_name].filter(Boolean).join(" ") || `record ${p.id}`;
+
+
+export const pages = [["Triage queue", triagePage], ["Tasking meetings", meetingsPage],
+                      ["Overdue board", overduePage], ["Possible matches", subjectLinksPage],
+                      ["Refer someone", referPage], ["Inbox", inboxPage]];
