@@ -46,10 +46,12 @@ def compare(a, b):
     dob = _compare_birth_dates(a.date_of_birth, b.date_of_birth)
     if dob == "different":
         return Comparison("none", 0.0, ["different dates of birth"])
-    in_order = (_name_likeness(a.given_name, b.given_name),
+    # Twins share a family name and a birth date, so a given name one letter away is
+    # held to the stricter test (swapped names too: either may be a given name).
+    in_order = (_name_likeness(a.given_name, b.given_name, given=True),
                 _name_likeness(a.family_name, b.family_name))
-    swapped = (_name_likeness(a.given_name, b.family_name),
-               _name_likeness(a.family_name, b.given_name))
+    swapped = (_name_likeness(a.given_name, b.family_name, given=True),
+               _name_likeness(a.family_name, b.given_name, given=True))
     given, family = max(in_order, swapped, key=_score)
     score = round(_score((given, family)), 3)
     reasons = [f"given name: {given.why}", f"family name: {family.why}",
@@ -75,7 +77,7 @@ def _score(pair):
     return (given.score * family.score) ** 0.5
 
 
-def _name_likeness(x, y):
+def _name_likeness(x, y, given=False):
     a, b = comparable(x), comparable(y)
     if not a or not b:
         return _Likeness(0.0, False, "missing")
@@ -84,13 +86,29 @@ def _name_likeness(x, y):
     if _variant_groups(a) & _variant_groups(b):
         return _Likeness(0.96, True, "known variant or nickname")
     if min(len(a), len(b)) >= TYPO_MIN_LENGTH and OSA.distance(a, b) <= 1:
-        # Louis/Louise, Paul/Paula: a last letter added is another name, not a typo.
-        gendered = a[:-1] == b or b[:-1] == a
-        return _Likeness(0.95, not gendered, "one letter different")
+        if given:
+            typo = _a_slip_of_the_keyboard(a, b)
+        else:  # Louis/Louise, Paul/Paula: a last letter added is another name
+            typo = a[:-1] != b and b[:-1] != a
+        return _Likeness(0.95, typo, "one letter different")
     similarity = JaroWinkler.normalized_similarity(a, b)
     if jellyfish.metaphone(a) == jellyfish.metaphone(b):
         return _Likeness(max(similarity, 0.9), False, "sounds the same")
     return _Likeness(similarity, False, f"{similarity:.2f} alike")
+
+
+def _a_slip_of_the_keyboard(a, b):
+    """Whether two given names one letter apart are safely one name. Parents name twins
+    that way, so not when the first letter differs (Jason/Mason, Kayla/Layla), nor the
+    last (Louis/Louise, Dario/Daria, Carly/Carla), nor a letter replaced by one that
+    changes the sound (Harley/Hayley, Ronan/Rowan). Such pairs go to a coordinator."""
+    if a[0] != b[0]:
+        return False
+    if a[-1] != b[-1] and {a[-1], b[-1]} != {"i", "y"}:  # Sergei/Sergey: transliteration
+        return False
+    if len(a) == len(b) and sorted(a) != sorted(b):  # a replaced letter, not two swapped
+        return jellyfish.metaphone(a) == jellyfish.metaphone(b)
+    return True
 
 
 def _compare_birth_dates(x, y):

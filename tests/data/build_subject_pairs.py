@@ -6,6 +6,11 @@ measuring the matcher. Seeded, so the file is reproducible; rerun after changing
 The kinds mirror what partners actually send: spelling variants and transliterations,
 nicknames, typos, swapped names, missing or mistyped birth dates; and the hard negatives:
 twins, namesakes with other birth dates, relatives, similar names on the same day.
+
+The `held_out_*` kinds use only names that are NOT in services/referrals/name_variants.yaml
+(the builder refuses to write the file otherwise), so they measure the matcher on names it
+was not told about: real spelling variants, transliterations and nicknames, and twins with
+rhyming names. Never add them to the table: they would stop measuring anything.
 """
 import csv
 import random
@@ -57,6 +62,48 @@ TWINS = [("Daniel", "Danielle"), ("Hassan", "Hussein"), ("Jon", "Joan"), ("Mark"
          ("Kareem", "Karima"), ("Aidan", "Ava"), ("Nadia", "Nadine"), ("Sami", "Samir"),
          ("Jayden", "Jada"), ("Femi", "Femi-Ola"), ("Jude", "Judith"), ("Max", "Maxine"),
          ("Bola", "Bolu"), ("Ade", "Ada")]
+
+# Held out: no name below may be in name_variants.yaml (checked in held_out_names_clash).
+HELD_OUT_VARIANTS = [
+    ("Mustafa", "Mustapha"), ("Omar", "Umar"), ("Khalid", "Khaled"), ("Mahmoud", "Mahmud"),
+    ("Hamza", "Hamzah"), ("Yasmin", "Yasmine"), ("Zainab", "Zaynab"), ("Mariam", "Maryam"),
+    ("Khadija", "Khadijah"), ("Amina", "Aminah"), ("Osama", "Usama"), ("Nasser", "Nasir"),
+    ("Caitlin", "Kaitlyn"), ("Ciaran", "Kieran"), ("Eoin", "Owen"), ("Cian", "Kian"),
+    ("Roisin", "Rosheen"), ("Sinead", "Shinead"), ("Dylan", "Dillon"), ("Jaden", "Jaiden"),
+    ("Geoffrey", "Jeffrey"), ("Phillip", "Philip"), ("Isabel", "Isobel"),
+    ("Jasmine", "Jazmin"), ("Ruairi", "Rory"), ("Aoife", "Eefa"), ("Saoirse", "Seersha"),
+    ("Shannon", "Shanon"), ("Jürgen", "Juergen"), ("Tatiana", "Tatyana"),
+    ("Sergei", "Sergey"), ("Andrei", "Andrey"), ("Alexei", "Aleksey"),
+    ("Yevgeny", "Evgeny"), ("Mikhail", "Michail"), ("Svetlana", "Swetlana")]
+HELD_OUT_NICKNAMES = [
+    ("Frederick", "Fred"), ("Charles", "Charlie"), ("Henry", "Harry"), ("Lawrence", "Larry"),
+    ("Timothy", "Tim"), ("Gregory", "Greg"), ("Jacob", "Jake"), ("Nathaniel", "Nate"),
+    ("Zachary", "Zach"), ("Abigail", "Abby"), ("Deborah", "Debbie"), ("Susan", "Sue"),
+    ("Theodore", "Theo"), ("Dominic", "Dom"), ("Babatunde", "Tunde"), ("Adebayo", "Bayo"),
+    ("Temitope", "Tope"), ("Oluwakemi", "Kemi"), ("Chinonso", "Nonso"),
+    ("Oluwafemi", "Femi"), ("Katarzyna", "Kasia"), ("Małgorzata", "Gosia"),
+    ("Francisco", "Paco"), ("Kenneth", "Ken"), ("Raymond", "Ray"), ("Josephine", "Josie")]
+HELD_OUT_OTHER_SCRIPT = [("Сергей", "Sergey"), ("Алексей", "Aleksey"), ("Михаил", "Mikhail"),
+                         ("Татьяна", "Tatyana"), ("Αλέξανδρος", "Alexandros"),
+                         ("Δημήτρης", "Dimitris"), ("Юлия", "Yulia"), ("Ксения", "Kseniya")]
+HELD_OUT_TWINS = [  # different people: twins whose names rhyme or differ by one letter
+    ("Jason", "Mason"), ("Kayla", "Layla"), ("Carly", "Carla"), ("Darren", "Warren"),
+    ("Harley", "Hayley"), ("Lacey", "Macey"), ("Ronan", "Rowan"), ("Dario", "Daria"),
+    ("Kamil", "Kamila"), ("Rashid", "Rashida"), ("Adrian", "Adriana"), ("Marcel", "Marcela"),
+    ("Tyler", "Tyson"), ("Kacper", "Jasper"), ("Logan", "Lorna"), ("Brandon", "Brendan"),
+    ("Ethan", "Evan"), ("Casey", "Lacey"), ("Marley", "Carley"), ("Tomas", "Tomasz")]
+
+
+def held_out_names_clash():
+    """Held-out names that are in the variants table (there must be none)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from services.referrals.matching import _variant_index, comparable
+
+    table = _variant_index()
+    held_out = HELD_OUT_VARIANTS + HELD_OUT_NICKNAMES + HELD_OUT_OTHER_SCRIPT + HELD_OUT_TWINS
+    return sorted({name for pair in held_out for name in pair if comparable(name) in table})
 
 
 def dob():
@@ -153,10 +200,21 @@ def pairs():
     for _ in range(20):
         add("strangers", 0, (rng.choice(GIVEN), rng.choice(FAMILY), dob()),
             (rng.choice(GIVEN), rng.choice(FAMILY), None))
+
+    # Held out (after the rest, so the rows above stay as they were).
+    for kind, same, names in (("held_out_spelling_variant", 1, HELD_OUT_VARIANTS),
+                              ("held_out_nickname", 1, HELD_OUT_NICKNAMES),
+                              ("held_out_other_script", 1, HELD_OUT_OTHER_SCRIPT),
+                              ("held_out_twins", 0, HELD_OUT_TWINS)):
+        for g1, g2 in names:
+            f, d = rng.choice(FAMILY), dob()
+            add(kind, same, (g1, f, d), (g2, f, d))
     return rows
 
 
 if __name__ == "__main__":
+    if clash := held_out_names_clash():
+        raise SystemExit(f"held-out names found in name_variants.yaml: {', '.join(clash)}")
     out = Path(__file__).with_name("subject_pairs.csv")
     rows = pairs()
     with out.open("w", newline="", encoding="utf-8") as f:
