@@ -1,7 +1,9 @@
 """The gateway's HTTP entrypoint: JSON in and out, errors as API.md writes them, the
-caller authenticated and their role checked before any worker runs, and a correlation id
-that follows the request through every RPC and event it causes."""
+caller authenticated and their role checked before any worker runs, a correlation id
+that follows the request through every RPC and event it causes, and every answer counted
+by route template for `/metrics`."""
 import json
+import time
 import uuid
 from datetime import date, datetime
 from functools import partial
@@ -12,7 +14,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from services.gateway import tokens
+from services.gateway import metrics, tokens
 from shared.errors import (Forbidden, InvalidContent, MalformedRequest, NotAuthenticated,
                            WardlineError)
 
@@ -37,9 +39,11 @@ class ApiEndpoint(HttpRequestHandler):
         self.response_schema = response
         self.query_schema = query
         self.status = status
+        self.route = metrics.route_label(url)
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
+        started = time.perf_counter()
         request.shallow = False
         correlation_id = request.correlation_id = _correlation_id(request)
         try:
@@ -61,6 +65,8 @@ class ApiEndpoint(HttpRequestHandler):
                 "code": "internal", "message": "Something went wrong on our side; it has "
                 f"been logged under reference {correlation_id}."}})
         response.headers["X-Correlation-ID"] = correlation_id
+        metrics.observe_request(self.route, self.method, response.status_code,
+                                time.perf_counter() - started)
         return response
 
     def _principal(self, request):

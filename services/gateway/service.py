@@ -9,6 +9,7 @@ from services.gateway.routes.accounts import AccountRoutes
 from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.casereview import CaseReviewRoutes
 from services.gateway.routes.docs import DocsRoutes
+from services.gateway.routes.metrics import MetricsRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.operations import OperationsRoutes
 from services.gateway.routes.referrals import ReferralRoutes
@@ -18,7 +19,8 @@ from shared.dependencies import Database, LoggingContext
 
 
 class GatewayService(AccountRoutes, ReferralRoutes, NotificationRoutes, AuditRoutes,
-                     TaskingRoutes, CaseReviewRoutes, OperationsRoutes, DocsRoutes, WebPages):
+                     TaskingRoutes, CaseReviewRoutes, OperationsRoutes, MetricsRoutes, DocsRoutes,
+                     WebPages):
     name = "gateway"
 
     uow = Database(metadata)

@@ -289,3 +289,60 @@ class PcsoTaskView(Schema):
     assigned_at = fields.AwareDateTime()
     closed_at = fields.AwareDateTime(allow_none=True)
     reports = fields.List(fields.Nested(IntelligenceReportView))
+
+
+# --- dashboards (aggregates only: no record, no name) ---------------------------------
+
+class DashboardQuerySchema(Schema):
+    weeks = fields.Integer(load_default=12, validate=validate.Range(min=1, max=52))
+    ward = fields.String(validate=validate.Length(max=60))
+
+
+class WardLoadView(Schema):
+    ward = fields.String(required=True)
+    open = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+
+
+class OverdueByWardView(Schema):
+    open = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+    wards = fields.List(fields.Nested(WardLoadView), required=True)
+
+
+class DurationsView(Schema):
+    count = fields.Integer(required=True)
+    median_hours = fields.Float(allow_none=True)
+    p90_hours = fields.Float(allow_none=True)
+
+
+class WeekDurationsView(DurationsView):
+    week = fields.Date(required=True)  # its Monday
+
+
+class RiskDurationsView(DurationsView):
+    risk_level = fields.String(required=True)
+
+
+class ReferralToActionView(DurationsView):
+    waiting = fields.Integer(required=True)
+    by_risk = fields.List(fields.Nested(RiskDurationsView), required=True)
+    by_week = fields.List(fields.Nested(WeekDurationsView), required=True)
+
+
+class FeedbackTurnaroundView(DurationsView):
+    waiting = fields.Integer(required=True)
+    waiting_past_due = fields.Integer(required=True)
+    within_service_level = fields.Integer(required=True)
+    by_week = fields.List(fields.Nested(WeekDurationsView), required=True)
+
+
+class TaskingDashboardView(Schema):
+    """Aggregates only: services/tasking/dashboards.py defines each figure."""
+    generated_at = fields.AwareDateTime(required=True)
+    since = fields.AwareDateTime(required=True)
+    weeks = fields.Integer(required=True)
+    wards = fields.List(fields.String(), allow_none=True)  # null: the whole borough
+    overdue_by_ward = fields.Nested(OverdueByWardView, required=True)
+    referral_to_action = fields.Nested(ReferralToActionView, required=True)
+    intelligence_feedback = fields.Nested(FeedbackTurnaroundView, required=True)

@@ -3,7 +3,7 @@ meetings, PCSO tasks and intelligence reports, and the overdue check."""
 from nameko.dependency_providers import Config
 from nameko.rpc import rpc
 
-from services.tasking import handlers, intake, intelligence, meetings
+from services.tasking import dashboards, handlers, intake, intelligence, meetings
 from services.tasking.orm import metadata
 from services.tasking.printing import meeting_page
 from services.tasking.routing import RoutingRules
@@ -172,6 +172,12 @@ class TaskingService(HealthEndpoint):
     def give_intelligence_feedback(self, report_id, payload, actor):
         return IntelligenceReportView().dump(intelligence.give_feedback(report_id, payload,
                                                                         actor, self.uow))
+
+    # --- dashboards and operators' figures (aggregates only) ---------------------------
+
+    @rpc
+    def get_figures(self):
+        return dashboards.figures(self.uow)
 
     @rpc
     def health(self):

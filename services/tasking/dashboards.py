@@ -1,0 +1,206 @@
+"""Dashboards, and the figures operators scrape: what people would rather look at than
+read, as aggregates only (counts and durations per ward, risk level or week; never a
+record, a name or a note), so that whoever may see a ward's work may see its charts.
+
+- **Overdue items by ward**: open tasking items past their due date, beside the ward's
+  open items.
+- **Referral-to-action time**: from a referral's submission to the first step a person
+  took on one of its tasking items: raising one (at a meeting or by hand), assigning it,
+  recording progress, or completing it (a triage redirect or "no further action" counts:
+  the coordinator moved the item on). The item the routing rules raise when the referral
+  arrives does not count: it is there within a second and says nothing about anyone
+  acting. `waiting`: referrals, not closed, that nobody has acted on yet.
+- **Intelligence feedback turnaround**: from a report's filing to the BIU's feedback on
+  how it was used. `waiting`: reports without feedback yet; `waiting_past_due`: those past
+  their feedback due date; `within_service_level`: feedback given by that date.
+
+Durations are in hours: count, median and 90th percentile (aggregates.py), over the last
+`weeks` weeks, each counted in the week (Monday to Sunday, UTC) its clock stopped, overall
+and per week; a week with nothing to count shows 0 and no times."""
+from datetime import date, datetime, time, timedelta, timezone
+
+import sqlalchemy as sa
+
+from services.tasking.aggregates import dialect_of, hours_between, summaries, week_of
+from services.tasking.domain import RISK_ORDER
+from services.tasking.handlers import TASKING_ACTOR
+from services.tasking.orm import (intelligence_reports, metadata, referral_records,
+                                  tasking_item_history, tasking_items)
+from services.tasking.schemas import DashboardQuerySchema, load_or_refuse
+from shared.db import utcnow
+from shared.errors import Forbidden
+
+# Steps on a referral's items that show a person acting on it (history `kind`s); `overdue`
+# is the due-date check's, and whatever the tasking service itself records is left out.
+ACTION_KINDS = ("raised", "assigned", "update", "completed")
+SYSTEM_USERNAME = TASKING_ACTOR["username"]
+
+
+def dashboard_wards(actor):
+    """The coordinator and the BIU see the borough (None); a sergeant their wards."""
+    if actor["role"] in ("coordinator", "analyst"):
+        return None
+    if actor["role"] == "sergeant":
+        return list(actor.get("wards") or [])
+    raise Forbidden("Dashboards are for the tasking coordinator, sergeants and the BIU.")
+
+
+def tasking_dashboard(query, actor, uow, now=None):
+    """Overdue items by ward, referral-to-action time and intelligence feedback
+    turnaround, within the caller's wards (and the `ward` asked for, if any)."""
+    wards = dashboard_wards(actor)
+    params = load_or_refuse(DashboardQuerySchema, query)
+    if params.get("ward"):
+        wards = [w for w in (wards if wards is not None else [params["ward"]])
+                 if w == params["ward"]]
+    now = now or utcnow()
+    weeks = week_starts(now, params["weeks"])
+    since = datetime.combine(weeks[0], time(), timezone.utc)
+    with uow:
+        session = uow.session
+        return {"generated_at": now, "since": since, "weeks": params["weeks"], "wards": wards,
+                "overdue_by_ward": overdue_by_ward(session, wards, now),
+                "referral_to_action": referral_to_action(session, wards, since, weeks),
+                "intelligence_feedback": feedback_turnaround(session, wards, since, weeks,
+                                                             now)}
+
+
+def figures(uow, now=None):
+    """The borough's figures for Prometheus (the gateway's /metrics): counts only."""
+    now = now or utcnow()
+    with uow:
+        session = uow.session
+        return {"tasking_items": overdue_by_ward(session, None, now)["wards"],
+                "referrals": referrals_by_ward(session),
+                "intelligence_reports": intelligence_waiting(session, now),
+                "outbox_unsent": unsent_outbox_rows(session)}
+
+
+# --- the aggregates ------------------------------------------------------------------
+
+def overdue_by_ward(session, wards, now):
+    """Open items per ward and how many of them are past due, most overdue first."""
+    items = tasking_items
+    query = _in_wards(sa.select(items.c.ward, sa.func.count().label("open"),
+                                _count_if(items.c.due_by < now).label("overdue"))
+                      .where(items.c.status == "open").group_by(items.c.ward),
+                      items.c.ward, wards)
+    rows = sorted(({"ward": r.ward, "open": int(r.open), "overdue": int(r.overdue)}
+                   for r in session.execute(query)), key=lambda r: (-r["overdue"], r["ward"]))
+    return {"open": sum(r["open"] for r in rows), "overdue": sum(r["overdue"] for r in rows),
+            "wards": rows}
+
+
+def referral_to_action(session, wards, since, weeks):
+    dialect, referrals = dialect_of(session), referral_records
+    first = _first_actions()
+    durations = _in_wards(
+        sa.select(referrals.c.risk_level, week_of(dialect, first.c.acted_at).label("week"),
+                  hours_between(dialect, referrals.c.submitted_at, first.c.acted_at)
+                  .label("value"))
+        .join_from(referrals, first, first.c.referral_id == referrals.c.referral_id)
+        .where(first.c.acted_at >= since), referrals.c.ward, wards).subquery()
+    waiting = _in_wards(
+        sa.select(sa.func.count())
+        .select_from(referrals.outerjoin(first, first.c.referral_id == referrals.c.referral_id))
+        .where(first.c.referral_id.is_(None), referrals.c.status != "closed"),
+        referrals.c.ward, wards)
+    by_risk = sorted((_durations(row) | {"risk_level": row["risk_level"]}
+                      for row in summaries(session, durations, ("risk_level",))),
+                     key=lambda row: RISK_ORDER.get(row["risk_level"], len(RISK_ORDER)))
+    return {**_durations(summaries(session, durations)[0]),
+            "waiting": int(session.execute(waiting).scalar_one()), "by_risk": by_risk,
+            "by_week": _by_week(summaries(session, durations, ("week",)), weeks)}
+
+
+def feedback_turnaround(session, wards, since, weeks, now):
+    dialect, reports = dialect_of(session), intelligence_reports
+    returned = sa.and_(reports.c.feedback_at.is_not(None), reports.c.feedback_at >= since)
+    durations = _in_wards(
+        sa.select(week_of(dialect, reports.c.feedback_at).label("week"),
+                  hours_between(dialect, reports.c.submitted_at, reports.c.feedback_at)
+                  .label("value")).where(returned), reports.c.ward, wards).subquery()
+    counts = session.execute(_in_wards(sa.select(
+        _count_if(sa.and_(returned, reports.c.feedback_at <= reports.c.feedback_due_by))
+        .label("on_time"),
+        _count_if(reports.c.feedback_at.is_(None)).label("waiting"),
+        _count_if(sa.and_(reports.c.feedback_at.is_(None), reports.c.feedback_due_by < now))
+        .label("late")), reports.c.ward, wards)).one()
+    return {**_durations(summaries(session, durations)[0]),
+            "waiting": int(counts.waiting or 0), "waiting_past_due": int(counts.late or 0),
+            "within_service_level": int(counts.on_time or 0),
+            "by_week": _by_week(summaries(session, durations, ("week",)), weeks)}
+
+
+def referrals_by_ward(session):
+    referrals = referral_records
+    query = sa.select(referrals.c.ward, sa.func.count().label("received"),
+                      _count_if(referrals.c.status == "received").label("awaiting_triage")
+                      ).group_by(referrals.c.ward).order_by(referrals.c.ward)
+    return [{"ward": r.ward, "received": int(r.received),
+             "awaiting_triage": int(r.awaiting_triage)} for r in session.execute(query)]
+
+
+def intelligence_waiting(session, now):
+    """Reports waiting for the BIU by status, and how many are past the due date of the
+    step they wait for (noting, or feedback)."""
+    reports = intelligence_reports
+    late = sa.or_(sa.and_(reports.c.status == "awaiting_note", reports.c.note_due_by < now),
+                  sa.and_(reports.c.status != "awaiting_note",
+                          reports.c.feedback_due_by < now))
+    query = sa.select(reports.c.status, sa.func.count().label("waiting"),
+                      _count_if(late).label("late")).where(reports.c.status != "closed") \
+        .group_by(reports.c.status).order_by(reports.c.status)
+    return [{"status": r.status, "waiting": int(r.waiting), "late": int(r.late)}
+            for r in session.execute(query)]
+
+
+def unsent_outbox_rows(session):
+    outbox = metadata.tables["outbox"]
+    return int(session.execute(sa.select(sa.func.count()).select_from(outbox)
+                               .where(outbox.c.published_at.is_(None))).scalar_one())
+
+
+def week_starts(now, weeks):
+    """The Mondays of the last `weeks` weeks (UTC), the current week last."""
+    today = now.astimezone(timezone.utc).date()
+    this_week = today - timedelta(days=today.weekday())
+    return [this_week - timedelta(weeks=back) for back in range(weeks - 1, -1, -1)]
+
+
+# --- helpers -------------------------------------------------------------------------
+
+def _first_actions():
+    """Per referral, when a person first acted on one of its tasking items."""
+    items, history = tasking_items, tasking_item_history
+    return (sa.select(items.c.source_id.label("referral_id"),
+                      sa.func.min(history.c.at).label("acted_at"))
+            .join_from(items, history, history.c.tasking_item_id == items.c.id)
+            .where(items.c.source_type == "referral", history.c.by != SYSTEM_USERNAME,
+                   history.c.kind.in_(ACTION_KINDS))
+            .group_by(items.c.source_id).subquery())
+
+
+def _in_wards(query, column, wards):
+    return query if wards is None else query.where(column.in_(wards))
+
+
+def _count_if(condition):
+    return sa.func.coalesce(sa.func.sum(sa.case((condition, 1), else_=0)), 0)
+
+
+def _durations(row):
+    return {"count": int(row["count"]), "median_hours": _hours(row["median"]),
+            "p90_hours": _hours(row["p90"])}
+
+
+def _hours(value):
+    return None if value is None else round(float(value), 2)
+
+
+def _by_week(rows, weeks):
+    """One row per week, the oldest first, including weeks with nothing counted."""
+    found = {date.fromisoformat(row["week"]): row for row in rows}
+    return [{"week": week, **_durations(found.get(week) or {"count": 0, "median": None,
+                                                            "p90": None})}
+            for week in weeks]
