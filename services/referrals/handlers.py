@@ -24,7 +24,8 @@ def submit_referral(payload, actor, uow):
     if not may_submit_referral(actor):
         raise Forbidden("Your role may not submit referrals.")
     with uow:
-        cmd = load_or_refuse(SubmitReferralSchema, payload, repository.ward_codes(uow.session))
+        cmd = load_or_refuse(SubmitReferralSchema, payload,
+                             repository.known_wards(uow.session, payload))
         subject_id = repository.find_subject_by_key(uow.session, cmd["subject"])
         if subject_id is None:
             subject_id = repository.add_subject(uow.session, cmd["subject"])
@@ -38,14 +39,14 @@ def submit_referral(payload, actor, uow):
             "referring_agency": actor["agency"], "referred_by": actor["username"],
             "submitted_at": utcnow(),
         }
-        repository.add_referral(uow.session, referral)
+        stored = repository.add_referral(uow.session, referral)
         uow.publish("referral.submitted", 1, {
             **{key: referral[key] for key in EVENT_FIELDS}, "referral_id": referral["id"],
             "subject_id": subject_id, "submitted_at": referral["submitted_at"],
             "handling_code": referral["handling_code"]}, actor)
-        # Read back in the same transaction: the caller is answered with the stored
-        # referral without a second one.
-        stored = repository.get_referral(uow.session, referral["id"])
+        # The caller is answered with the stored row (INSERT ... RETURNING) and its
+        # subject, in this transaction: no second read of what was just written.
+        stored["subject"] = repository.get_subject(uow.session, subject_id)
     log.info("referral.submitted", referral_id=referral["id"], category=referral["category"],
              risk_level=referral["risk_level"], ward=referral["ward"])
     return _visible(stored, referral["id"], actor)

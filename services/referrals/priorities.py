@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from services.referrals.domain import (check_review_date, default_review_date,
                                        may_set_ward_priority)
 from services.referrals.orm import ward_priorities
-from services.referrals.repository import ward_codes
+from services.referrals.repository import known_wards
 from services.referrals.schemas import WardPrioritySchema, load_or_refuse
 from shared.db import utcnow
 from shared.errors import Forbidden, InvalidContent
@@ -21,7 +21,7 @@ def set_ward_priority(payload, actor, uow, today=None):
     today = today or date.today()
     with uow:
         cmd = load_or_refuse(WardPrioritySchema, payload,
-                             known_wards=ward_codes(uow.session))
+                             known_wards=known_wards(uow.session, payload))
         if not may_set_ward_priority(actor, cmd["ward"]):
             raise Forbidden("Only the ward's panel chair or sergeant may set its priorities.",
                             {"ward": [cmd["ward"]]})

@@ -1,5 +1,6 @@
 """Reading and writing referrals and subjects: SQL lives here, rules in domain.py."""
 import uuid
+import weakref
 
 import sqlalchemy as sa
 
@@ -15,6 +16,22 @@ CANDIDATES_PER_LOOKUP = 200
 
 def ward_codes(session):
     return set(session.execute(sa.select(wards.c.code)).scalars())
+
+
+_known_wards = weakref.WeakKeyDictionary()  # engine -> frozenset of ward codes
+
+
+def known_wards(session, payload):
+    """The borough's ward codes, read once per database and again only when the payload
+    names a ward not among them: wards are added (never removed or renamed), so a code
+    once known stays valid, and a newly registered ward is found on its first use. Saves
+    a query on every referral and priority."""
+    ward = payload.get("ward") if isinstance(payload, dict) else None
+    engine = session.get_bind()
+    known = _known_wards.get(engine)
+    if known is None or (isinstance(ward, str) and ward not in known):
+        known = _known_wards[engine] = frozenset(ward_codes(session))
+    return known
 
 
 def list_wards(session):
@@ -82,14 +99,19 @@ def set_person(session, subject_ids, person_id):
 
 
 def add_referral(session, referral):
-    session.execute(referrals.insert().values(**referral))
-    add_history(session, referral["id"], referral["status"], referral["submitted_at"],
-                referral["referred_by"], referral["referring_agency"], None)
+    """Store a new referral and its first history entry; returns it as get_referral would
+    (without its subject), from INSERT ... RETURNING rather than a second read."""
+    stored = session.execute(referrals.insert().values(**referral)
+                             .returning(*referrals.c)).one()._asdict()
+    first = add_history(session, referral["id"], referral["status"], referral["submitted_at"],
+                        referral["referred_by"], referral["referring_agency"], None)
+    return {**stored, "history": [first]}
 
 
 def add_history(session, referral_id, status, at, by, agency, reason):
-    session.execute(referral_history.insert().values(
-        referral_id=referral_id, status=status, at=at, by=by, agency=agency, reason=reason))
+    entry = {"status": status, "at": at, "by": by, "agency": agency, "reason": reason}
+    session.execute(referral_history.insert().values(referral_id=referral_id, **entry))
+    return entry
 
 
 def update_referral(session, referral_id, **values):

@@ -204,3 +204,21 @@ def test_priorities_past_their_review_date_are_marked_due_once(db, service):
     assert priorities.mark_due_for_review(db.unit_of_work(), today=later) == 0
     [priority] = service.list_ward_priorities("dalston")["items"]
     assert priority["status"] == "due_for_review"
+
+
+def test_a_ward_registered_after_the_first_referral_is_accepted_on_its_first_use(db, service):
+    """The ward codes are remembered per database; a code not among them is looked up again."""
+    refer(service)
+    with pytest.raises(InvalidContent) as refused:
+        service.submit_referral(referral_payload(ward="de-beauvoir"), YOT)
+    assert "ward" in refused.value.fields
+    with db.unit_of_work() as uow:
+        repository.load_ward_register(uow.session, [{"code": "de-beauvoir",
+                                                     "name": "De Beauvoir"}])
+    accepted = service.submit_referral(referral_payload(ward="de-beauvoir"), YOT)
+    assert accepted["ward"] == "de-beauvoir"
+
+
+def test_a_new_referral_is_answered_as_it_is_read_back_later(service):
+    submitted = refer(service)
+    assert submitted == service.get_referral(submitted["id"], YOT)
