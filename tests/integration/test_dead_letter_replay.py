@@ -1,6 +1,7 @@
 """A handler that keeps failing: its message is retried up to the queue's delivery limit,
 then parked in the dead-letter queue with the reason; `wardline dlq list` shows it without
-taking it away; after the fix `wardline dlq replay` puts it back and it is handled."""
+taking it away; after the fix `wardline dlq replay [ID...]`, run as the command an
+operator types, puts back the messages named (or all) and each is handled once."""
 import json
 import subprocess
 import sys
@@ -83,3 +84,71 @@ def test_a_failing_handler_is_bounded_parked_listed_and_replayed_after_the_fix(
         assert replay(amqp_uri, {poison["event_id"]}) == [poison["event_id"]]
     assert FlakyService.handled == [poison["event_id"]]
     assert list_dead_letters(amqp_uri) == []
+
+
+class MendedService:
+    """Fails while `broken` is set; counts every event it handles, to show none twice."""
+
+    name = "mended"
+    broken = True
+    handled = []
+
+    @domain_event_handler("referrals", "referral.submitted")
+    def handle(self, event):
+        if MendedService.broken:
+            raise RuntimeError("bug: cannot handle this referral yet")
+        MendedService.handled.append(event.event_id)
+
+
+def wardline(*args):
+    """The `wardline` command, as an operator runs it (this module's broker vhost is in
+    the environment: see the wardline_env fixture)."""
+    return subprocess.run([sys.executable, "-m", "shared.cli", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_the_operator_lists_and_replays_parked_messages_with_the_wardline_command(
+        container_factory, service_config, amqp_uri, wardline_env):
+    container = container_factory(MendedService, {**service_config("mended"),
+                                                  "DELIVERY_LIMIT": 1})
+    container.start()
+    first, second = message(), message()
+    ids = {first["event_id"], second["event_id"]}
+    with Connection(amqp_uri) as conn:
+        for poison in (first, second):
+            conn.Producer().publish(json.dumps(poison), exchange=events_exchange("referrals"),
+                                    routing_key="referral.submitted",
+                                    content_type="application/json", delivery_mode=2)
+    assert wait_for(lambda: ids <= {m["id"] for m in list_dead_letters(amqp_uri)}, 30), \
+        "the failing messages never reached the dead-letter queue"
+
+    shown = wardline("dlq", "list")
+    assert shown.returncode == 0, shown.stderr
+    for poison in (first, second):
+        # One entry each: id, type, tries and reason, then its queue and first bytes.
+        [line] = [line for line in shown.stdout.splitlines()
+                  if line.startswith(poison["event_id"])]
+        assert "referral.submitted" in line and "delivery_limit" in line
+    assert "evt-referrals-referral.submitted--mended.handle" in shown.stdout
+    assert wardline("dlq", "list").stdout == shown.stdout  # listing took nothing away
+
+    MendedService.broken = False  # the fix is deployed
+    handled = lambda ctx, result, exc: ctx.args[0].event_id == first["event_id"]  # noqa: E731
+    with entrypoint_waiter(container, "handle", callback=handled, timeout=60):
+        replayed = wardline("dlq", "replay", first["event_id"])
+        assert replayed.returncode == 0, replayed.stderr
+        assert "replayed 1 message(s)" in replayed.stdout
+    left = wardline("dlq", "list").stdout
+    assert second["event_id"] in left and first["event_id"] not in left  # only the one named
+
+    unknown = wardline("dlq", "replay", first["event_id"])  # already replayed: not there
+    assert unknown.returncode == 1
+    assert f"not in the dead-letter queue: {first['event_id']}" in unknown.stderr
+
+    handled = lambda ctx, result, exc: ctx.args[0].event_id == second["event_id"]  # noqa: E731
+    with entrypoint_waiter(container, "handle", callback=handled, timeout=60):
+        everything = wardline("dlq", "replay")
+        assert everything.returncode == 0 and "replayed 1 message(s)" in everything.stdout
+    assert "the dead-letter queue is empty" in wardline("dlq", "list").stdout
+    time.sleep(1)  # time enough for a stray second delivery to show
+    assert MendedService.handled == [first["event_id"], second["event_id"]]  # once each
