@@ -8,6 +8,7 @@ from services.gateway.orm import metadata
 from services.gateway.routes.accounts import AccountRoutes
 from services.gateway.routes.audit import AuditRoutes
 from services.gateway.routes.casereview import CaseReviewRoutes
+from services.gateway.routes.dashboards import DashboardRoutes
 from services.gateway.routes.docs import DocsRoutes
 from services.gateway.routes.metrics import MetricsRoutes
 from services.gateway.routes.notifications import NotificationRoutes
@@ -19,8 +20,8 @@ from shared.dependencies import Database, LoggingContext
 
 
 class GatewayService(AccountRoutes, ReferralRoutes, NotificationRoutes, AuditRoutes,
-                     TaskingRoutes, CaseReviewRoutes, OperationsRoutes, MetricsRoutes, DocsRoutes,
-                     WebPages):
+                     TaskingRoutes, CaseReviewRoutes, DashboardRoutes, OperationsRoutes,
+                     MetricsRoutes, DocsRoutes, WebPages):
     name = "gateway"
 
     uow = Database(metadata)

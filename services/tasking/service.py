@@ -1,14 +1,14 @@
 """The tasking service: actions with owners and due dates (tasking items), tasking
 meetings, PCSO tasks and intelligence reports, and the overdue check."""
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from shared.rpc import rpc
 
 from services.tasking import dashboards, handlers, intake, intelligence, meetings
 from services.tasking.orm import metadata
 from services.tasking.printing import meeting_page
 from services.tasking.routing import RoutingRules
 from services.tasking.schemas import (IntelligenceReportView, MeetingView, PcsoTaskView,
-                                      TaskingItemView)
+                                      TaskingDashboardView, TaskingItemView)
 from shared.consumers import domain_event_handler
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
@@ -174,6 +174,11 @@ class TaskingService(HealthEndpoint):
                                                                         actor, self.uow))
 
     # --- dashboards and operators' figures (aggregates only) ---------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_tasking_dashboard(self, query, actor):
+        return TaskingDashboardView().dump(dashboards.tasking_dashboard(query, actor,
+                                                                        self.uow))
 
     @rpc
     def get_figures(self):

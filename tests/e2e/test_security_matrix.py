@@ -1,15 +1,19 @@
 """Who may do what, checked from outside against the running stack: every protected
 operation of the OpenAPI document refuses a caller with no token (401) and every role
-its route does not name (403); a partner cannot reach another agency's referral by id;
-hostile strings are stored and returned exactly as typed; oversized bodies and tampered
-tokens are refused."""
+its route does not name (403); a partner cannot reach another agency's referral,
+tasking item or notification by id, nor a PCSO another PCSO's task (a 404, the same as
+for an id that does not exist); hostile strings are stored and returned exactly as typed;
+oversized bodies and tampered tokens are refused."""
 import base64
 import json
+import time
 from datetime import datetime, timedelta, timezone
 
 import jwt
 import pytest
 import requests
+
+from shared.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -173,3 +177,82 @@ def test_tampered_forged_and_expired_tokens_are_refused(stack):
         assert answer.status_code == 401, why
         assert answer.json()["error"]["code"] == "not_authenticated", why
     assert call(stack, "GET", "/api/me", token=real).status_code == 200
+
+
+def eventually(check, timeout=30):
+    """`check()`'s first truthy answer: events travel between processes asynchronously."""
+    deadline = time.monotonic() + timeout
+    while not (result := check()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return result
+
+
+def same_as_unknown(answer, unknown):
+    """Refused as if the id did not exist: a 404 that says nothing the unknown id's
+    answer does not, so guessing ids tells nobody which ones are real."""
+    return (answer.status_code, answer.json()["error"]["code"]) == \
+        (unknown.status_code, unknown.json()["error"]["code"]) == (404, "not_found")
+
+
+def test_a_partner_cannot_read_or_work_another_agencys_tasking_item(stack):
+    raised = stack.post("/api/tasking/items", "coordinator", json={
+        "title": "Home visit to the family at 12 Mare Street", "ward": "dalston",
+        "owner_agency": "yot",
+        "due_by": (datetime.now(timezone.utc) + timedelta(days=7)).isoformat()})
+    assert raised.status_code == 201, raised.text
+    item_id = raised.json()["id"]
+    path = f"/api/tasking/items/{item_id}"
+    assert stack.get(path, "yot.partner").status_code == 200  # the owning agency's
+
+    unknown = stack.get(f"/api/tasking/items/{NO_SUCH_ID}", "council.partner")
+    assert same_as_unknown(stack.get(path, "council.partner"), unknown)
+    listed = stack.get("/api/tasking/items?limit=200", "council.partner").json()["items"]
+    assert item_id not in [item["id"] for item in listed]
+    by_source = stack.get("/api/tasking/items?owner_agency=yot", "council.partner")
+    assert item_id not in [item["id"] for item in by_source.json().get("items", [])]
+    for step, body in (("updates", {"note": "Visited"}), ("complete", {"outcome": "Done"}),
+                       ("assign", {"owner_agency": "la-community-safety"})):
+        assert stack.post(f"{path}/{step}", "council.partner", json=body).status_code == 404
+    after = stack.get(path, "yot.partner").json()  # and nothing was changed
+    assert (after["status"], after["owner_agency"], after["history"]) == \
+        ("open", "yot", raised.json()["history"])
+
+
+def test_a_partner_cannot_mark_another_agencys_notification_read(stack):
+    stack.post("/api/referrals", "yot.partner", json=referral()).raise_for_status()
+    unread = eventually(lambda: stack.get("/api/notifications?unread=true",
+                                          "yot.partner").json()["items"])
+    assert unread, "the referral's acknowledgement never reached YOT's inbox"
+    theirs = unread[0]["id"]
+    council_inbox = stack.get("/api/notifications?limit=200", "council.partner").json()
+    assert theirs not in [n["id"] for n in council_inbox["items"]]
+
+    unknown = stack.post(f"/api/notifications/{NO_SUCH_ID}/read", "council.partner")
+    assert same_as_unknown(stack.post(f"/api/notifications/{theirs}/read",
+                                      "council.partner"), unknown)
+    still = stack.get("/api/notifications?unread=true&limit=200", "yot.partner").json()
+    assert theirs in [n["id"] for n in still["items"]]  # still unread for its owner
+    assert stack.post(f"/api/notifications/{theirs}/read", "yot.partner").status_code == 200
+
+
+def test_a_pcso_cannot_see_or_report_on_another_pcsos_task(stack):
+    stack.wardline("users", "add", "pcso.other", "--role", "pcso", "--ward", "dalston",
+                   "--password-stdin", input=f"{DEMO_PASSWORD}\n")
+    task = stack.post("/api/pcso-tasks", "sgt.dalston", json={
+        "ward": "dalston", "assignee": "pcso.other", "brief": "Who uses the garages at night",
+        "look_for": "Vehicles and times", "source_type": "ward_priority",
+        "source_id": "6b000000-0000-4000-8000-000000000002",
+        "due_by": (datetime.now(timezone.utc) + timedelta(days=7)).isoformat()})
+    assert task.status_code == 201, task.text
+    task_id = task.json()["id"]
+    assert stack.get(f"/api/pcso-tasks/{task_id}", "pcso.other").status_code == 200
+
+    unknown = stack.get(f"/api/pcso-tasks/{NO_SUCH_ID}", "pcso.dalston")
+    assert same_as_unknown(stack.get(f"/api/pcso-tasks/{task_id}", "pcso.dalston"), unknown)
+    for query in ("", "?assignee=pcso.other", "?ward=dalston"):
+        listed = stack.get(f"/api/pcso-tasks{query}", "pcso.dalston")
+        assert task_id not in [t["id"] for t in listed.json().get("items", [])], query
+    report = {"observed_at": datetime.now(timezone.utc).isoformat(), "location": "Garages",
+              "text": "Nothing seen"}
+    assert stack.post(f"/api/pcso-tasks/{task_id}/reports", "pcso.dalston",
+                      json=report).status_code == 404

@@ -2,6 +2,7 @@
 // framework, so the page is small, loads anywhere and is easy to audit. This module signs
 // people in and loads the pages of their role from pages/<role>.js.
 import { api, el, field, page, showErrors, state } from "./core.js";
+import { dashboardsPage } from "./pages/dashboards.js";
 
 const nav = document.getElementById("nav");
 
@@ -36,10 +37,15 @@ function signOut() {
 
 // --- pages by role ----------------------------------------------------------------------
 
-/** The role's own module lists its pages, first one shown on sign-in. */
+/** Roles whose work the dashboards chart (the API scopes a sergeant's to their wards). */
+const DASHBOARD_ROLES = ["coordinator", "sergeant", "analyst"];
+
+/** The role's own module lists its pages, first one shown on sign-in; the dashboards
+ * come last for the roles that have them. */
 async function rolePages(role) {
   const module = await import(`./pages/${role}.js`);
-  return module.pages;
+  return DASHBOARD_ROLES.includes(role) ? [...module.pages, ["Dashboards", dashboardsPage]]
+    : module.pages;
 }
 
 async function renderNav() {
