@@ -1,5 +1,6 @@
-"""The bus: exchanges, the quorum queues event handlers consume, the dead-letter queue,
-and a publisher that waits for the broker's confirm before anything is marked sent."""
+"""The bus: exchanges, the quorum queues event handlers and RPC entrypoints consume, the
+dead-letter queue, and a publisher that waits for the broker's confirm before anything is
+marked sent."""
 import json
 
 from amqp import spec
@@ -33,6 +34,22 @@ def handler_queue(source_service, event_type, service_name, method_name, deliver
     return Queue(
         f"evt-{source_service}-{event_type}--{service_name}.{method_name}",
         exchange=events_exchange(source_service), routing_key=event_type, durable=True,
+        queue_arguments={
+            "x-queue-type": "quorum",
+            "x-delivery-limit": delivery_limit,
+            "x-dead-letter-exchange": DEAD_LETTER_EXCHANGE,
+        },
+    )
+
+
+def rpc_queue(service_name, exchange, delivery_limit):
+    """The queue a service's RPC requests wait in (nameko's `rpc-<service>`, `<service>.*`
+    on the RPC exchange): quorum like the event queues, so a request survives the loss of
+    a broker node and one that keeps killing its worker is parked after `delivery_limit`
+    deliveries instead of going round the replicas for ever."""
+    return Queue(
+        f"rpc-{service_name}", exchange=exchange, routing_key=f"{service_name}.*",
+        durable=True,
         queue_arguments={
             "x-queue-type": "quorum",
             "x-delivery-limit": delivery_limit,

@@ -100,12 +100,16 @@ def cmd_run(args):
 
 def cmd_migrate(args):
     from shared import migrations, runner
+    from shared.rpc import ClassicQueueInUse
 
     _require_broker()
     for name in args.services or SERVICES:
         config = load_config(name)
         migrations.upgrade(name, config["DATABASE_URL"])
-        runner.declare_queues(name, config)
+        try:
+            runner.declare_queues(name, config)
+        except ClassicQueueInUse as exc:
+            sys.exit(f"wardline: {exc}")
         print(f"wardline: {name} migrated")
 
 

@@ -14,6 +14,7 @@ from shared.bus import declare, handler_queue
 from shared.config import load_config
 from shared.consumers import DomainEventHandler
 from shared.logging import configure_logging
+from shared.rpc import QuorumRpc, declare_rpc_queue
 
 
 def service_class(service_name):
@@ -36,8 +37,19 @@ def event_queues(service_name, config):
     return queues
 
 
+def answers_rpc(service_name):
+    """Whether the service has `@rpc` entrypoints, and so an `rpc-<service>` queue."""
+    cls = service_class(service_name)
+    return any(isinstance(entrypoint, QuorumRpc) for attr in dir(cls)
+               for entrypoint in getattr(getattr(cls, attr), "nameko_entrypoints", ()))
+
+
 def declare_queues(service_name, config):
+    """Every queue the service consumes, before it starts: its event handlers' queues and
+    its RPC queue (replacing a classic one an older release left, see shared/rpc.py)."""
     declare(config["AMQP_URI"], event_queues(service_name, config))
+    if answers_rpc(service_name):
+        declare_rpc_queue(service_name, config)
 
 
 def broker_answers(amqp_uri, timeout=3):

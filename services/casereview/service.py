@@ -2,7 +2,6 @@
 domain events; missed-opportunity case reviews over it, with rule-flagged candidates,
 findings and lessons published to partners for learning, not blame."""
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from services.casereview import handlers
 from services.casereview.orm import metadata
@@ -16,6 +15,7 @@ from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
 from shared.health import HealthEndpoint
+from shared.rpc import rpc
 
 
 class CaseReviewService(HealthEndpoint):

@@ -1,7 +1,6 @@
 """The notifications service: feedback to the teams who submitted things, in the inbox
 and by email, exactly once per event and recipient; and the contact directory."""
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from services.notifications import directory, emailing, handlers, inbox
 from services.notifications.mailer import SmtpMailer
@@ -12,6 +11,7 @@ from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
 from shared.health import HealthEndpoint
+from shared.rpc import rpc
 from shared.timers import configured_timer
 
 

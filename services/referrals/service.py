@@ -1,7 +1,6 @@
 """The referrals service: the front door for partners' referrals, one subject per person,
 triage, ward priorities and the ward register."""
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
 
 from services.referrals import handlers, linking, priorities, repository
 from services.referrals.orm import metadata
@@ -10,6 +9,7 @@ from services.referrals.schemas import (LinkDecisionSchema, PersonView, Referral
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.health import HealthEndpoint
+from shared.rpc import rpc
 from shared.timers import configured_timer
 
 class ReferralsService(HealthEndpoint):

@@ -1,5 +1,6 @@
 """Isolated infrastructure for a test run: its own RabbitMQ vhost, its own PostgreSQL
 database, both removed afterwards."""
+import json
 import shutil
 import subprocess
 import uuid
@@ -31,8 +32,23 @@ def delete_vhost(vhost):
     _rabbitmqctl("delete_vhost", vhost)
 
 
+def vhost_of(amqp_uri):
+    return urlsplit(amqp_uri).path.lstrip("/") or "/"
+
+
+def list_queues(amqp_uri):
+    """Every queue of the URI's vhost as RabbitMQ reports it (`rabbitmqctl list_queues name
+    type arguments`): `{name: {"type": ..., "arguments": {key: value}}}`."""
+    listing = json.loads(_rabbitmqctl("list_queues", "-p", vhost_of(amqp_uri), "name", "type",
+                                      "arguments", "--formatter", "json"))
+    return {queue["name"]: {"type": queue["type"], "arguments": {
+                key: value for key, _type, value in queue["arguments"]}}
+            for queue in listing}
+
+
 def _rabbitmqctl(*args):
-    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+    return subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True,
+                          text=True, timeout=60).stdout
 
 
 def create_database(server_url, name):

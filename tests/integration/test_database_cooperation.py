@@ -2,11 +2,11 @@
 service's other workers free."""
 import eventlet
 import sqlalchemy as sa
-from nameko.rpc import rpc
 from nameko.testing.services import entrypoint_hook
 
 from shared.db import ensure_schema, make_engine, plumbing_tables
 from shared.dependencies import Database
+from shared.rpc import rpc
 
 metadata = sa.MetaData()
 plumbing_tables(metadata)

@@ -1,0 +1,69 @@
+"""RPC requests wait in a quorum queue with a delivery limit and the dead-letter exchange,
+like events; `wardline migrate` replaces the classic `rpc-<service>` an older release left,
+but never one that still has consumers or requests."""
+import pytest
+from kombu import Connection, Exchange, Queue
+from nameko.rpc import get_rpc_exchange
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from shared.bus import DEAD_LETTER_EXCHANGE
+from shared.rpc import ClassicQueueInUse, declare_rpc_queue, rpc
+from shared.testing.infra import list_queues
+
+
+class ProbeService:
+    name = "probe"
+
+    @rpc
+    def echo(self, text):
+        return text
+
+
+def classic_rpc_queue(config, service_name, waiting_request=False):
+    """What nameko's own `@rpc` declared before: a durable classic queue, no arguments."""
+    exchange = get_rpc_exchange(config)
+    queue = Queue(f"rpc-{service_name}", exchange=exchange,
+                  routing_key=f"{service_name}.*", durable=True)
+    with Connection(config["AMQP_URI"]) as conn:
+        queue(conn.channel()).declare()
+        if waiting_request:
+            conn.Producer().publish({"args": [], "kwargs": {}}, exchange=exchange,
+                                    routing_key=f"{service_name}.echo")
+
+
+def test_an_rpc_entrypoint_answers_from_a_quorum_queue_with_a_delivery_limit(
+        container_factory, service_config):
+    config = service_config("probe")
+    container = container_factory(ProbeService, config)
+    container.start()
+
+    with ClusterRpcProxy(config) as cluster:
+        assert cluster.probe.echo("over the broker") == "over the broker"
+    queue = list_queues(config["AMQP_URI"])["rpc-probe"]
+    assert queue["type"] == "quorum"
+    assert queue["arguments"]["x-delivery-limit"] == config["DELIVERY_LIMIT"]
+    assert queue["arguments"]["x-dead-letter-exchange"] == DEAD_LETTER_EXCHANGE
+
+
+def test_migrate_replaces_an_idle_classic_rpc_queue_from_an_older_release(service_config):
+    config = service_config("oldidle")
+    classic_rpc_queue(config, "oldidle")
+    assert list_queues(config["AMQP_URI"])["rpc-oldidle"]["type"] == "classic"
+
+    declare_rpc_queue("oldidle", config)
+
+    assert list_queues(config["AMQP_URI"])["rpc-oldidle"]["type"] == "quorum"
+
+
+def test_migrate_leaves_a_classic_rpc_queue_with_requests_waiting_and_says_what_to_do(
+        service_config):
+    config = service_config("oldbusy")
+    classic_rpc_queue(config, "oldbusy", waiting_request=True)
+
+    with pytest.raises(ClassicQueueInUse, match="stop every oldbusy process"):
+        declare_rpc_queue("oldbusy", config)
+
+    assert list_queues(config["AMQP_URI"])["rpc-oldbusy"]["type"] == "classic"
+    with Connection(config["AMQP_URI"]) as conn:
+        waiting = Queue("rpc-oldbusy", exchange=Exchange(""))(conn.channel())
+        assert waiting.queue_declare(passive=True).message_count == 1
