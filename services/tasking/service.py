@@ -1,7 +1,7 @@
 """The tasking service: actions with owners and due dates (tasking items), tasking
 meetings, PCSO tasks and intelligence reports, and the overdue check."""
 from nameko.dependency_providers import Config
-from nameko.rpc import rpc
+from shared.rpc import rpc
 
 from services.tasking import dashboards, handlers, intake, intelligence, meetings
 from services.tasking.orm import metadata
