@@ -108,8 +108,16 @@ def test_a_ward_priority_becomes_a_pcso_task_graded_intelligence_and_feedback(pa
     expect(page.get_by_role("heading", name="Intelligence", level=1)).to_be_visible()
     report = page.locator("section.report").filter(has_text=SEEN)
     expect(report).to_contain_text("pcso.dalston")
+    report.get_by_role("radio", name="C Lawful sharing permitted with conditions").check()
+    report.get_by_role("button", name="Record grade").click()  # only the handling code chosen
+    expect(report.get_by_role("alert")).to_contain_text("nothing was stored")
+    expect(report.locator("fieldset", has_text="Source evaluation").locator(".field-error")
+           ).to_contain_text("required")
     report.get_by_role("radio", name="2 Untested").check()
     report.get_by_role("radio", name="B Known indirectly but corroborated").check()
+    report.get_by_role("button", name="Record grade").click()  # C, still without conditions
+    expect(report.get_by_label("Conditions", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(report.locator("[data-field=conditions] .field-error")).to_contain_text("conditions")
     report.get_by_role("radio", name="P Lawful sharing permitted", exact=True).check()
     snapshot(page, "biu-grades")
     report.get_by_role("button", name="Record grade").click()
