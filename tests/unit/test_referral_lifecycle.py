@@ -133,7 +133,8 @@ def test_the_same_person_spelt_differently_by_two_agencies_is_linked_at_once(ser
     assert "subject.linked" in db.event_types
 
 
-def test_a_probable_match_waits_for_a_coordinator_who_may_confirm_and_later_unlink(service):
+def test_a_probable_match_waits_for_a_coordinator_who_may_confirm_and_later_unlink(service,
+                                                                                   db):
     first = refer(service, subject={"given_name": "Jamal", "family_name": "Okafor",
                                     "date_of_birth": "2011-03-04"})
     second = refer(service, actor=COUNCIL, subject={"given_name": "Jamal",
@@ -144,14 +145,29 @@ def test_a_probable_match_waits_for_a_coordinator_who_may_confirm_and_later_unli
     assert "date of birth: missing" in pending["reasons"]
     assert len(service.get_subject(first["subject_id"], COORDINATOR)["referrals"]) == 1
 
+    assert "subject.linked" not in db.event_types  # queued, not yet linked
+
     service.decide_subject_link(pending["id"], "confirm", "Same school, same address",
                                 COORDINATOR)
     assert len(service.get_subject(first["subject_id"], COORDINATOR)["referrals"]) == 2
+    linked = db.committed_events[-1]
+    assert linked.type == "subject.linked"
+    assert (linked.payload["action"], linked.payload["method"]) == ("linked", "confirmed")
     with pytest.raises(Conflict):
         service.decide_subject_link(pending["id"], "reject", None, COORDINATOR)
 
     service.decide_subject_link(pending["id"], "unlink", "Different child", COORDINATOR)
     assert len(service.get_subject(first["subject_id"], COORDINATOR)["referrals"]) == 1
+    unlinked = db.committed_events[-1]
+    assert (unlinked.type, unlinked.version) == ("subject.linked", 1)
+    assert unlinked.payload == {
+        "link_id": pending["id"], "subject_id": linked.payload["subject_id"],
+        "linked_subject_id": linked.payload["linked_subject_id"], "action": "unlinked",
+        "method": "manual", "score": linked.payload["score"], "decided_by": "coordinator"}
+    assert {unlinked.payload["subject_id"], unlinked.payload["linked_subject_id"]} == {
+        first["subject_id"], second["subject_id"]}
+    assert unlinked.actor["username"] == "coordinator"
+    assert db.event_types.count("subject.linked") == 2
 
 
 def test_namesakes_born_on_different_days_stay_two_people(service):
