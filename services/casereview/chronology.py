@@ -69,6 +69,11 @@ class Entry:
     record_id: str
     facts: dict = field(default_factory=dict)
     referral_id: str | None = None
+    # From the envelope: who took the step (username, role, agency; tasking's own
+    # automatic steps carry no agency) and the event it was a consequence of, if any.
+    # The rules need both to tell an agency's own step from one the system took for it.
+    actor: dict = field(default_factory=dict)
+    causation_id: str | None = None
 
     @property
     def link(self):

@@ -119,9 +119,13 @@ def chronology(session, subject_id):
     wanted = [r for r in records if r[0] != "subject"]
     if not wanted:
         return []
-    rows = session.execute(sa.select(chronology_entries).where(
-        sa.tuple_(chronology_entries.c.record_type, chronology_entries.c.record_id)
-        .in_(wanted)))
+    # The envelope (actor, causation) stays in the event log, the source of truth: read
+    # beside each entry rather than copied into the projection.
+    rows = session.execute(
+        sa.select(chronology_entries, event_log.c.message)
+        .outerjoin(event_log, event_log.c.event_id == chronology_entries.c.id)
+        .where(sa.tuple_(chronology_entries.c.record_type, chronology_entries.c.record_id)
+               .in_(wanted)))
     entries = [_entry(row, _referral_of((row.record_type, row.record_id), parents))
                for row in rows]
     # At the same moment, a referral comes before its triage, its actions and their
@@ -153,7 +157,9 @@ def _referral_of(record, parents):
 
 
 def _entry(row, referral_id):
+    envelope = row.message or {}
     return Entry(id=row.id, seq=row.seq, when=row.occurred_at, agency=row.agency,
                  kind=row.kind, event_type=row.event_type, summary=row.summary,
                  record_type=row.record_type, record_id=row.record_id, facts=row.facts,
-                 referral_id=referral_id)
+                 referral_id=referral_id, actor=dict(envelope.get("actor") or {}),
+                 causation_id=envelope.get("causation_id"))

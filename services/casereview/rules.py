@@ -177,14 +177,17 @@ def intelligence_without_feedback(entries, as_of, within_days=14):
 
 
 def redirect_not_acknowledged(entries, as_of, within_days=7,
-                              acknowledged_by=("referral.acknowledged", "tasking_item.raised",
+                              acknowledged_by=("referral.acknowledged",
                                                "tasking_item.assigned",
                                                "tasking_item.completed")):
     """A referral was passed to another agency and nothing shows that agency took it up
     within the time allowed: the person may have fallen between agencies.
 
-    Taking it up is any entry of the `acknowledged_by` types about that referral (or its
-    actions) in the receiving agency's lane, after the redirect."""
+    Taking it up is an entry of the `acknowledged_by` types about that referral (or its
+    actions), after the redirect, of a step someone of the receiving agency took. When
+    triage redirects a referral, tasking moves its action to the receiving agency at once
+    and files that in the receiving agency's lane: that is the partnership's step, not
+    the agency's, and never counts."""
     found = []
     for redirect in _by_type(entries, "referral.triaged"):
         if redirect.facts["decision"] != "redirect":
@@ -192,7 +195,7 @@ def redirect_not_acknowledged(entries, as_of, within_days=7,
         receiving = redirect.facts["redirect_to_agency"]
         due = redirect.when + timedelta(days=within_days)
         taken_up = [e for e in entries if e.event_type in acknowledged_by
-                    and e.referral_id == redirect.record_id and e.agency == receiving
+                    and e.referral_id == redirect.record_id and _taken_by(e, receiving)
                     and redirect.when <= e.when <= due]
         if taken_up or as_of <= due:
             continue
@@ -203,6 +206,17 @@ def redirect_not_acknowledged(entries, as_of, within_days=7,
             "have fallen between agencies.",
             (redirect.id,), _key(redirect.record_id, receiving)))
     return found
+
+
+# Roles that act for the partnership as a whole, never for one agency: the coordinator's
+# accounts carry the agency `police`, and tasking's automatic steps are `system`.
+PARTNERSHIP_ROLES = ("coordinator", "system")
+
+
+def _taken_by(entry, agency):
+    """Whether someone of `agency` took this step themselves (from the event's actor)."""
+    actor = entry.actor or {}
+    return actor.get("agency") == agency and actor.get("role") not in PARTNERSHIP_ROLES
 
 
 def _latest_due(item_entries):

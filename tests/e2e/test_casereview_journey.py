@@ -2,21 +2,39 @@
 man, the partnership acts, and after a serious incident a reviewer opens a case review,
 sees one chronology across agencies (also as a picture), decides what the rules flagged,
 records findings and lessons, and publishes them to the partner agencies. The chronology
-is then rebuilt from the event log by the command line, unchanged."""
+is then rebuilt from the event log by the command line, unchanged.
+
+The module's services read a copy of the rules in which a redirect must be taken up within
+seconds rather than 7 days, so that the redirect rule can be seen firing (and not) here."""
 import json
 import time
 import uuid
 import xml.etree.ElementTree as ET
+from datetime import datetime, timedelta, timezone
 
 import pytest
+import yaml
 from kombu import Connection, Queue
 
+from services.casereview.rules import DEFAULT_RULES_FILE
 from shared.bus import events_exchange
 from shared.testing.factories import referral_payload
 
 pytestmark = pytest.mark.e2e
 
 PERSON = {"given_name": "Jamal", "family_name": "Okafor-Reid", "date_of_birth": "2008-04-17"}
+REDIRECT_WINDOW = timedelta(seconds=35)
+
+
+@pytest.fixture(scope="module")
+def wardline_env(wardline_env, tmp_path_factory):
+    """The shipped rules, but a redirect must be taken up within REDIRECT_WINDOW."""
+    rules = yaml.safe_load(DEFAULT_RULES_FILE.read_text())
+    rules["rules"]["redirect_not_acknowledged"]["within_days"] = \
+        REDIRECT_WINDOW.total_seconds() / 86400
+    path = tmp_path_factory.mktemp("casereview-rules") / "rules.yaml"
+    path.write_text(yaml.safe_dump(rules))
+    return {**wardline_env, "WARDLINE_CASEREVIEW_RULES": str(path)}
 
 
 def eventually(check, timeout=30):
@@ -103,6 +121,56 @@ def test_rebuilding_from_the_event_log_gives_the_same_chronology(stack, review):
     result = stack.wardline("casereview-rebuild")
     assert "chronology rebuilt" in result.stdout
     assert timeline(stack, review["id"]) == before
+
+
+def candidates_of(stack, review_id, rule):
+    return [c for c in stack.get(f"/api/case-reviews/{review_id}/missed-opportunities",
+                                 "reviewer").json()["items"] if c["rule"] == rule]
+
+
+def wait_past_the_redirect_window(entries):
+    [triaged] = [e for e in entries if e["event_type"] == "referral.triaged"]
+    ends = datetime.fromisoformat(triaged["when"]) + REDIRECT_WINDOW
+    time.sleep(max(0.0, (ends - datetime.now(timezone.utc)).total_seconds()) + 1)
+
+
+def test_tasking_moving_a_redirect_s_action_is_not_the_receiving_agency_taking_it_up(
+        stack, story, review):
+    """The council's referral went to housing; tasking moved its action to housing at once
+    (filed in housing's lane); nobody at housing did anything: the rule must fire."""
+    council = story["referrals"][0]
+    entries = eventually(lambda: (lambda e: e if any(
+        x["event_type"] == "tasking_item.assigned" and x["referral_id"] == council
+        for x in e) else None)(timeline(stack, review["id"])))
+    assert entries, "tasking did not move the redirected referral's action to housing"
+    [moved] = [e for e in entries if e["event_type"] == "tasking_item.assigned"]
+    assert moved["agency"] == "housing"
+    wait_past_the_redirect_window(entries)
+    assert eventually(lambda: candidates_of(stack, review["id"], "redirect_not_acknowledged"))
+
+
+def test_a_redirect_the_receiving_agency_acknowledged_is_no_candidate(stack):
+    """The YOT's referral goes to council community safety, whose partner acknowledges it."""
+    person = {"given_name": "Kai", "family_name": "Brennan-Lowe", "date_of_birth": "2009-02-03"}
+    referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        category="youth_at_risk", risk_level="medium", ward="dalston", subject=person)).json()
+    stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
+        "decision": "redirect", "reason": "Community safety lead on this estate",
+        "redirect_to_agency": "la-community-safety"}).raise_for_status()
+    acknowledged = stack.post(f"/api/referrals/{referral['id']}/acknowledge",
+                              "council.partner")
+    assert acknowledged.status_code == 200, acknowledged.text
+    opened = stack.post("/api/case-reviews", "reviewer", json={
+        "subject_id": referral["subject_id"], "trigger": "serious_incident",
+        "incident_summary": "Assaulted on the estate", "incident_date": "2026-11-21"})
+    assert opened.status_code == 201, opened.text
+    review_id = opened.json()["id"]
+    entries = eventually(lambda: (lambda e: e if {"referral.acknowledged",
+                                                  "tasking_item.assigned"} <= {
+        x["event_type"] for x in e} else None)(timeline(stack, review_id)))
+    assert entries, timeline(stack, review_id)
+    wait_past_the_redirect_window(entries)
+    assert candidates_of(stack, review_id, "redirect_not_acknowledged") == []
 
 
 def test_a_published_review_s_lessons_go_to_every_partner_agency(stack, story, review):

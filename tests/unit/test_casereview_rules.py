@@ -11,7 +11,7 @@ from services.casereview.orm import metadata
 from services.casereview.rules import RULES, RuleBook
 from services.casereview.service import CaseReviewService
 from shared.testing.memory import InMemoryDatabase
-from tests.unit.casereview_story import DAY0, Story
+from tests.unit.casereview_story import DAY0, RealTasking, Story
 from tests.unit.test_casereview_chronology import feed
 
 RULEBOOK = RuleBook.load()
@@ -243,6 +243,71 @@ def test_redirect_near_misses(near_miss):
     else:
         as_of = DAY0 + timedelta(days=6)
     assert "redirect_not_acknowledged" not in candidates(story, as_of=as_of)[0]
+
+
+def redirected_to_housing():
+    """The real sequence, nothing more: the council refers ASB, tasking's routing rules
+    raise the action for council community safety, triage passes the referral to housing,
+    and tasking moves the action to housing at once (filed in housing's lane)."""
+    story = Story()
+    tasking = RealTasking(story)
+    referral = story.at(0).refer("la-community-safety", category="asb")
+    [raised] = tasking.hear_last()
+    story.at(1).triage(referral, "redirect", reason="Tenancy matter", to="housing")
+    [moved] = tasking.hear_last()
+    assert (moved.type, moved.payload["owner_agency"]) == ("tasking_item.assigned", "housing")
+    return story, referral, raised.payload["tasking_item_id"]
+
+
+def test_tasking_moving_the_action_at_the_redirect_is_not_housing_taking_it_up():
+    story, _, _ = redirected_to_housing()
+    rules, [found], entries = candidates(story)
+    assert [(e.event_type, e.agency) for e in entries] == [
+        ("referral.submitted", "la-community-safety"),
+        ("tasking_item.raised", "la-community-safety"),
+        ("referral.triaged", "partnership"),
+        ("tasking_item.assigned", "housing")]
+    assert rules == ["redirect_not_acknowledged"]
+    assert cited_types(found, entries) == ["referral.triaged"]
+
+
+@pytest.mark.parametrize("step", ["acknowledges", "passes_the_action_to_a_named_officer",
+                                  "completes_the_action"])
+def test_a_step_housing_takes_itself_is_taking_the_redirect_up(step):
+    story, referral, action = redirected_to_housing()
+    story.at(3)
+    if step == "acknowledges":
+        story.acknowledge(referral, "housing")
+    elif step == "passes_the_action_to_a_named_officer":
+        story.assign(action, "housing", owner_user="housing.officer", by="housing")
+    else:
+        story.complete(action)
+    assert "redirect_not_acknowledged" not in candidates(story)[0]
+
+
+@pytest.mark.parametrize("step", ["coordinator_assigns_to_housing_by_hand",
+                                  "another_agency_acknowledges", "housing_acts_too_late"])
+def test_steps_that_are_not_housing_taking_the_redirect_up(step):
+    story, referral, action = redirected_to_housing()
+    if step == "coordinator_assigns_to_housing_by_hand":
+        story.at(3).assign(action, "housing", due_in_hours=48)  # the coordinator's step
+    elif step == "another_agency_acknowledges":
+        story.at(3).acknowledge(referral, "police")
+    else:
+        story.at(9).acknowledge(referral, "housing")  # 8 days after the redirect
+    assert "redirect_not_acknowledged" in candidates(story)[0]
+
+
+def test_the_coordinator_is_not_the_police_taking_up_a_redirect_to_the_police():
+    """Coordinators' accounts carry the agency `police`, but they act for the partnership."""
+    story = Story()
+    tasking = RealTasking(story)
+    referral = story.at(0).refer("la-community-safety", category="asb")
+    [raised] = tasking.hear_last()
+    story.at(1).triage(referral, "redirect", reason="Criminal damage", to="police")
+    tasking.hear_last()
+    story.at(2).assign(raised.payload["tasking_item_id"], "police", due_in_hours=24)
+    assert "redirect_not_acknowledged" in candidates(story)[0]
 
 
 def test_an_action_by_another_agency_is_not_the_receiving_agency_taking_it_up():
