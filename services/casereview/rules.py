@@ -85,10 +85,13 @@ def _key(*parts):
 
 def multi_agency_referrals_without_completed_action(entries, as_of, min_agencies=2):
     """Two or more agencies referred the same person and no action about them was ever
-    completed: the concern was shared, the response was not joined up."""
+    completed: the concern was shared, the response was not joined up.
+
+    An action closed by tasking because triage decided no further action is not an action
+    completed: nobody acted on the concern, which is the pattern this rule looks for."""
     referrals = _by_type(entries, "referral.submitted")
     agencies = sorted({e.facts["referring_agency"] for e in referrals})
-    if len(agencies) < min_agencies or _by_type(entries, "tasking_item.completed"):
+    if len(agencies) < min_agencies or _actions_completed(entries):
         return []
     cited = referrals + _by_type(entries, "tasking_item.raised")
     return [Candidate(
@@ -217,6 +220,15 @@ def _taken_by(entry, agency):
     """Whether someone of `agency` took this step themselves (from the event's actor)."""
     actor = entry.actor or {}
     return actor.get("agency") == agency and actor.get("role") not in PARTNERSHIP_ROLES
+
+
+def _actions_completed(entries):
+    """The completions of actions, less those tasking made because triage decided no
+    further action on the referral (their cause is that triage decision)."""
+    no_further_action = {e.id for e in _by_type(entries, "referral.triaged")
+                         if e.facts["decision"] == "no_further_action"}
+    return [e for e in _by_type(entries, "tasking_item.completed")
+            if e.causation_id not in no_further_action]
 
 
 def _latest_due(item_entries):

@@ -91,6 +91,37 @@ def test_multi_agency_rule_near_misses(near_miss):
     assert "multi_agency_referrals_without_completed_action" not in rules
 
 
+def test_an_action_closed_by_a_no_further_action_decision_is_not_an_action_completed():
+    """The school refers; tasking raises its action; triage decides no further action and
+    tasking closes the action with that reason; health refers later. Two agencies were
+    worried and nobody acted: the automatic closing must not hide it."""
+    story = Story()
+    tasking = RealTasking(story)
+    school = story.at(0).refer("education")
+    tasking.hear_last()
+    story.at(2).triage(school, "no_further_action", reason="Attendance only")
+    [closed] = tasking.hear_last()
+    assert closed.type == "tasking_item.completed"
+    story.at(20).refer("health")
+    tasking.hear_last()
+    rules, found, entries = candidates(story)
+    assert "multi_agency_referrals_without_completed_action" in rules
+    assert "tasking_item.completed" in [e.event_type for e in entries]
+
+
+def test_an_action_an_agency_completed_after_others_closed_with_no_further_action_counts():
+    story = Story()
+    tasking = RealTasking(story)
+    school = story.at(0).refer("education")
+    tasking.hear_last()
+    story.at(2).triage(school, "no_further_action", reason="Attendance only")
+    tasking.hear_last()
+    story.at(20).refer("health")
+    [raised] = tasking.hear_last()
+    story.at(22).complete(raised.payload["tasking_item_id"])  # by someone of its owner
+    assert "multi_agency_referrals_without_completed_action" not in candidates(story)[0]
+
+
 def test_the_number_of_agencies_is_a_parameter():
     story = Story()
     story.at(0).refer("education")
