@@ -18,6 +18,7 @@ from kombu import Connection, Queue
 
 from services.casereview.rules import DEFAULT_RULES_FILE
 from shared.bus import events_exchange
+from shared.demo import DEMO_PASSWORD
 from shared.testing.factories import referral_payload
 
 pytestmark = pytest.mark.e2e
@@ -173,7 +174,24 @@ def test_a_redirect_the_receiving_agency_acknowledged_is_no_candidate(stack):
     assert candidates_of(stack, review_id, "redirect_not_acknowledged") == []
 
 
-def test_a_published_review_s_lessons_go_to_every_partner_agency(stack, story, review):
+@pytest.fixture(scope="module")
+def agency_readers(stack):
+    """Someone of each partner agency that lessons go to: the demo's own accounts where it
+    has one (the coordinator is police), a partner account added for each other agency."""
+    readers = {"police": "coordinator", "la-community-safety": "council.partner",
+               "yot": "yot.partner"}
+    for agency in ("probation", "health", "education", "fire", "youth-services", "housing"):
+        username = f"{agency}.reader"
+        added = stack.post("/api/users", "admin", json={
+            "username": username, "password": DEMO_PASSWORD, "role": "partner",
+            "agency": agency, "display_name": f"Reader ({agency})"})
+        assert added.status_code == 201, added.text
+        readers[agency] = username
+    return readers
+
+
+def test_a_published_review_s_lessons_go_to_every_partner_agency(stack, story, review,
+                                                                 agency_readers):
     base = f"/api/case-reviews/{review['id']}"
     found = eventually(lambda: [c for c in stack.get(base + "/missed-opportunities",
                                                      "reviewer").json()["items"]
@@ -210,11 +228,15 @@ def test_a_published_review_s_lessons_go_to_every_partner_agency(stack, story, r
     again = stack.post(base + "/publish", "reviewer")
     assert again.status_code == 409
 
-    # Every partner agency's inbox: the demo's YOT and council partners read their team's.
-    for partner in ("yot.partner", "council.partner"):
-        lessons = eventually(lambda: [n for n in stack.get("/api/notifications", partner)
-                                      .json()["items"] if n["kind"] == "case_review.lessons"])
-        assert lessons and "Hold a joint discussion" in lessons[0]["body"], partner
+    # Every partner agency's inbox, each read by someone of that agency.
+    readers = agency_readers
+    assert set(readers) == set(event["payload"]["agencies"])
+    for agency, reader in readers.items():
+        lessons = eventually(lambda: [
+            n for n in stack.get("/api/notifications?limit=200", reader).json()["items"]
+            if n["kind"] == "case_review.lessons" and n["source_id"] == review["id"]])
+        assert lessons and "Hold a joint discussion" in lessons[0]["body"], agency
+        assert lessons[0]["recipient"] == f"agency:{agency}"
         assert "Okafor-Reid" not in lessons[0]["body"] and "Stabbed" not in lessons[0]["body"]
 
 
