@@ -1,4 +1,7 @@
 """Referrals across agencies over HTTP, with every service running as its own process."""
+import time
+from datetime import date, timedelta
+
 import pytest
 
 from shared.testing.factories import referral_payload
@@ -81,3 +84,30 @@ def test_ward_priorities_are_set_for_ones_own_ward_and_shared_with_partners(stac
     assert other.status_code == 403
     listed = stack.get("/api/ward-priorities?ward=dalston", "yot.partner").json()["items"]
     assert made.json()["id"] in {p["id"] for p in listed}
+
+
+def test_a_sergeant_sets_a_priority_for_their_own_ward_and_tasking_takes_it_up(stack):
+    made = stack.post("/api/ward-priorities", "sgt.dalston", json={
+        "ward": "hackney-central", "title": "Moped-enabled phone snatches on Mare Street",
+        "description": "Reports cluster between 4pm and 7pm near the station."})
+    assert made.status_code == 201, made.text
+    priority = made.json()
+    assert (priority["ward"], priority["status"]) == ("hackney-central", "active")
+    assert (priority["set_by"], priority["set_by_role"]) == ("sgt.dalston", "sergeant")
+    review_by = date.fromisoformat(priority["review_by"])
+    assert review_by - date.today() in (timedelta(weeks=6), timedelta(weeks=6, days=1))
+
+    elsewhere = stack.post("/api/ward-priorities", "sgt.dalston", json={
+        "ward": "homerton", "title": "Not my ward", "description": "d"})
+    assert elsewhere.status_code == 403
+    listed = stack.get("/api/ward-priorities?ward=homerton", "coordinator").json()["items"]
+    assert "Not my ward" not in {p["title"] for p in listed}
+
+    # ward_priority.set reaches tasking, which raises an action for the priority.
+    deadline = time.monotonic() + 10
+    while not (items := stack.get(f"/api/tasking/items?source_id={priority['id']}",
+                                  "coordinator").json()["items"]):
+        assert time.monotonic() < deadline, "no tasking item for the ward priority"
+        time.sleep(0.1)
+    [item] = items
+    assert (item["ward"], item["source_type"]) == ("hackney-central", "ward_priority")
