@@ -159,3 +159,31 @@ def test_pcso_task_report_grade_and_feedback_with_invalid_grades_refused(stack):
     seen_by_pcso = stack.get(f"/api/intelligence/{report['id']}", "pcso.dalston").json()
     assert seen_by_pcso["feedback_usage"] == "supported_warrant_application"
     assert stack.get(f"/api/intelligence/{report['id']}", "pcso.second").status_code == 404
+
+
+def test_the_status_filter_lists_open_or_completed_items_and_refuses_others(stack):
+    body = {"title": "Replace the broken lights on the stairwell", "ward": "hackney-central",
+            "owner_agency": "la-community-safety", "due_by": in_days(3)}
+    still_open, finished = (stack.post("/api/tasking/items", "coordinator", json=body).json()
+                            for _ in range(2))
+    done = stack.post(f"/api/tasking/items/{finished['id']}/complete", "coordinator",
+                      json={"outcome": "Lights replaced"})
+    assert done.status_code == 200, done.text
+
+    def listed(status):
+        page = stack.get(f"/api/tasking/items?status={status}&ward=hackney-central&limit=200",
+                         "coordinator")
+        assert page.status_code == 200, page.text
+        items = page.json()["items"]
+        assert items and {i["status"] for i in items} == {status}
+        return {i["id"] for i in items}
+
+    assert still_open["id"] in listed("open") and finished["id"] not in listed("open")
+    assert finished["id"] in listed("completed") and still_open["id"] not in listed("completed")
+    # A partner's completed list is still only their agency's items.
+    theirs = stack.get("/api/tasking/items?status=completed&limit=200",
+                       "council.partner").json()["items"]
+    assert finished["id"] in {i["id"] for i in theirs}
+    assert all(i["owner_agency"] == "la-community-safety" for i in theirs)
+    refused = stack.get("/api/tasking/items?status=done", "coordinator")
+    assert refused.status_code == 422 and "status" in refused.json()["error"]["fields"]

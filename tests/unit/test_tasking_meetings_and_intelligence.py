@@ -277,3 +277,32 @@ def test_the_biu_lists_reports_awaiting_feedback(tasking):
     assert [r["id"] for r in waiting] == [first["id"]]
     assert {r["id"] for r in tasking.list_intelligence({}, OTHER_PCSO)["items"]} == set()
     assert len(tasking.list_intelligence({}, PCSO)["items"]) == 2 and second
+
+
+def test_the_agenda_lists_the_wards_intelligence_still_awaiting_feedback_oldest_first(
+        tasking):
+    task = task_pcso(tasking, reports_wanted=4)
+    graded, noted, closed = (file_report(tasking, task["id"]) for _ in range(3))
+    grade = {"source_evaluation": 2, "intelligence_assessment": "B", "handling_code": "P"}
+    tasking.grade_intelligence(graded["id"], grade, ANALYST)
+    tasking.note_intelligence(noted["id"], ANALYST)
+    tasking.grade_intelligence(closed["id"], grade, ANALYST)
+    tasking.give_intelligence_feedback(closed["id"], {"usage": "not_used",
+                                                      "note": "Already known."}, ANALYST)
+    elsewhere = tasking.file_ad_hoc_report({
+        "ward": "hackney-central", "observed_at": soon(hours=-1), "location": "Mare Street",
+        "text": "Moped seen circling"}, {**PCSO, "username": "pcso.central",
+                                         "wards": ["hackney-central"]})
+    tasking.grade_intelligence(elsewhere["id"], grade, ANALYST)
+
+    meeting = tasking.open_meeting({"held_on": date.today().isoformat(),
+                                    "wards": ["dalston"]}, COORDINATOR)
+
+    waiting = meeting["agenda"]["intelligence_awaiting_feedback"]
+    assert [(r["id"], r["status"]) for r in waiting] == [
+        (graded["id"], "awaiting_feedback"), (noted["id"], "awaiting_grade")]
+    assert all(r["ward"] == "dalston" and r["feedback_due_by"] for r in waiting)
+    both = tasking.open_meeting({"held_on": date.today().isoformat(),
+                                 "wards": ["dalston", "hackney-central"]}, COORDINATOR)
+    assert elsewhere["id"] in {r["id"] for r in both["agenda"]
+                               ["intelligence_awaiting_feedback"]}
