@@ -27,8 +27,15 @@ class CaseReviewRoutes:
     @api("GET", "/api/case-reviews", roles=REVIEWERS, response=page_of(ReviewView),
          query={"stage": fields.String()})
     def list_case_reviews(self, request):
-        return self.casereview.list_reviews(request.args.get("stage"), page_limit(request),
-                                            request.args.get("cursor"))
+        reviews = self.casereview.list_reviews(request.args.get("stage"), page_limit(request),
+                                               request.args.get("cursor"))
+        # Each review names its subject and the incident: a list of them is a consultation.
+        self.record_access(request, "consultation", "case_review",
+                           [review["id"] for review in reviews["items"]], "Listing case reviews")
+        self.record_access(request, "consultation", "subject",
+                           [review["subject_id"] for review in reviews["items"]],
+                           "Listing case reviews")
+        return reviews
 
     @api("GET", "/api/case-reviews/<string:review_id>", roles=REVIEWERS, response=ReviewView)
     def get_case_review(self, request, review_id):

@@ -79,19 +79,35 @@ class TaskingRoutes:
 
     @api("GET", "/api/tasking/meetings", roles=MEETING_READERS, response=page_of(MeetingView))
     def list_meetings(self, request):
+        # Not a consultation: the list leaves out every meeting's agenda and actions.
         return self.tasking.list_meetings(actor(request.principal), page_limit(request),
                                           request.args.get("cursor"))
 
     @api("GET", "/api/tasking/meetings/<string:meeting_id>", roles=MEETING_READERS,
          response=MeetingView)
     def get_meeting(self, request, meeting_id):
-        return self.tasking.get_meeting(meeting_id, actor(request.principal))
+        meeting = self.tasking.get_meeting(meeting_id, actor(request.principal))
+        self._record_meeting_access(request, meeting, "Reading a tasking meeting")
+        return meeting
 
     @api("GET", "/api/tasking/meetings/<string:meeting_id>/print", roles=MEETING_READERS,
          response="text/html")
     def print_meeting(self, request, meeting_id):
         page = self.tasking.print_meeting(meeting_id, actor(request.principal))
+        self._record_meeting_access(
+            request, self.tasking.get_meeting(meeting_id, actor(request.principal)),
+            "Printing a tasking meeting's agenda")
         return Response(page, status=200, mimetype="text/html")
+
+    def _record_meeting_access(self, request, meeting, purpose):
+        """A meeting's agenda lists new referrals and overdue items, and its actions are
+        tasking items: reading it consults each of them."""
+        agenda = meeting.get("agenda") or {}
+        referral_ids = [r["referral_id"] for r in agenda.get("new_referrals") or []]
+        item_ids = [item["id"] for item in [*(agenda.get("overdue_items") or []),
+                                            *(meeting.get("actions") or [])]]
+        self.record_access(request, "consultation", "referral", referral_ids, purpose)
+        self.record_access(request, "consultation", "tasking_item", item_ids, purpose)
 
     @api("POST", "/api/tasking/meetings/<string:meeting_id>/actions", roles=("coordinator",),
          request=MeetingActionSchema, response=TaskingItemView, status=201)

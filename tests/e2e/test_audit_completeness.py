@@ -1,0 +1,163 @@
+"""Audit completeness: every route that reads a person's data leaves a row on the audit
+trail naming who read it (username, role), what (the record type and id), when, and why
+(the purpose the caller stated), as the Data Protection Act 2018 Part 3 s.62 asks.
+
+Which routes carry a person's data is declared here, route by route, against the
+OpenAPI document: a GET route that is in neither list fails
+`test_every_read_route_is_declared_personal_or_not`, so a new route cannot reach the API
+without someone deciding whether its reads must be audited.
+
+A person's data, here, is what the partnership holds about the people it works with:
+referrals (the subject's name, birth date, the concern), subject records and the links
+between them, tasking items (their title and notes are about a person or a place, and
+those raised from a referral name it), tasking meetings (an agenda lists new referrals and
+overdue items; a printed one too), PCSO tasks and the intelligence filed on them, and
+case reviews (a review, its chronology, its picture and its missed opportunities are all
+about one person). Not a person's data in that sense: the ward register and ward
+priorities (places and problems), dashboards (counts by ward and week), the list of
+tasking meetings (dates, wards and status; it leaves out agendas and actions), notifications
+(their templates name the concern's category, the ward and a reference, never a person),
+and the staff's own accounts, directory entries, failed e-mails and the audit trail
+itself, which only admins and the staff themselves see."""
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+import requests
+
+from shared.testing.factories import referral_payload
+
+pytestmark = pytest.mark.e2e
+
+# "METHOD path" of the OpenAPI document: (reader, record type named on the trail, key of
+# the `world` fixture whose record must be named, query string)
+PERSONAL_READS = {
+    "GET /api/referrals": ("coordinator", "referral", "referral_id", "?limit=200"),
+    "GET /api/referrals/{referral_id}": ("coordinator", "referral", "referral_id", ""),
+    "GET /api/subjects/{subject_id}": ("coordinator", "subject", "subject_id", ""),
+    "GET /api/subject-links": ("coordinator", "subject", "linked_subject_id",
+                               "?status=pending&limit=200"),
+    "GET /api/tasking/items": ("coordinator", "tasking_item", "item_id",
+                               "?source_id={referral_id}"),
+    "GET /api/tasking/items/{item_id}": ("coordinator", "tasking_item", "item_id", ""),
+    "GET /api/tasking/meetings/{meeting_id}": ("coordinator", "referral", "referral_id", ""),
+    "GET /api/tasking/meetings/{meeting_id}/print": ("coordinator", "referral",
+                                                     "referral_id", ""),
+    "GET /api/pcso-tasks": ("sgt.dalston", "pcso_task", "task_id", "?limit=200"),
+    "GET /api/pcso-tasks/{task_id}": ("pcso.dalston", "pcso_task", "task_id", ""),
+    "GET /api/intelligence": ("biu.analyst", "intelligence_report", "report_id",
+                              "?limit=200"),
+    "GET /api/intelligence/{report_id}": ("sgt.dalston", "intelligence_report",
+                                          "report_id", ""),
+    "GET /api/case-reviews": ("reviewer", "subject", "subject_id", "?limit=200"),
+    "GET /api/case-reviews/{review_id}": ("reviewer", "subject", "subject_id", ""),
+    "GET /api/case-reviews/{review_id}/timeline": ("reviewer", "subject", "subject_id", ""),
+    "GET /api/case-reviews/{review_id}/timeline.svg": ("reviewer", "subject", "subject_id",
+                                                       ""),
+    "GET /api/case-reviews/{review_id}/missed-opportunities": ("reviewer", "subject",
+                                                               "subject_id", ""),
+}
+NOT_PERSONAL = {
+    "GET /api/wards": "the ward register: places",
+    "GET /api/ward-priorities": "a ward's problems and places, not people",
+    "GET /api/dashboards/tasking": "counts and durations by ward and week",
+    "GET /api/tasking/meetings": "dates, wards and status: agenda and actions left out",
+    "GET /api/notifications": "templates name a category, a ward and a reference only",
+    "GET /api/me": "the caller's own account",
+    "GET /api/users": "staff accounts (admins)",
+    "GET /api/directory": "staff contact details",
+    "GET /api/notifications/failed-emails": "staff e-mail addresses (admins)",
+    "GET /api/audit": "the trail itself (admins)",
+    "GET /api/docs": "describes the API",
+    "GET /api/openapi.json": "describes the API",
+    "GET /health": "operations", "GET /readyz": "operations", "GET /livez": "operations",
+    "GET /metrics": "operations",
+}
+
+
+def eventually(check, timeout=30):
+    deadline = time.monotonic() + timeout
+    while not (result := check()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return result
+
+
+def in_days(days):
+    return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat()
+
+
+@pytest.fixture(scope="module")
+def world(stack):
+    """One of every kind of record a personal-data route can show, all about people."""
+    person = {"given_name": "Tariq", "family_name": "Osei-Bonsu", "date_of_birth": "2007-03-14"}
+    referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        ward="dalston", risk_level="high", subject=person)).json()
+    # The same name with no birth date: a match the coordinator must decide.
+    stack.post("/api/referrals", "council.partner", json=referral_payload(
+        ward="dalston", subject={**person, "date_of_birth": None})).raise_for_status()
+    items = eventually(lambda: stack.get(f"/api/tasking/items?source_id={referral['id']}",
+                                         "coordinator").json()["items"])
+    assert items, "tasking never raised an item for the referral"
+    links = eventually(lambda: [link for link in stack.get(
+        "/api/subject-links?status=pending&limit=200", "coordinator").json()["items"]
+        if referral["subject_id"] in link["subject_ids"]])
+    assert links, "the near match was not queued for a decision"
+    meeting = stack.post("/api/tasking/meetings", "coordinator", json={
+        "held_on": date.today().isoformat(), "wards": ["dalston"]})
+    assert meeting.status_code == 201, meeting.text
+    assert referral["id"] in [r["referral_id"] for r in
+                              meeting.json()["agenda"]["new_referrals"]]
+    task = stack.post("/api/pcso-tasks", "sgt.dalston", json={
+        "ward": "dalston", "assignee": "pcso.dalston", "brief": "Who Tariq is seen with",
+        "look_for": "Times and places", "source_type": "referral",
+        "source_id": referral["id"], "due_by": in_days(7)})
+    assert task.status_code == 201, task.text
+    report = stack.post(f"/api/pcso-tasks/{task.json()['id']}/reports", "pcso.dalston", json={
+        "observed_at": in_days(-0.1), "location": "Garages behind the estate",
+        "text": "Seen with two older males at 21:10"})
+    assert report.status_code == 201, report.text
+    review = stack.post("/api/case-reviews", "reviewer", json={
+        "subject_id": referral["subject_id"], "trigger": "serious_incident",
+        "incident_summary": "Assaulted near the garages", "incident_date": "2026-11-20"})
+    assert review.status_code == 201, review.text
+    return {"referral_id": referral["id"], "subject_id": referral["subject_id"],
+            "linked_subject_id": links[0]["subject_ids"][0], "item_id": items[0]["id"],
+            "meeting_id": meeting.json()["id"], "task_id": task.json()["id"],
+            "report_id": report.json()["id"], "review_id": review.json()["id"]}
+
+
+def test_every_read_route_is_declared_personal_or_not(stack):
+    document = requests.get(stack.base_url + "/api/openapi.json", timeout=10).json()
+    reads = {f"GET {path}" for path, methods in document["paths"].items() if "get" in methods}
+    assert not set(PERSONAL_READS) & set(NOT_PERSONAL)
+    assert reads - set(PERSONAL_READS) - set(NOT_PERSONAL) == set(), \
+        "a new read route: add it to PERSONAL_READS (and audit it) or to NOT_PERSONAL"
+    assert set(PERSONAL_READS) | set(NOT_PERSONAL) <= reads, "a declared route is gone"
+
+
+@pytest.mark.parametrize("route", sorted(PERSONAL_READS))
+def test_every_read_of_a_persons_data_is_on_the_trail_with_who_what_when_and_why(
+        stack, world, route):
+    reader, record_type, key, query = PERSONAL_READS[route]
+    path = route.split(" ", 1)[1].format(**world) + query.format(**world)
+    purpose = f"Audit completeness check {uuid.uuid4()}"
+    before = datetime.now(timezone.utc) - timedelta(seconds=2)  # the clocks are one
+    answer = stack.get(path, reader, headers={"X-Purpose": purpose})
+    assert answer.status_code == 200, (route, answer.text[:300])
+    after = datetime.now(timezone.utc) + timedelta(seconds=2)
+
+    record_id = world[key]
+    trail = stack.get(f"/api/audit?limit=200&username={reader}&record_id={record_id}",
+                      "admin").json()["items"]
+    found = [e for e in trail if e["purpose"] == purpose]
+    assert found, f"{route}: reading {record_type} {record_id} left no row on the trail"
+    entry = next((e for e in found if e["record_type"] == record_type), None)
+    assert entry is not None, f"{route}: rows name {[e['record_type'] for e in found]}"
+    expected_role = {"coordinator": "coordinator", "sgt.dalston": "sergeant",
+                     "pcso.dalston": "pcso", "biu.analyst": "analyst",
+                     "reviewer": "reviewer"}[reader]
+    assert (entry["username"], entry["role"], entry["action"]) == \
+        (reader, expected_role, "consultation")
+    assert record_id in entry["record_ids"]
+    assert before <= datetime.fromisoformat(entry["at"]) <= after
