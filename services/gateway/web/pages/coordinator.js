@@ -335,14 +335,16 @@ export function wardNames() {
 
 /** A list (a table's tbody, or any element) that follows the API's next_cursor with a
  * "More" button; after "More" the first new record takes the focus, so keyboard users keep
- * their place. With no records at all, the `empty` sentence is shown instead. */
-export async function pagedList(path, { list, item, empty, limit = 20 }) {
+ * their place. With no records at all, the `empty` sentence is shown instead. `prepare`
+ * (optional, async) is given each page's records before they are shown. */
+export async function pagedList(path, { list, item, empty, limit = 20, prepare }) {
   const target = list.tBodies?.[0] || list;
   const button = el("button", { type: "button", class: "secondary more", hidden: true }, "More");
   let cursor = null;
   async function load() {
     const join = path.includes("?") ? "&" : "?";
     const data = await api("GET", `${path}${join}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    if (prepare) await prepare(data.items);
     const nodes = data.items.map(item);
     target.append(...nodes);
     cursor = data.next_cursor;
