@@ -53,7 +53,8 @@ def test_a_reviewer_finds_a_missed_opportunity_and_partners_read_the_lesson(page
     page.get_by_label("Incident summary").fill("Seriously injured in a stabbing; recovering in hospital")
     page.get_by_role("button", name="Open the case review").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Case review: Stabbing near Mare Street")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Case review: Stabbing near Mare Street", timeout=15_000)
     table = page.locator("table.chronology")
     for agency in ("Youth Offending Team", "Local authority community safety"):
         until_visible(page, table.get_by_role("cell", name=agency, exact=True).first,
