@@ -72,20 +72,33 @@ class ReferralStream:
 
 
 def complete(stack, referral_ids):
-    """(referrals with exactly one tasking item and one acknowledgement,
-        referrals with more than one of either)."""
+    """(referrals with exactly one tasking item and exactly one acknowledgement to each
+        of its recipients, the referring person's (`user:`) and their team's (`agency:`),
+        referrals with more than one tasking item, or any recipient acknowledged twice).
+
+    The stream's partners belong to agencies other than the police, whose team is told
+    as a team: a police referral's team is its ward's sergeants, by name."""
     engine = sa.create_engine(driver_url(stack.env["WARDLINE_DATABASE_URL"]))
     with engine.connect() as conn:
         items = dict(conn.execute(sa.text(
             "SELECT source_id, count(*) FROM tasking.tasking_items WHERE source_id = ANY(:ids) "
             "AND source_type = 'referral' GROUP BY source_id"), {"ids": referral_ids}).all())
-        acks = dict(conn.execute(sa.text(
-            "SELECT source_id, count(*) FROM notifications.notifications "
-            "WHERE source_id = ANY(:ids) AND kind = 'referral.acknowledged' "
-            "AND recipient LIKE 'agency:%' GROUP BY source_id"), {"ids": referral_ids}).all())
+        acks = {}
+        for source_id, recipient, count in conn.execute(sa.text(
+                "SELECT source_id, recipient, count(*) FROM notifications.notifications "
+                "WHERE source_id = ANY(:ids) AND kind = 'referral.acknowledged' "
+                "GROUP BY source_id, recipient"), {"ids": referral_ids}):
+            acks.setdefault(source_id, {})[recipient] = count
     engine.dispose()
-    once = [i for i in referral_ids if items.get(i) == 1 and acks.get(i) == 1]
-    twice = [i for i in referral_ids if items.get(i, 0) > 1 or acks.get(i, 0) > 1]
+
+    def acknowledged_once(referral_id):
+        told = acks.get(referral_id, {})
+        kinds = {recipient.partition(":")[0] for recipient in told}
+        return kinds == {"user", "agency"} and set(told.values()) == {1}
+
+    once = [i for i in referral_ids if items.get(i) == 1 and acknowledged_once(i)]
+    twice = [i for i in referral_ids
+             if items.get(i, 0) > 1 or any(n > 1 for n in acks.get(i, {}).values())]
     return once, twice
 
 
