@@ -60,22 +60,35 @@ FUZZ_EXAMPLES = int(os.environ.get("RELIABILITY_FUZZ_EXAMPLES", "50"))
 
 
 def fuzz():
-    """Schemathesis over every operation with a larger budget than `make test` gives it."""
-    import re
+    """Schemathesis over every operation with a larger budget than `make test` gives it,
+    counted as it runs (bench/fuzz_counter.py): operations called, examples sent, and
+    the examples and operations that failed a check."""
     import subprocess
     import sys
 
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", str(ROOT / "tests" / "e2e" / "test_api_fuzzing.py"),
-         "-q", "-p", "no:cacheprovider"],
-        env={**os.environ, "WARDLINE_FUZZ_EXAMPLES": str(FUZZ_EXAMPLES)},
-        capture_output=True, text=True, timeout=3600)
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    count = lambda word: int(m.group(1)) if (m := re.search(rf"(\d+) {word}", summary)) else 0  # noqa
-    operations = count("subtests passed") + count("subtests failed")
-    return {"operations": operations, "examples_per_operation": FUZZ_EXAMPLES,
-            "failures": count("subtests failed") + count("failed"),
-            "summary": summary}
+    with tempfile.TemporaryDirectory(prefix="wardline-fuzz-") as workdir:
+        counts_file = Path(workdir) / "counts.json"
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", str(ROOT / "tests" / "e2e" / "test_api_fuzzing.py"),
+             "-q", "-p", "no:cacheprovider", "-p", "bench.fuzz_counter"],
+            env={**os.environ, "WARDLINE_FUZZ_EXAMPLES": str(FUZZ_EXAMPLES),
+                 "WARDLINE_FUZZ_COUNTS": str(counts_file)},
+            cwd=ROOT, capture_output=True, text=True, timeout=3600)
+        counts = json.loads(counts_file.read_text()) if counts_file.exists() else {}
+    per_operation = counts.get("operations")
+    if not per_operation:
+        raise RuntimeError("the fuzzing run called no operation:\n"
+                           + (result.stdout + result.stderr)[-3000:])
+    examples = [c["examples"] for c in per_operation.values()]
+    return {"operations": len(per_operation),
+            "examples": sum(examples),
+            "examples_per_operation": {"min": min(examples, default=0),
+                                       "max": max(examples, default=0),
+                                       "budget": FUZZ_EXAMPLES},
+            "failed_examples": sum(c["failed"] for c in per_operation.values()),
+            "failed_operations": sorted(op for op, c in per_operation.items() if c["failed"]),
+            "pytest_exit_status": counts["exit_status"],
+            "per_operation": per_operation}
 
 
 def row(o):
@@ -88,9 +101,13 @@ def report(outcomes, fuzzing):
           f"{'recovery s':>10}")
     for outcome in outcomes:
         print(row(outcome))
-    print(f"\nschemathesis: {fuzzing['operations']} operations, up to "
-          f"{fuzzing['examples_per_operation']} examples each, {fuzzing['failures']} failures "
-          f"({fuzzing['summary']})")
+    spread = fuzzing["examples_per_operation"]
+    print(f"\nschemathesis: {fuzzing['operations']} operations, {fuzzing['examples']} "
+          f"examples run ({spread['min']}-{spread['max']} per operation, budget "
+          f"{spread['budget']}), {fuzzing['failed_examples']} failed examples in "
+          f"{len(fuzzing['failed_operations'])} operations"
+          + (f": {', '.join(fuzzing['failed_operations'])}" if fuzzing["failed_operations"]
+             else ""))
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     path = out / f"reliability-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
