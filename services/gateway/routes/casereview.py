@@ -1,7 +1,8 @@
 """Missed-opportunity case reviews (casereview service). A review assembles what every
 agency holds about a person, police intelligence included, so only reviewers see it;
 partners receive the published lessons in their inbox, and admins see no case data.
-Reading a chronology and publishing are written to the audit trail (`record_access`)."""
+Listing and reading reviews, their chronology, and publishing are written to the audit
+trail (`record_access`)."""
 from marshmallow import fields
 from werkzeug.wrappers import Response
 
