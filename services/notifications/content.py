@@ -113,6 +113,9 @@ def tasking_context(payload, contact):
     context["ward"] = ward_name(payload["ward"])
     if payload.get("owner_agency"):
         context["owner_agency_name"] = agency_name(payload["owner_agency"])
+        # An assignment that keeps the item with its agency changes who or when, not whose.
+        context["stays_with_agency"] = (payload.get("previous_owner_agency")
+                                        == payload["owner_agency"])
     if payload.get("usage"):
         context["usage_text"] = USAGES.get(payload["usage"], payload["usage"])
     return context

@@ -55,8 +55,21 @@ def referral_closed(payload, people):
     return _referring_side(payload, "referral.closed", "referral.closed", people)
 
 
+def tasking_item_raised(payload, people):
+    """The owning agency (and the named person, if any) hears it has a new action, however
+    it was raised: by the routing rules from a referral or a ward priority, or by hand."""
+    told = agency_team(payload["owner_agency"], payload["ward"], "tasking_item.raised",
+                       "tasking_item.raised", people)
+    if payload.get("owner_user"):
+        told.append(person(payload["owner_user"], "tasking_item.raised",
+                           "tasking_item.raised"))
+    return told
+
+
 def tasking_item_assigned(payload, people):
-    """The owning agency (and the named person, if any) hears it is theirs."""
+    """The owning agency (and the named person, if any) hears it is theirs. When the item
+    stays with the agency that already owned it (and was told when it was raised), the
+    template says what changed instead: who now holds it, and its due date."""
     told = agency_team(payload["owner_agency"], payload["ward"], "tasking_item.assigned",
                        "tasking_item.assigned", people)
     if payload.get("owner_user"):
@@ -114,6 +127,7 @@ RULES = {
     "referral.submitted": referral_submitted,
     "referral.triaged": referral_triaged,
     "referral.closed": referral_closed,
+    "tasking_item.raised": tasking_item_raised,
     "tasking_item.assigned": tasking_item_assigned,
     "tasking_item.overdue": tasking_item_overdue,
     "pcso_task.assigned": pcso_task_assigned,

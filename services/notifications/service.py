@@ -42,6 +42,10 @@ class NotificationsService(HealthEndpoint):
     def tell_referral_closed(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
+    @domain_event_handler("tasking", "tasking_item.raised")
+    def tell_owner_of_new_item(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
     @domain_event_handler("tasking", "tasking_item.assigned")
     def tell_owner_of_assignment(self, event):
         handlers.notify(event, self.uow, self.digest_time)

@@ -106,6 +106,44 @@ def test_a_partners_email_holds_no_police_only_or_personal_detail(stack, mail):
         assert secret not in text
 
 
+def test_an_action_raised_for_another_agency_tells_that_agency_when_raised(stack, mail):
+    """The YOT refers anti-social behaviour: tasking's routing rules raise the action for
+    council community safety, whose team hears at once. Given later to one of its officers,
+    the team reads what changed (who holds it), not that it is theirs a second time."""
+    referral_id = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        category="asb", risk_level="medium")).json()["id"]
+
+    [item] = _wait(lambda: stack.get(f"/api/tasking/items?source_id={referral_id}",
+                                     "coordinator").json()["items"], timeout=30)
+    assert item["owner_agency"] == "la-community-safety"
+
+    def told(kind):
+        return [n for n in stack.get("/api/notifications?limit=200", "council.partner")
+                .json()["items"] if n["kind"] == kind and n["source_id"] == item["id"]]
+
+    [new] = _wait(lambda: told("tasking_item.raised"), timeout=30)
+    assert new["recipient"] == "agency:la-community-safety"
+    assert new["title"].startswith("New action for council community safety")
+    assert "A referral in" in new["body"] and "due by" in new["body"]
+    assert [m for m in mail.messages("asb@example.org")
+            if item["id"] in MailServer.text(m)] == []  # a team's news stays in its inbox
+
+    stack.post(f"/api/tasking/items/{item['id']}/assign", "coordinator", json={
+        "owner_agency": "la-community-safety", "owner_user": "council.partner"}
+    ).raise_for_status()
+    updates = _wait(lambda: (lambda found: found if len(found) == 2 else None)(
+        told("tasking_item.assigned")), timeout=30)
+    assert updates, told("tasking_item.assigned")
+    by_recipient = {n["recipient"]: n for n in updates}
+    assert set(by_recipient) == {"agency:la-community-safety", "user:council.partner"}
+    team = by_recipient["agency:la-community-safety"]
+    assert team["title"] == "Action updated for council community safety"
+    assert "is now held by council.partner" in team["body"]
+    assert len(told("tasking_item.raised")) == 1
+    assert _wait(lambda: [m for m in mail.messages("asb@example.org")
+                          if item["id"] in MailServer.text(m)], timeout=30)
+
+
 def test_the_directory_lists_a_wards_sergeant_and_pcsos(stack):
     team = stack.get("/api/directory?ward=dalston", "yot.partner").json()["items"]
     assert {(c["username"], c["role"]) for c in team} >= {("sgt.dalston", "sergeant"),

@@ -257,3 +257,99 @@ def test_the_coordinators_reason_reaches_police_but_not_partners(db, service):
         triaged_at=NOW))
     police_copies = [r for r in db.rows("notifications") if r["recipient"] == "user:sgt.dalston"]
     assert police_copies and reason in police_copies[0]["body"]
+
+
+# --- a new action tells its owning agency ---------------------------------------------
+
+ITEM_ID = "7a0c0000-0000-4000-8000-0000000000f1"
+
+
+def raised(**payload):
+    return Event("tasking_item.raised", 1, {
+        "tasking_item_id": ITEM_ID, "title": "Act on medium-risk ASB referral in Dalston",
+        "ward": "dalston", "owner_agency": "la-community-safety",
+        "due_by": NOW + timedelta(days=7), "source_type": "referral",
+        "source_id": REFERRAL["referral_id"]} | payload)
+
+
+def assigned(**payload):
+    return Event("tasking_item.assigned", 1, {
+        "tasking_item_id": ITEM_ID, "ward": "dalston", "owner_agency": "la-community-safety",
+        "owner_user": None, "previous_owner_agency": "la-community-safety",
+        "due_by": NOW + timedelta(days=7), "assigned_by": "coordinator"} | payload)
+
+
+def test_an_action_raised_for_another_agency_tells_that_agency_s_team_once(service, db):
+    """An ASB referral from the YOT raises an action for council community safety: they
+    hear of it when it is raised, not when it is later moved or goes overdue."""
+    event = raised()
+    for _ in range(3):  # however often it is delivered
+        service.tell_owner_of_new_item(event)
+    [row] = db.rows("notifications")
+    assert (row["recipient"], row["kind"]) == ("agency:la-community-safety",
+                                              "tasking_item.raised")
+    assert (row["source_type"], row["source_id"]) == ("tasking_item", ITEM_ID)
+    assert row["title"] == ("New action for council community safety: "
+                            "Act on medium-risk ASB referral in Dalston")
+    assert "A referral in Dalston has raised an action" in row["body"]
+    assert "01 December 2026 at 12:00" in row["body"] and ITEM_ID in row["body"]
+    assert "Chris Coordinator" in row["body"]  # who to contact
+    assert db.rows("emails") == []  # a team's notification stays in its inbox
+    inbox = service.inbox({"username": "asb.officer", "agency": "la-community-safety"})
+    assert [n["kind"] for n in inbox["items"]] == ["tasking_item.raised"]
+
+
+def test_an_action_raised_for_the_police_tells_the_ward_s_sergeant_by_their_email_choice(
+        service, db):
+    with db.unit_of_work() as uow:
+        directory.save_account(uow.session, {
+            "username": "sgt.dalston", "display_name": "Sgt Sam Patel", "role": "sergeant",
+            "agency": "police", "wards": ["dalston"], "email": "sam@example.org",
+            "active": True})
+    service.set_email_preference({"username": "sgt.dalston"}, "digest")
+    service.tell_owner_of_new_item(raised(owner_agency="police", source_type="ward_priority",
+                                          title="Drug dealing around the garages"))
+    [row] = db.rows("notifications")
+    assert row["recipient"] == "user:sgt.dalston"  # the ward's sergeant, not the force
+    assert "A ward priority in Dalston has raised an action for the police" in row["body"]
+    mail = FakeMailServer()
+    assert emailing.send_due(db.unit_of_work(), mail, max_attempts=3) == 0  # the digest
+    tomorrow = datetime.now(timezone.utc) + timedelta(days=1, hours=1)
+    assert emailing.send_due(db.unit_of_work(), mail, max_attempts=3, now=tomorrow) == 1
+    [(to, _, body)] = mail.sent
+    assert to == "sam@example.org" and "New action for the police" in body
+
+
+def test_an_action_raised_by_hand_says_the_tasking_group_raised_it(service, db):
+    service.tell_owner_of_new_item(raised(owner_agency="yot", source_type=None,
+                                          source_id=None, title="Joint home visit"))
+    [row] = db.rows("notifications")
+    assert row["recipient"] == "agency:yot"
+    assert "The partnership tasking group has raised an action in Dalston" in row["body"]
+
+
+def test_a_later_assignment_within_the_owning_agency_says_what_changed(service, db):
+    """Raised for community safety, then given to a named officer there: the team is not
+    told again that the action is theirs, but who holds it now; the officer hears too."""
+    service.tell_owner_of_new_item(raised())
+    service.tell_owner_of_assignment(assigned(owner_user="asb.officer",
+                                              due_by=NOW + timedelta(days=3)))
+    team = [r for r in db.rows("notifications") if r["recipient"] == "agency:la-community-safety"]
+    assert [r["kind"] for r in team] == ["tasking_item.raised", "tasking_item.assigned"]
+    new, update = team
+    assert update["title"] == "Action updated for council community safety"
+    assert update["title"] != new["title"] and "New action" not in update["body"]
+    assert "already owned by council community safety, is now held by asb.officer" in \
+        update["body"]
+    assert "27 November 2026" in update["body"]  # the new due date
+    assert "user:asb.officer" in {r["recipient"] for r in db.rows("notifications")}
+
+
+def test_an_action_moved_to_another_agency_is_assigned_to_it(service, db):
+    """The real redirect: raised for community safety, moved to housing at triage."""
+    service.tell_owner_of_new_item(raised())
+    service.tell_owner_of_assignment(assigned(owner_agency="housing"))
+    by_recipient = {r["recipient"]: r for r in db.rows("notifications")}
+    assert by_recipient["agency:la-community-safety"]["kind"] == "tasking_item.raised"
+    assert by_recipient["agency:housing"]["title"] == "Action assigned to housing"
+    assert "is now owned by housing" in by_recipient["agency:housing"]["body"]
