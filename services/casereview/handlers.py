@@ -25,7 +25,7 @@ def record_event(event, uow, rulebook):
             log.info("event.already_applied")
             return None
         record = projection.record(uow.session, event)
-        if record is not None and rulebook.suggest_review_when:
+        if record is not None and rulebook.may_suggest_after(event.type):
             return _suggest_review(uow.session, record, rulebook, event.occurred_at)
         return None
 

@@ -60,6 +60,14 @@ class RuleBook:
                              f"{', '.join(sorted(unknown))}")
         return cls(rules, suggest, tuple(raw.get("partner_agencies") or ()), str(path))
 
+    def may_suggest_after(self, event_type):
+        """Whether an event of this type can complete a pattern that suggests a review.
+        Most events cannot (an action being raised, a triage accepting), and for them the
+        person's whole chronology is not read again: that read is the costliest part of
+        keeping the chronology."""
+        return any(event_type in TRIGGERS.get(name, (event_type,))
+                   for name in self.suggest_review_when)
+
     def find(self, entries, as_of, only=None):
         """Every candidate the enabled rules (or the `only` ones) find, in rule order."""
         found = []
@@ -251,3 +259,16 @@ RULES = {
     "redirect_not_acknowledged": redirect_not_acknowledged,
 }
 """Rule name -> function. A new rule is a function here and an entry in rules.yaml."""
+
+TRIGGERS = {
+    "multi_agency_referrals_without_completed_action": ("referral.submitted",),
+    "high_risk_action_overdue": ("tasking_item.overdue", "tasking_item.completed"),
+    "re_referred_after_no_further_action": ("referral.submitted", "referral.triaged"),
+    "intelligence_without_feedback": ("intelligence.service_level_missed",
+                                      "intelligence.feedback_given"),
+    # redirect_not_acknowledged appears as days pass with no event to mark it: tried always.
+}
+"""Rule name -> the event types after which its pattern can newly appear in a chronology
+(as the rule is written: e.g. an overdue action is marked by tasking_item.overdue, or is
+completed late). Used only for suggesting reviews as events arrive; a reviewer's own
+look at a chronology runs every rule. A rule missing here is tried after every event."""

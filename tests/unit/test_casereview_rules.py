@@ -380,3 +380,26 @@ def test_candidate_wording_is_about_learning_not_blame():
         assert not any(word in text for word in ("fail", "fault", "blame", "negligen",
                                                  "should have"))
         assert any(word in text for word in ("opportunity", "chance", "could"))
+
+
+def test_only_events_that_can_complete_a_suggesting_pattern_reread_the_chronology():
+    """The default book suggests on an overdue high-risk action and a re-referral after no
+    further action: raising an action or noting intelligence cannot complete either."""
+    assert RULEBOOK.may_suggest_after("tasking_item.overdue")
+    assert RULEBOOK.may_suggest_after("tasking_item.completed")
+    assert RULEBOOK.may_suggest_after("referral.submitted")
+    assert RULEBOOK.may_suggest_after("referral.triaged")
+    assert not RULEBOOK.may_suggest_after("tasking_item.raised")
+    assert not RULEBOOK.may_suggest_after("intelligence.noted")
+
+
+def test_a_rule_with_no_triggering_event_is_tried_after_every_event():
+    """A redirect left untaken is noticed as days pass, with no event of its own."""
+    book = RuleBook(RULEBOOK.rules, ("redirect_not_acknowledged",), ())
+    assert book.may_suggest_after("tasking_item.raised")
+    assert not RuleBook(RULEBOOK.rules, (), ()).may_suggest_after("referral.submitted")
+
+
+def test_every_trigger_names_a_known_rule():
+    from services.casereview.rules import TRIGGERS
+    assert set(TRIGGERS) <= set(RULES)
