@@ -100,7 +100,7 @@ def cmd_run(args):
 
 def cmd_migrate(args):
     from shared import migrations, runner
-    from shared.rpc import ClassicQueueInUse
+    from shared.rpc import RpcQueueInUse
 
     _require_broker()
     for name in args.services or SERVICES:
@@ -108,7 +108,7 @@ def cmd_migrate(args):
         migrations.upgrade(name, config["DATABASE_URL"])
         try:
             runner.declare_queues(name, config)
-        except ClassicQueueInUse as exc:
+        except RpcQueueInUse as exc:
             sys.exit(f"wardline: {exc}")
         print(f"wardline: {name} migrated")
 

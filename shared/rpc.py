@@ -11,11 +11,14 @@ for. A quorum queue may not be exclusive or auto-delete and costs a replicated l
 queue; and if the node holding a reply queue is lost, the caller's own timeout already
 says what happened, which replication could not improve on.
 """
+import structlog
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection
 from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
 
 from shared.bus import declare, rpc_queue
+
+log = structlog.get_logger(__name__)
 
 
 def service_rpc_queue(service_name, config):
@@ -35,6 +38,17 @@ class QuorumRpcConsumer(RpcConsumer):
             self.queue_consumer.register_provider(self)
             self._registered = True
 
+    def handle_message(self, body, message):
+        """A request with nowhere to send the answer (one replayed from the dead-letter
+        queue, or published by hand) is logged and dropped: nameko would fail to answer
+        it, which kills the container, and the request would go round the replicas."""
+        if not message.properties.get("reply_to"):
+            log.warning("rpc.request_without_reply_to",
+                        routing_key=message.delivery_info.get("routing_key", ""))
+            self.queue_consumer.ack_message(message)
+            return
+        super().handle_message(body, message)
+
 
 class QuorumRpc(Rpc):
     rpc_consumer = QuorumRpcConsumer()
@@ -43,29 +57,32 @@ class QuorumRpc(Rpc):
 rpc = QuorumRpc.decorator
 
 
-class ClassicQueueInUse(Exception):
-    """The old classic `rpc-<service>` queue still has consumers or requests waiting."""
+class RpcQueueInUse(Exception):
+    """An `rpc-<service>` queue declared otherwise (classic, by an older release, or with
+    another delivery limit) still has consumers or requests waiting."""
 
 
 def declare_rpc_queue(service_name, config):
     """Declare the service's quorum RPC queue (`wardline migrate` does, before services
-    start). Releases before quorum RPC queues left a classic `rpc-<service>`, which cannot
-    be redeclared with other arguments (PRECONDITION_FAILED): it is replaced, but only
-    when no process consumes it and no request waits in it, so nothing is lost."""
+    start). Releases before quorum RPC queues left a classic `rpc-<service>`, and a changed
+    `WARDLINE_DELIVERY_LIMIT` differs too; RabbitMQ refuses to redeclare a queue with other
+    arguments (PRECONDITION_FAILED), so such a queue is replaced, but only when no process
+    consumes it and no request waits in it, so nothing is lost."""
     queue = service_rpc_queue(service_name, config)
     declare(config["AMQP_URI"], [])  # the dead-letter exchange and queue
     with Connection(config["AMQP_URI"], connect_timeout=5) as conn:
         try:
             queue(conn.channel()).declare()
             return
-        except PreconditionFailed:  # a classic queue of that name; the channel is closed
+        except PreconditionFailed:  # declared otherwise; the channel is closed
             pass
         try:
             conn.channel().queue_delete(queue.name, if_unused=True, if_empty=True)
         except PreconditionFailed:
-            raise ClassicQueueInUse(
-                f"{queue.name} is a classic queue from an older release and still has "
-                f"consumers or requests: stop every {service_name} process (and the "
-                f"gateway), purge it if requests remain (`rabbitmqctl purge_queue "
-                f"{queue.name}`), then run `wardline migrate {service_name}` again") from None
+            raise RpcQueueInUse(
+                f"{queue.name} was declared with other arguments (classic, or another "
+                f"delivery limit) and still has consumers or requests: stop the gateway "
+                f"and every {service_name} process, purge it if requests remain "
+                f"(`rabbitmqctl purge_queue {queue.name}`), then run "
+                f"`wardline migrate {service_name}` again") from None
         queue(conn.channel()).declare()

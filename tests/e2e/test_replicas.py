@@ -1,6 +1,9 @@
 """Three processes each of tasking and notifications compete for the same quorum queues:
-every referral gets one tasking item and one acknowledgement, none twice; an overdue item
-is escalated once although every replica's timer fires."""
+every referral gets one tasking item and one acknowledgement, none twice, and every
+replica does its share; an overdue item is escalated once, by the one replica holding the
+overdue check's lease although every replica's timer fires, and the lease moves on when
+that replica dies."""
+import json
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +17,10 @@ from shared.testing.factories import referral_payload
 from shared.testing.stack import ServiceStack, free_port
 
 pytestmark = pytest.mark.e2e
+
+REPLICAS = {service: (service, f"{service}#2", f"{service}#3")
+            for service in ("tasking", "notifications")}
+OVERDUE_CHECK = "tasking.check_due_dates"
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +45,34 @@ def rows(stack, sql, **params):
         found = [tuple(r) for r in conn.execute(sa.text(sql), params)]
     engine.dispose()
     return found
+
+
+def logged(stack, name, event, key):
+    """The `key` values of every `event` line in replica `name`'s JSON log."""
+    found = []
+    for line in stack.log(name).splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("event") == event and key in entry:
+            found.append(entry[key])
+    return found
+
+
+def work_per_replica(stack, service, event, key, ids):
+    """How many of `ids` each replica of `service` logged `event` for; each id once."""
+    per_replica = {name: [value for value in logged(stack, name, event, key) if value in ids]
+                   for name in REPLICAS[service]}
+    everything = [value for values in per_replica.values() for value in values]
+    assert sorted(everything) == sorted(ids), "some work was logged twice or not at all"
+    return {name: len(values) for name, values in per_replica.items()}
+
+
+def lease_holders(stack, timer):
+    """Replicas of tasking that took the lease of `timer`, in the order of their logs."""
+    return [name for name in stack.processes if name in REPLICAS["tasking"]
+            and timer in logged(stack, name, "timer.lease_taken", "timer")]
 
 
 def wait_for(check, timeout):
@@ -76,9 +111,23 @@ def test_300_referrals_give_300_tasking_items_and_300_acknowledgements_none_twic
     raised, acknowledged = wait_for(items, 60), wait_for(acknowledgements, 60)
     assert raised and all(count == 1 for _, count in raised)
     assert acknowledged and all(count == 1 for _, count in acknowledged)
-    # every replica did some of the work: the queues really are shared
-    for name in ("tasking", "tasking#2", "tasking#3"):
-        assert "tasking_item.raised" in replicated.log(name), f"{name} handled nothing"
+
+    # Every replica of each service did some of the work, and each piece was done by one
+    # replica: the queues really are shared, not copied to each consumer.
+    item_ids = [row[0] for row in rows(
+        replicated, "SELECT id FROM tasking.tasking_items WHERE source_id = ANY(:ids)",
+        ids=ids)]
+    acknowledgement_ids = [row[0] for row in rows(
+        replicated, "SELECT id FROM notifications.notifications "
+        "WHERE kind = 'referral.acknowledged' AND recipient = :team "
+        "AND source_id = ANY(:ids)", team="agency:la-community-safety", ids=ids)]
+    tasking = work_per_replica(replicated, "tasking", "tasking_item.raised",
+                               "tasking_item_id", item_ids)
+    notifications = work_per_replica(replicated, "notifications", "notification.recorded",
+                                     "notification_id", acknowledgement_ids)
+    assert all(tasking.values()), f"a tasking replica handled nothing: {tasking}"
+    assert all(notifications.values()), \
+        f"a notifications replica handled nothing: {notifications}"
 
 
 def test_an_overdue_item_is_escalated_once_by_three_replicas(replicated):
@@ -100,3 +149,34 @@ def test_an_overdue_item_is_escalated_once_by_three_replicas(replicated):
     assert wait_for(lambda: rows(replicated, escalations, id=later)[0][0], 20)
     assert rows(replicated, escalations, id=first) == [(1,)]
     assert rows(replicated, escalations, id=later) == [(1,)]
+
+    # Once per tick, not once per replica: only the lease holder ran the check.
+    holders = lease_holders(replicated, OVERDUE_CHECK)
+    assert len(holders) == 1, f"the overdue check's lease was taken by {holders}"
+    escalated_by = {name for name in REPLICAS["tasking"]
+                    if {first, later} & set(logged(replicated, name, "tasking_item.overdue",
+                                                   "tasking_item_id"))}
+    assert escalated_by == set(holders)
+
+
+def test_the_overdue_check_moves_to_another_replica_when_its_holder_dies(replicated):
+    """Last in the module: it kills a replica."""
+    holder, = lease_holders(replicated, OVERDUE_CHECK)
+    replicated.kill(holder)  # SIGKILL: its database session ends, and the lock with it
+
+    due = datetime.now(timezone.utc) + timedelta(seconds=2)
+    made = replicated.post("/api/tasking/items", "coordinator", json={
+        "title": "Check the stairwell lighting", "ward": "dalston",
+        "owner_agency": "housing", "due_by": due.isoformat()})
+    assert made.status_code == 201, made.text
+    item = made.json()["id"]
+
+    def escalated_by():
+        return [name for name in REPLICAS["tasking"] if name in replicated.processes
+                and item in logged(replicated, name, "tasking_item.overdue", "tasking_item_id")]
+
+    assert wait_for(escalated_by, 30)
+    assert lease_holders(replicated, OVERDUE_CHECK) == escalated_by()
+    assert rows(replicated, "SELECT count(*) FROM tasking.outbox "
+                "WHERE type = 'tasking_item.overdue' "
+                "AND message->'payload'->>'tasking_item_id' = :id", id=item) == [(1,)]

@@ -7,7 +7,7 @@ from nameko.rpc import get_rpc_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.bus import DEAD_LETTER_EXCHANGE
-from shared.rpc import ClassicQueueInUse, declare_rpc_queue, rpc
+from shared.rpc import RpcQueueInUse, declare_rpc_queue, rpc
 from shared.testing.infra import list_queues
 
 
@@ -37,12 +37,28 @@ def test_an_rpc_entrypoint_answers_from_a_quorum_queue_with_a_delivery_limit(
     container = container_factory(ProbeService, config)
     container.start()
 
-    with ClusterRpcProxy(config) as cluster:
+    with ClusterRpcProxy(config, timeout=10) as cluster:
         assert cluster.probe.echo("over the broker") == "over the broker"
     queue = list_queues(config["AMQP_URI"])["rpc-probe"]
     assert queue["type"] == "quorum"
     assert queue["arguments"]["x-delivery-limit"] == config["DELIVERY_LIMIT"]
     assert queue["arguments"]["x-dead-letter-exchange"] == DEAD_LETTER_EXCHANGE
+
+
+def test_a_request_nobody_can_be_answered_for_is_dropped_without_stopping_the_service(
+        container_factory, service_config):
+    """Such as one replayed from the dead-letter queue: `wardline dlq replay` publishes
+    the body alone, without the caller's reply_to."""
+    config = service_config("probe")
+    container = container_factory(ProbeService, config)
+    container.start()
+
+    with Connection(config["AMQP_URI"]) as conn:
+        conn.Producer().publish({"args": ["lost"], "kwargs": {}}, exchange="",
+                                routing_key="rpc-probe")
+    with ClusterRpcProxy(config, timeout=10) as cluster:
+        assert cluster.probe.echo("still answering") == "still answering"
+    assert not container._died.ready()
 
 
 def test_migrate_replaces_an_idle_classic_rpc_queue_from_an_older_release(service_config):
@@ -60,7 +76,7 @@ def test_migrate_leaves_a_classic_rpc_queue_with_requests_waiting_and_says_what_
     config = service_config("oldbusy")
     classic_rpc_queue(config, "oldbusy", waiting_request=True)
 
-    with pytest.raises(ClassicQueueInUse, match="stop every oldbusy process"):
+    with pytest.raises(RpcQueueInUse, match="every oldbusy process"):
         declare_rpc_queue("oldbusy", config)
 
     assert list_queues(config["AMQP_URI"])["rpc-oldbusy"]["type"] == "classic"

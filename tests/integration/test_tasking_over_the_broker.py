@@ -17,6 +17,7 @@ from shared.db import make_engine
 from shared.events import Event, serialize
 from shared.migrations import upgrade
 from shared.runner import declare_queues
+from shared.timers import TimerLease
 
 COORDINATOR = {"username": "coordinator", "role": "coordinator", "agency": "police",
                "wards": []}
@@ -94,7 +95,11 @@ def test_a_meetings_agenda_lists_the_new_high_risk_referral_first(
 
 
 def test_two_tasking_replicas_escalate_each_overdue_item_exactly_once(
-        container_factory, tasking_config, engine):
+        container_factory, tasking_config, engine, monkeypatch):
+    # Only the holder of the timer's lease runs the check (shared/timers.py); both run it
+    # here, as an old holder's tick still in flight overlaps the next holder's, and the
+    # row locks alone must keep each escalation single.
+    monkeypatch.setattr(TimerLease, "held", lambda lease: True)
     past = datetime.now(timezone.utc) - timedelta(hours=1)
     ids = [str(uuid.uuid4()) for _ in range(60)]
     with engine.begin() as conn:
