@@ -76,8 +76,7 @@ def add_update(item_id, payload, actor, uow):
         item = _workable(repository.get_item(uow.session, item_id, for_update=True),
                          item_id, actor)
         check_item_open(item, "updated")
-        repository.add_history(uow.session, item_id, "update", cmd["note"], actor["username"],
-                               utcnow())
+        record_update(uow, item, cmd["note"], actor, utcnow())
     log.info("tasking_item.updated", tasking_item_id=item_id)
     return get_item(item_id, actor, uow)
 
@@ -161,15 +160,27 @@ def record_assignment(uow, item, owner_agency, owner_user, due_by, actor, note):
     log.info("tasking_item.assigned", tasking_item_id=item["id"], owner_agency=owner_agency)
 
 
-def record_completion(uow, item, outcome, actor, now):
-    """Close an item with its outcome, in its history and on the bus."""
+def record_update(uow, item, note, actor, now):
+    """Progress on an item, in its history and on the bus (the note stays here: it is the
+    owning agency's working note, not news for every consumer)."""
+    repository.add_history(uow.session, item["id"], "update", note, actor["username"], now)
+    uow.publish("tasking_item.updated", 1, {
+        "tasking_item_id": item["id"], "updated_by": actor["username"], "updated_at": now,
+        **{key: item[key] for key in ("ward", "owner_agency", "source_type", "source_id")}},
+        actor)
+
+
+def record_completion(uow, item, outcome, actor, now, cause="outcome"):
+    """Close an item with its outcome, in its history and on the bus. `cause` says why:
+    an outcome someone recorded, or tasking's own step after triage decided no further
+    action (`triage`) or the ward panel closed a priority (`ward_priority_closed`)."""
     repository.update_item(uow.session, item["id"], status="completed", outcome=outcome,
                            completed_by=actor["username"], completed_at=now)
     repository.add_history(uow.session, item["id"], "completed", outcome, actor["username"],
                            now)
-    uow.publish("tasking_item.completed", 1, {
+    uow.publish("tasking_item.completed", 2, {
         "tasking_item_id": item["id"], "outcome": outcome, "completed_by": actor["username"],
-        "completed_at": now, **{key: item[key] for key in ("ward", "owner_agency",
+        "completed_at": now, "cause": cause, **{key: item[key] for key in ("ward", "owner_agency",
                                                            "source_type", "source_id")}},
         actor)
     log.info("tasking_item.completed", tasking_item_id=item["id"])

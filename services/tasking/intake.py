@@ -49,7 +49,7 @@ def apply_triage(event, rules, uow):
         if triage["decision"] == "no_further_action":
             for item in open_items:
                 record_completion(uow, item, f"No further action at triage: {triage['reason']}",
-                          actor, utcnow())
+                                  actor, utcnow(), cause="triage")
         elif triage["decision"] == "redirect":
             for item in open_items:
                 record_assignment(uow, item, triage["redirect_to_agency"], None, item["due_by"], actor,
@@ -97,8 +97,8 @@ def apply_ward_priority(event, rules, uow):
         elif priority["status"] == "closed":
             for item in repository.open_items_for_source(uow.session, "ward_priority",
                                                          priority["ward_priority_id"]):
-                record_completion(uow, item, "The ward panel closed this priority.", TASKING_ACTOR,
-                          utcnow())
+                record_completion(uow, item, "The ward panel closed this priority.",
+                                  TASKING_ACTOR, utcnow(), cause="ward_priority_closed")
 
 def _raise_for_referral(uow, referral, rules, since, owner_agency=None):
     return record_new_item(uow, {

@@ -49,6 +49,30 @@ TASKING_ITEM_ASSIGNED = contract(
 )
 
 
+class TaskingItemUpdatedV1(Schema):
+    tasking_item_id = fields.String(required=True)
+    ward = fields.String(required=True)
+    owner_agency = fields.String(required=True)
+    source_type = fields.String(allow_none=True, load_default=None)
+    source_id = fields.String(allow_none=True, load_default=None)
+    updated_by = fields.String(required=True)
+    updated_at = fields.AwareDateTime(required=True)
+
+
+TASKING_ITEM_UPDATED = contract(
+    source="tasking", type="tasking_item.updated", version=1, schema=TaskingItemUpdatedV1,
+    description="Progress was recorded on an open action by its owning agency or the "
+                "coordinator. The note itself stays in tasking (it is the agency's own "
+                "working note): ask tasking when entitled.",
+    example={
+        "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001", "ward": "dalston",
+        "owner_agency": "housing", "source_type": "referral",
+        "source_id": "4f1c2d8e-0000-4000-8000-000000000001",
+        "updated_by": "housing.officer", "updated_at": "2026-11-25T08:30:00+00:00",
+    },
+)
+
+
 class TaskingItemCompletedV1(Schema):
     tasking_item_id = fields.String(required=True)
     ward = fields.String(required=True)
@@ -60,15 +84,52 @@ class TaskingItemCompletedV1(Schema):
     completed_at = fields.AwareDateTime(required=True)
 
 
-TASKING_ITEM_COMPLETED = contract(
+COMPLETION_CAUSES = ("outcome", "triage", "ward_priority_closed")
+# Outcomes tasking wrote itself before v2 said why an action was completed.
+_TRIAGE_OUTCOME_PREFIX = "No further action at triage:"
+_PRIORITY_CLOSED_OUTCOME = "The ward panel closed this priority."
+
+
+def upcast_completed_v1_v2(payload):
+    """v1 did not say why an action was completed; tasking's own outcomes tell: triage's
+    "no further action", or the ward panel closing the priority. Anything else was an
+    outcome someone recorded."""
+    outcome = payload.get("outcome") or ""
+    if outcome.startswith(_TRIAGE_OUTCOME_PREFIX):
+        cause = "triage"
+    elif outcome == _PRIORITY_CLOSED_OUTCOME:
+        cause = "ward_priority_closed"
+    else:
+        cause = "outcome"
+    return {**payload, "cause": cause}
+
+
+COMPLETED_EXAMPLE = {
+    "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001", "ward": "dalston",
+    "owner_agency": "yot", "outcome": "Home visit done; early-intervention panel booked",
+    "source_type": "referral", "source_id": "4f1c2d8e-0000-4000-8000-000000000001",
+    "completed_by": "yot.partner", "completed_at": "2026-11-25T09:00:00+00:00",
+}
+
+TASKING_ITEM_COMPLETED_V1 = contract(
     source="tasking", type="tasking_item.completed", version=1, schema=TaskingItemCompletedV1,
     description="An action was completed with its outcome (the referring team is told it).",
-    example={
-        "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001", "ward": "dalston",
-        "owner_agency": "yot", "outcome": "Home visit done; early-intervention panel booked",
-        "source_type": "referral", "source_id": "4f1c2d8e-0000-4000-8000-000000000001",
-        "completed_by": "yot.partner", "completed_at": "2026-11-25T09:00:00+00:00",
-    },
+    example=COMPLETED_EXAMPLE, upcast=upcast_completed_v1_v2,
+)
+
+
+class TaskingItemCompletedV2(TaskingItemCompletedV1):
+    cause = fields.String(required=True, validate=validate.OneOf(COMPLETION_CAUSES), metadata={
+        "description": "why it was completed: `outcome` (someone recorded what was done), "
+                       "`triage` (triage decided no further action on its referral) or "
+                       "`ward_priority_closed` (the ward panel closed its priority)"})
+
+
+TASKING_ITEM_COMPLETED = contract(
+    source="tasking", type="tasking_item.completed", version=2, schema=TaskingItemCompletedV2,
+    description="An action was completed with its outcome, and why (the referring team is "
+                "told an outcome someone recorded; triage's own completions are not news).",
+    example={**COMPLETED_EXAMPLE, "cause": "outcome"},
 )
 
 

@@ -8,6 +8,7 @@ import pytest
 from shared.config import SERVICES
 from shared.consumers import DomainEventHandler
 from shared.events import Event, InvalidEvent, all_contracts, deserialize, serialize
+from shared.events.registry import contract_for, latest_version
 from shared.runner import service_class
 
 
@@ -16,8 +17,23 @@ def test_every_contract_example_round_trips_through_the_envelope(contract):
     example = contract.schema().load(contract.example)
     message = serialize(Event(contract.type, contract.version, example))
     event = deserialize(message)
-    assert event.type == contract.type and event.payload == example
+    assert event.type == contract.type and event.version == latest_version(contract.type)
+    if contract.upcast is None:
+        assert event.payload == example
+    else:  # an older version arrives upcast to the latest, its own fields kept
+        assert event.payload.items() >= example.items()
     assert message["correlation_id"] == message["event_id"]  # a new conversation
+
+
+@pytest.mark.parametrize("outcome, cause", [
+    ("No further action at triage: known to CAIT", "triage"),
+    ("The ward panel closed this priority.", "ward_priority_closed"),
+    ("Home visit done; family engaged", "outcome")])
+def test_a_v1_completion_is_upcast_with_the_cause_its_outcome_shows(outcome, cause):
+    v1 = contract_for("tasking_item.completed", 1)
+    payload = v1.schema().load({**v1.example, "outcome": outcome})
+    event = deserialize(serialize(Event("tasking_item.completed", 1, payload)))
+    assert (event.version, event.payload["cause"]) == (2, cause)
 
 
 def test_every_event_handler_subscribes_to_a_registered_contract_of_its_source():

@@ -109,6 +109,7 @@ def test_accepted_referral_keeps_its_item_and_no_further_action_completes_it(tas
     assert [i["source_id"] for i in completed] == [other.payload["referral_id"]]
     assert completed[0]["outcome"] == "No further action at triage: Known to CSC"
     assert db.event_types[-1] == "tasking_item.completed"
+    assert db.committed_events[-1].payload["cause"] == "triage"  # not an outcome to report
 
 
 def test_triage_arriving_before_the_submission_still_yields_one_item(tasking, db):
@@ -185,7 +186,13 @@ def test_an_item_is_assigned_updated_and_completed_then_refuses_further_steps(ta
         with pytest.raises(Conflict):
             step()
     assert db.event_types == ["tasking_item.raised", "tasking_item.assigned",
-                              "tasking_item.completed"]
+                              "tasking_item.updated", "tasking_item.completed"]
+    updated, completed = db.committed_events[-2:]
+    assert updated.payload["updated_by"] == "housing.officer"
+    assert "note" not in updated.payload  # the agency's working note stays in tasking
+    assert (updated.payload["source_type"], updated.payload["owner_agency"]) == (
+        item["source_type"], "housing")
+    assert (completed.version, completed.payload["cause"]) == (2, "outcome")
 
 
 def test_an_owning_agency_names_its_person_but_only_the_coordinator_moves_agencies(tasking):
