@@ -14,6 +14,7 @@ says what happened, which replication could not improve on.
 import structlog
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection
+from kombu.exceptions import OperationalError
 from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
 
 from shared.bus import declare, rpc_queue
@@ -48,6 +49,23 @@ class QuorumRpcConsumer(RpcConsumer):
             self.queue_consumer.ack_message(message)
             return
         super().handle_message(body, message)
+
+    def handle_result(self, message, result, exc_info):
+        """Answer the caller; if the broker cannot take the answer (it is restarting), the
+        work is already committed, so the answer is given up and logged rather than
+        raised: raised, it would kill the whole container and every worker in flight,
+        and a redelivered request would do the work a second time. The caller's own
+        timeout tells it the answer was lost."""
+        try:
+            return super().handle_result(message, result, exc_info)
+        except (OperationalError, ConnectionError, OSError) as exc:
+            log.warning("rpc.answer_lost", error=str(exc),
+                        routing_key=message.delivery_info.get("routing_key", ""))
+            try:
+                self.queue_consumer.ack_message(message)
+            except (OperationalError, ConnectionError, OSError):
+                pass  # the request's channel is gone with the connection: nothing to ack
+            return result, exc_info
 
 
 class QuorumRpc(Rpc):
