@@ -38,6 +38,8 @@ SETTINGS = (
             "`WARDLINE_VAR_DIR/secret_key` (development only; set it in production)."),
     Setting("WARDLINE_TOKEN_TTL_SECONDS", "3600", "How long an access token stays valid."),
     Setting("WARDLINE_MAX_WORKERS", "10", "Concurrent workers per service process."),
+    Setting("WARDLINE_REQUEST_TIMEOUT_SECONDS", "30",
+            "How long the gateway waits for a service's answer before a 504."),
     Setting("WARDLINE_DB_POOL_SIZE", "10", "PostgreSQL connections per service process."),
     Setting("WARDLINE_OUTBOX_POLL_SECONDS", "2",
             "Backstop interval at which the outbox relay looks for unpublished events "
@@ -129,6 +131,7 @@ def load_config(service_name, environ=None):
         "SERVICE_NAME": service_name,
         "AMQP_URI": env("WARDLINE_AMQP_URI"),
         "max_workers": int(env("WARDLINE_MAX_WORKERS")),
+        "REQUEST_TIMEOUT_SECONDS": float(env("WARDLINE_REQUEST_TIMEOUT_SECONDS")),
         "WEB_SERVER_ADDRESS": f"{env('WARDLINE_HTTP_HOST')}:" + (
             env("WARDLINE_HTTP_PORT") if service_name == "gateway"
             else env("WARDLINE_HEALTH_PORT")),

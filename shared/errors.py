@@ -87,3 +87,10 @@ def fields_from_marshmallow(messages):
 
     walk("", messages)
     return flat
+
+
+class TimedOut(WardlineError):
+    """A service did not answer the gateway in time (a broker restart can lose an answer).
+    What was sent may have been stored: the message says to look before sending again."""
+    status = 504
+    code = "timeout"

@@ -8,6 +8,7 @@ import uuid
 from datetime import date, datetime
 from functools import partial
 
+import eventlet
 import structlog
 from eventlet.event import Event
 from nameko.web.handlers import HttpRequestHandler
@@ -16,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway import metrics, tokens
 from shared.errors import (Forbidden, InvalidContent, MalformedRequest, NotAuthenticated,
-                           WardlineError)
+                           TimedOut, WardlineError)
 
 log = structlog.get_logger(__name__)
 
@@ -52,10 +53,10 @@ class ApiEndpoint(HttpRequestHandler):
             args, kwargs = self.get_entrypoint_parameters(request)
             self.check_signature(args, kwargs)
             done = Event()
-            self.container.spawn_worker(
+            worker_ctx = self.container.spawn_worker(
                 self, args, kwargs, context_data={"correlation_id": correlation_id},
                 handle_result=partial(self._handle_result, done))
-            response = self._json_response(done.wait())  # re-raises the worker's error
+            response = self._json_response(self._answer(done, worker_ctx))
         except WardlineError as exc:
             response = json_response(exc.status, exc.as_json())
         except Exception:  # a fault of ours: logged in full, told briefly
@@ -81,6 +82,23 @@ class ApiEndpoint(HttpRequestHandler):
         if principal["role"] not in self.roles:
             raise Forbidden(f"The {principal['role']} role may not do this.")
         return principal
+
+    def _answer(self, done, worker_ctx):
+        """The worker's result (re-raising its error), or a 504 after the configured time.
+        An answer lost in a broker restart would otherwise hold the request, and the
+        worker's slot, for ever; the stuck worker is stopped to free its slot."""
+        seconds = self.container.config.get("REQUEST_TIMEOUT_SECONDS", 30)
+        try:
+            with eventlet.Timeout(seconds):
+                return done.wait()
+        except eventlet.Timeout:
+            thread = self.container._worker_threads.get(worker_ctx)  # nameko keeps no other
+            if thread is not None:
+                thread.kill()
+            log.warning("http.service_timed_out", seconds=seconds,
+                        entrypoint=self.method_name)
+            raise TimedOut(f"No answer within {seconds:g} s. What you sent may still have "
+                           "been stored: look for it before sending it again.") from None
 
     @staticmethod
     def _handle_result(done, worker_ctx, result, exc_info):
