@@ -54,7 +54,8 @@ def render(template, audience, context):
 
 def referral_context(payload, contact):
     """What a referral's notifications may say: the concern, the ward, the decision."""
-    when = payload.get("closed_at") or payload.get("triaged_at") or payload["submitted_at"]
+    when = (payload.get("closed_at") or payload.get("triaged_at")
+            or payload.get("acknowledged_at") or payload["submitted_at"])
     return {
         "concern": CONCERNS.get(payload.get("category"), "a concern"),
         "ward": ward_name(payload["ward"]),
@@ -67,6 +68,7 @@ def referral_context(payload, contact):
                                             payload.get("redirect_to_agency")),
         "reason": payload.get("reason"),
         "outcome": payload.get("outcome"),
+        "agency_name": agency_name(payload.get("agency")),
         "contact": contact,
     }
 
@@ -116,6 +118,10 @@ def tasking_context(payload, contact):
         # An assignment that keeps the item with its agency changes who or when, not whose.
         context["stays_with_agency"] = (payload.get("previous_owner_agency")
                                         == payload["owner_agency"])
+        context["previous_owner_agency_name"] = agency_name(
+            payload.get("previous_owner_agency"))
+    if payload.get("category"):  # news about a referral (its facts added by referrers.py)
+        context["concern"] = CONCERNS.get(payload["category"], "a concern")
     if payload.get("usage"):
         context["usage_text"] = USAGES.get(payload["usage"], payload["usage"])
     return context

@@ -5,7 +5,7 @@ import uuid
 import sqlalchemy as sa
 import structlog
 
-from services.notifications import directory, emailing
+from services.notifications import directory, emailing, referrers
 from services.notifications.content import context_for, render
 from services.notifications.orm import notifications
 from services.notifications.recipients import recipients_for
@@ -22,6 +22,7 @@ def notify(event, uow, digest_time):
         if not uow.first_time(event):
             log.info("event.already_applied")
             return []
+        event = referrers.with_referring_side(uow.session, event)
         context = context_for(event, directory.coordinator_contact(uow.session))
         return [_deliver(uow, event, recipient, context, digest_time)
                 for recipient in recipients_for(event, directory.People(uow.session))]

@@ -69,3 +69,16 @@ contacts = sa.Table(
     sa.Column("confirmed_by", sa.String(80), nullable=True),
     sa.Index("ix_contacts_agency", "agency"),
 )
+
+referral_records = sa.Table(
+    # Who referred each referral, from referral.submitted / triaged / closed: later news
+    # about the referral (its actions' outcomes, a receiving agency taking it up) comes
+    # in events that name the referral only, and must reach the same people.
+    "referral_records", metadata,
+    sa.Column("referral_id", sa.String(36), primary_key=True),
+    sa.Column("referring_agency", sa.String(60), nullable=False),
+    sa.Column("referred_by", sa.String(80), nullable=False),
+    sa.Column("ward", sa.String(60), nullable=False),
+    sa.Column("category", sa.String(40), nullable=False),
+    sa.Column("recorded_at", UtcDateTime, nullable=False),
+)

@@ -69,13 +69,44 @@ def tasking_item_raised(payload, people):
 def tasking_item_assigned(payload, people):
     """The owning agency (and the named person, if any) hears it is theirs. When the item
     stays with the agency that already owned it (and was told when it was raised), the
-    template says what changed instead: who now holds it, and its due date."""
+    template says what changed instead: who now holds it, and its due date. An action
+    moved to another agency is also no longer the previous agency's: they hear that."""
     told = agency_team(payload["owner_agency"], payload["ward"], "tasking_item.assigned",
                        "tasking_item.assigned", people)
     if payload.get("owner_user"):
         told.append(person(payload["owner_user"], "tasking_item.assigned",
                            "tasking_item.assigned"))
-    return told
+    return told + tasking_item_moved_away(payload, people)
+
+
+def tasking_item_moved_away(payload, people):
+    """An action given to another agency (reassigned, or its referral redirected at
+    triage): the agency that owned it hears it is no longer theirs, and the new owner
+    hears it is (tasking_item_assigned)."""
+    previous = payload.get("previous_owner_agency")
+    if not previous or previous == payload["owner_agency"]:
+        return []
+    return agency_team(previous, payload["ward"], "tasking_item.moved_away",
+                       "tasking_item.moved_away", people)
+
+
+def tasking_item_completed(payload, people):
+    """The referring person and their agency's team hear the outcome of an action raised
+    for their referral (the referral's facts were added by referrers.py). Not news: an
+    action tasking completed itself because triage decided no further action (the
+    referral.triaged notification told them that, and such an outcome holds the
+    coordinator's reason, which partners do not read), an action with no referral, or,
+    for the person who completed it, their own outcome."""
+    if payload.get("source_type") != "referral" or payload.get("cause") == "triage":
+        return []
+    return [recipient for recipient in _referring_side(payload, "tasking_item.completed",
+                                                       "tasking_item.outcome", people)
+            if recipient.username != payload["completed_by"]]
+
+
+def referral_acknowledged(payload, people):
+    """The agency a referral was redirected to has taken it up: the referring side hears."""
+    return _referring_side(payload, "referral.acknowledged", "referral.taken_up", people)
 
 
 def tasking_item_overdue(payload, people):
@@ -128,7 +159,9 @@ RULES = {
     "referral.triaged": referral_triaged,
     "referral.closed": referral_closed,
     "tasking_item.raised": tasking_item_raised,
+    "referral.acknowledged": referral_acknowledged,
     "tasking_item.assigned": tasking_item_assigned,
+    "tasking_item.completed": tasking_item_completed,
     "tasking_item.overdue": tasking_item_overdue,
     "pcso_task.assigned": pcso_task_assigned,
     "intelligence.noted": intelligence_noted,

@@ -42,12 +42,20 @@ class NotificationsService(HealthEndpoint):
     def tell_referral_closed(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
+    @domain_event_handler("referrals", "referral.acknowledged")
+    def tell_referral_taken_up(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
     @domain_event_handler("tasking", "tasking_item.raised")
     def tell_owner_of_new_item(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
     @domain_event_handler("tasking", "tasking_item.assigned")
     def tell_owner_of_assignment(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @domain_event_handler("tasking", "tasking_item.completed")
+    def tell_referrer_the_outcome(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
     @domain_event_handler("tasking", "tasking_item.overdue")

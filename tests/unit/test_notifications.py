@@ -188,8 +188,13 @@ def example_event(type_):
 def test_every_rule_renders_a_titled_message_for_each_recipient(db, service, type_):
     from services.notifications import handlers
 
+    # News about a referral (an action's outcome, a redirect taken up) reaches whoever
+    # referred it: the examples name the referral of referral.submitted's example.
+    if type_ != "referral.submitted":
+        handlers.notify(example_event("referral.submitted"), db.unit_of_work(), DIGEST)
+    before = len(db.rows("notifications"))
     created = handlers.notify(example_event(type_), db.unit_of_work(), DIGEST)
-    rows = db.rows("notifications")
+    rows = db.rows("notifications")[before:]
     assert len(rows) == len(created) >= 1
     assert all(row["title"] and row["body"] and "{{" not in row["body"] for row in rows)
 
@@ -349,7 +354,124 @@ def test_an_action_moved_to_another_agency_is_assigned_to_it(service, db):
     """The real redirect: raised for community safety, moved to housing at triage."""
     service.tell_owner_of_new_item(raised())
     service.tell_owner_of_assignment(assigned(owner_agency="housing"))
-    by_recipient = {r["recipient"]: r for r in db.rows("notifications")}
-    assert by_recipient["agency:la-community-safety"]["kind"] == "tasking_item.raised"
-    assert by_recipient["agency:housing"]["title"] == "Action assigned to housing"
-    assert "is now owned by housing" in by_recipient["agency:housing"]["body"]
+    told = {(r["recipient"], r["kind"]): r for r in db.rows("notifications")}
+    assert set(told) == {("agency:la-community-safety", "tasking_item.raised"),
+                         ("agency:housing", "tasking_item.assigned"),
+                         ("agency:la-community-safety", "tasking_item.moved_away")}
+    assert told["agency:housing", "tasking_item.assigned"]["title"] == \
+        "Action assigned to housing"
+    assert "is now owned by housing" in told["agency:housing", "tasking_item.assigned"]["body"]
+    moved = told["agency:la-community-safety", "tasking_item.moved_away"]
+    assert moved["title"] == "Action passed from council community safety to housing"
+    assert "no longer needs anything from council community safety" in moved["body"]
+
+
+# --- when an action completes, the referring side hears the outcome --------------------
+
+
+def completed(**payload):
+    return Event("tasking_item.completed", 2, {
+        "tasking_item_id": ITEM_ID, "ward": "dalston", "owner_agency": "la-community-safety",
+        "outcome": "Joint visit with housing; family agreed to early help",
+        "source_type": "referral", "source_id": REFERRAL["referral_id"],
+        "completed_by": "asb.officer", "completed_at": NOW + timedelta(days=2),
+        "cause": "outcome"} | payload)
+
+
+def test_a_completed_action_tells_the_referrer_and_their_team_the_outcome_once(service, db):
+    """The YOT's referral raised an action for community safety; when they complete it,
+    the YOT worker and the YOT's team hear the outcome, who did it and who to ask, once
+    however often the event arrives; the completing agency is not told its own news."""
+    service.acknowledge_referral(event("referral.submitted"))
+    outcome = completed()
+    for _ in range(3):  # the same event, delivered three times
+        service.tell_referrer_the_outcome(outcome)
+    told = [r for r in db.rows("notifications") if r["kind"] == "tasking_item.outcome"]
+    assert sorted(r["recipient"] for r in told) == ["agency:yot", "user:yot.partner"]
+    mine = next(r for r in told if r["recipient"] == "user:yot.partner")
+    assert mine["title"] == "Outcome of an action on your referral"
+    assert (mine["source_type"], mine["source_id"]) == ("referral", REFERRAL["referral_id"])
+    assert "young person at risk in Dalston was completed by council community safety" in \
+        mine["body"]
+    assert "Outcome: Joint visit with housing; family agreed to early help" in mine["body"]
+    assert "ask council community safety" in mine["body"] and "Chris Coordinator" in mine["body"]
+    for police_only in ("handling", "Handling", "subject", REFERRAL["subject_id"],
+                        "asb.officer"):  # no person's name either
+        assert police_only not in mine["body"]
+    # It shows on the referral's page, among what the referring team was told.
+    assert [n["kind"] for n in service.feedback_for(
+        "referral", REFERRAL["referral_id"], "agency:yot")] == [
+        "referral.acknowledged", "tasking_item.outcome"]
+
+
+def test_the_referrer_who_completes_the_action_is_not_told_their_own_outcome(service, db):
+    service.acknowledge_referral(event("referral.submitted"))
+    service.tell_referrer_the_outcome(completed(owner_agency="yot", completed_by="yot.partner"))
+    told = [r["recipient"] for r in db.rows("notifications")
+            if r["kind"] == "tasking_item.outcome"]
+    assert told == ["agency:yot"]
+
+
+def test_a_police_referral_s_outcome_reaches_the_referring_pcso_and_ward_sergeant(service,
+                                                                                  db):
+    service.acknowledge_referral(event("referral.submitted", referring_agency="police",
+                                       referred_by="pcso.dalston"))
+    service.tell_referrer_the_outcome(completed())
+    told = {r["recipient"] for r in db.rows("notifications")
+            if r["kind"] == "tasking_item.outcome"}
+    assert told == {"user:pcso.dalston", "user:sgt.dalston"}  # not the whole force
+
+
+def test_no_further_action_at_triage_is_told_once_by_the_triage_not_again_as_an_outcome(
+        service, db):
+    """Triage decides no further action: tasking completes the referral's action itself.
+    The referring side already heard the decision; the completion (whose outcome holds
+    the coordinator's reason, police-only) adds nothing for them."""
+    service.acknowledge_referral(event("referral.submitted"))
+    service.tell_referral_triaged(event(
+        "referral.triaged", decision="no_further_action", status="no_further_action",
+        reason="Known to CAIT", triaged_by="coordinator", triaged_at=NOW))
+    service.tell_referrer_the_outcome(completed(
+        outcome="No further action at triage: Known to CAIT", completed_by="coordinator",
+        cause="triage"))
+    kinds = [r["kind"] for r in db.rows("notifications") if r["recipient"] == "user:yot.partner"]
+    assert kinds == ["referral.acknowledged", "referral.triaged"]
+    assert all("CAIT" not in r["body"] for r in db.rows("notifications"))
+
+
+def test_actions_without_a_referral_tell_no_referrer(service, db):
+    service.tell_referrer_the_outcome(completed(source_type="ward_priority",
+                                                source_id=str(uuid.uuid4())))
+    service.tell_referrer_the_outcome(completed(source_type=None, source_id=None))
+    assert db.rows("notifications") == []
+
+
+def test_an_outcome_for_a_referral_not_yet_known_waits_for_redelivery(service, db):
+    """Each event type has its own queue: an outcome can arrive before the referral's own
+    events. The handler fails (nothing recorded, the event not marked done), so the broker
+    redelivers it; once the referral is known it is told."""
+    from services.notifications.referrers import ReferralNotYetKnown
+
+    with pytest.raises(ReferralNotYetKnown):
+        service.tell_referrer_the_outcome(completed())
+    assert db.rows("notifications") == []
+    service.acknowledge_referral(event("referral.submitted"))
+    service.tell_referrer_the_outcome(completed())
+    assert len([r for r in db.rows("notifications")
+                if r["kind"] == "tasking_item.outcome"]) == 2
+
+
+def test_a_redirected_referral_taken_up_tells_the_referring_side(service, db):
+    service.tell_referral_triaged(event(
+        "referral.triaged", decision="redirect", status="redirected", reason="Tenancy issue",
+        redirect_to_agency="housing", triaged_by="coordinator", triaged_at=NOW))
+    service.tell_referral_taken_up(Event("referral.acknowledged", 1, {
+        "referral_id": REFERRAL["referral_id"], "subject_id": REFERRAL["subject_id"],
+        "agency": "housing", "acknowledged_by": "housing.officer",
+        "acknowledged_at": NOW + timedelta(hours=3)}))
+    told = {r["recipient"]: r for r in db.rows("notifications")
+            if r["kind"] == "referral.taken_up"}
+    assert set(told) == {"user:yot.partner", "agency:yot"}
+    assert told["user:yot.partner"]["title"] == "Referral taken up by housing"
+    assert "24 November 2026 at 15:00" in told["user:yot.partner"]["body"]
+    assert "housing.officer" not in told["user:yot.partner"]["body"]
