@@ -94,12 +94,20 @@ def test_the_coordinator_actions_a_referral_at_the_meeting_and_the_partner_sees_
     expect(page.get_by_role("heading", name="Overdue board")).to_be_visible()
     expect(page.get_by_text("No action is overdue.")).to_be_visible()
 
+    # The referrer is told the outcome (notifications): wait for it before looking.
+    assert eventually(lambda: [f for f in stack.get(f"/api/referrals/{referral['id']}",
+                                                    "yot.partner").json()["feedback"]
+                               if f["kind"] == "tasking_item.outcome"])
+
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "yot.partner")
     page.get_by_role("link", name="My referrals").click()
     page.get_by_role("link", name="Exploitation").click()
-    expect(page.get_by_role("listitem").filter(has_text=ACTION)).to_contain_text("completed")
-    # The partner's referral carries the action's outcome (partner.js lists the action's
-    # status; the outcome text travels with it).
-    items = stack.get(f"/api/referrals/{referral['id']}", "yot.partner").json()["tasking_items"]
-    assert [i["outcome"] for i in items if i["title"] == ACTION] == [OUTCOME]
+    # The partner SEES the outcome on their referral: on the action, and in what they
+    # were told.
+    listed = page.locator("li.action").filter(has_text=ACTION)
+    expect(listed).to_contain_text("completed by yot")
+    expect(listed.locator(".outcome")).to_have_text(f"Outcome: {OUTCOME}")
+    told = page.locator("li.feedback").filter(has_text="Outcome of an action on your referral")
+    expect(told).to_have_count(1)
+    expect(told).to_contain_text(OUTCOME)

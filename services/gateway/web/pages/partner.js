@@ -60,8 +60,11 @@ export async function referralPage(id, notice) {
       el("strong", {}, f.title), el("br"), el("span", { class: "muted" }, f.body))))
       : el("p", { class: "muted" }, "Nothing yet: the acknowledgement arrives within seconds."),
     el("h2", {}, "Actions"),
-    r.tasking_items.length ? el("ul", {}, r.tasking_items.map((t) => el("li", {},
-      `${t.title}: ${t.status}, owned by ${t.owner_agency}, due ${new Date(t.due_by).toLocaleString("en-GB")}`)))
+    r.tasking_items.length ? el("ul", {}, r.tasking_items.map((t) => el("li", { class: "action" },
+      t.status === "completed"
+        ? `${t.title}: completed by ${t.owner_agency}${t.completed_at ? ` on ${new Date(t.completed_at).toLocaleString("en-GB")}` : ""}`
+        : `${t.title}: ${t.overdue ? "overdue" : t.status}, owned by ${t.owner_agency}, due ${new Date(t.due_by).toLocaleString("en-GB")}`,
+      t.outcome ? [el("br"), el("span", { class: "outcome" }, `Outcome: ${t.outcome}`)] : null)))
       : el("p", { class: "muted" }, "No actions you may see yet."),
     el("h2", {}, "History"),
     el("ol", {}, r.history.map((h) => el("li", {},

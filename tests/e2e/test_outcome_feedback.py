@@ -1,0 +1,116 @@
+"""Journey 1's loop, closed, over real processes, broker and database: the YOT refers, the
+routing rules raise an action for council community safety, who record progress and
+complete it with an outcome; the YOT worker and the YOT's team are told the outcome once
+(even when the event is delivered three times), see it on the referral with the action's
+owner and due date (never that agency's notes), and the read is audited. Triage's "no
+further action" is told once, by the triage, not again as an outcome."""
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+from kombu import Connection
+
+from shared.bus import events_exchange
+from shared.db import driver_url
+from shared.testing.factories import referral_payload
+
+pytestmark = pytest.mark.e2e
+OUTCOME = "Joint visit with the estate officer; family agreed to early help"
+NOTE = "Mother says the older men are from the Pembury estate"  # the agency's own note
+
+
+def _wait(check, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.2)
+    return None
+
+
+def outcomes_told(stack, user, referral_id):
+    return [n for n in stack.get("/api/notifications?limit=200", user).json()["items"]
+            if n["kind"] == "tasking_item.outcome" and n["source_id"] == referral_id]
+
+
+def test_the_referrer_is_told_an_action_s_outcome_once_and_sees_it_on_the_referral(stack):
+    referral_id = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        category="asb", risk_level="medium", ward="dalston")).json()["id"]
+    [item] = _wait(lambda: stack.get(f"/api/tasking/items?source_id={referral_id}",
+                                     "coordinator").json()["items"])
+    assert item["owner_agency"] == "la-community-safety"
+
+    stack.post(f"/api/tasking/items/{item['id']}/updates", "council.partner",
+               json={"note": NOTE}).raise_for_status()
+    stack.post(f"/api/tasking/items/{item['id']}/complete", "council.partner",
+               json={"outcome": OUTCOME}).raise_for_status()
+
+    told = _wait(lambda: (lambda found: found if len(found) == 2 else None)(
+        outcomes_told(stack, "yot.partner", referral_id)))
+    assert told, outcomes_told(stack, "yot.partner", referral_id)
+    assert sorted(n["recipient"] for n in told) == ["agency:yot", "user:yot.partner"]
+    body = told[0]["body"]
+    assert f"Outcome: {OUTCOME}" in body and "completed by council community safety" in body
+    assert NOTE not in body and "council.partner" not in body
+
+    # The same completion delivered twice more: still told once each.
+    message = _published(stack, "tasking", "tasking_item.completed", item["id"])
+    with Connection(stack.env["WARDLINE_AMQP_URI"]) as conn:
+        for _ in range(2):
+            conn.Producer().publish(json.dumps(message), exchange=events_exchange("tasking"),
+                                    routing_key="tasking_item.completed",
+                                    content_type="application/json", delivery_mode=2)
+    time.sleep(2)
+    assert len(outcomes_told(stack, "yot.partner", referral_id)) == 2
+    assert outcomes_told(stack, "council.partner", referral_id) == []  # not their news
+
+    # The referral page: the action another agency owns, as the referrer may know it.
+    referral = stack.get(f"/api/referrals/{referral_id}", "yot.partner").json()
+    [action] = referral["tasking_items"]
+    assert (action["id"], action["status"], action["owner_agency"], action["outcome"]) == (
+        item["id"], "completed", "la-community-safety", OUTCOME)
+    assert action["due_by"] == item["due_by"]
+    assert NOTE not in json.dumps(referral)
+    assert not action.get("history") and not action.get("owner_user")
+    assert "tasking_item.outcome" in [f["kind"] for f in referral["feedback"]]
+    trail = stack.get(f"/api/audit?limit=200&username=yot.partner&record_id={item['id']}",
+                      "admin").json()["items"]
+    assert [(e["action"], e["record_type"]) for e in trail] == [("consultation",
+                                                                 "tasking_item")]
+
+
+
+def test_no_further_action_at_triage_is_told_by_the_triage_alone(stack):
+    referral_id = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        ward="dalston")).json()["id"]
+    assert _wait(lambda: stack.get(f"/api/tasking/items?source_id={referral_id}",
+                                   "coordinator").json()["items"])
+    stack.post(f"/api/referrals/{referral_id}/triage", "coordinator", json={
+        "decision": "no_further_action", "reason": "Known to CAIT; enquiry under way"}
+    ).raise_for_status()
+    assert _wait(lambda: [i for i in stack.get(f"/api/tasking/items?source_id={referral_id}",
+                                               "coordinator").json()["items"]
+                          if i["status"] == "completed"])
+    assert _wait(lambda: _published(stack, "notifications", "notification.sent",
+                                    referral_id, key="source_id", kind="referral.triaged"))
+    time.sleep(2)  # room for a second message to show itself
+    mine = [n for n in stack.get("/api/notifications?limit=200", "yot.partner").json()["items"]
+            if n["source_id"] == referral_id and n["recipient"] == "user:yot.partner"]
+    assert sorted(n["kind"] for n in mine) == ["referral.acknowledged", "referral.triaged"]
+    assert all("CAIT" not in n["body"] for n in mine)
+
+
+def _published(stack, schema, type_, record_id, key="tasking_item_id", kind=None):
+    """The message `schema`'s outbox published for `type_` about `record_id`."""
+    engine = sa.create_engine(driver_url(stack.env["WARDLINE_DATABASE_URL"]))
+    query = (f"SELECT message FROM {schema}.outbox WHERE published_at IS NOT NULL "
+             f"AND message->>'type' = :type AND message->'payload'->>'{key}' = :id")
+    if kind:
+        query += " AND message->'payload'->>'kind' = :kind"
+    with engine.connect() as conn:
+        row = conn.execute(sa.text(query), {"type": type_, "id": record_id,
+                                            "kind": kind}).first()
+    engine.dispose()
+    return row[0] if row else None
