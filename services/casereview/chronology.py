@@ -147,6 +147,12 @@ PROJECTIONS = {
     "tasking_item.assigned": Projection(
         "update", ("tasking_item", "tasking_item_id"), agency=lambda p: p["owner_agency"],
         summary=_assigned),
+    "tasking_item.updated": Projection(
+        # The note stays in tasking (the owning agency's working note): the entry says
+        # that progress was recorded, and links to the action for those entitled.
+        "update", ("tasking_item", "tasking_item_id"), when="updated_at", parent=SOURCE,
+        agency=lambda p: p["owner_agency"],
+        summary=lambda p: f"Progress recorded on the action owned by {p['owner_agency']}."),
     "tasking_item.completed": Projection(
         "update", ("tasking_item", "tasking_item_id"), when="completed_at", parent=SOURCE,
         agency=lambda p: p["owner_agency"],

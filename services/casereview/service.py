@@ -56,6 +56,10 @@ class CaseReviewService(HealthEndpoint):
     def chronicle_tasking_item_assigned(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
+    @domain_event_handler("tasking", "tasking_item.updated")
+    def chronicle_tasking_item_updated(self, event):
+        handlers.record_event(event, self.uow, self.rulebook)
+
     @domain_event_handler("tasking", "tasking_item.completed")
     def chronicle_tasking_item_completed(self, event):
         handlers.record_event(event, self.uow, self.rulebook)

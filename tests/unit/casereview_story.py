@@ -112,6 +112,15 @@ class Story:
             "owner_user": owner_user, "previous_owner_agency": previous,
             "due_by": item["due_by"], "assigned_by": actor["username"]}, actor)
 
+    def update(self, item_id, by=None):
+        """Someone of the owning agency (or `by` the coordinator) records progress."""
+        item = self._items[item_id]
+        actor = COORDINATOR if by == "coordinator" else partner(item["owner"])
+        return self._emit("tasking_item.updated", {
+            "tasking_item_id": item_id, "ward": "dalston", "owner_agency": item["owner"],
+            "source_type": "referral", "source_id": item["referral_id"],
+            "updated_by": actor["username"], "updated_at": self.now}, actor)
+
     def complete(self, item_id, outcome="Visit done; support agreed"):
         """Someone of the owning agency completes the action."""
         item = self._items[item_id]
