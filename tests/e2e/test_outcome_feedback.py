@@ -36,8 +36,9 @@ def outcomes_told(stack, user, referral_id):
 
 
 def test_the_referrer_is_told_an_action_s_outcome_once_and_sees_it_on_the_referral(stack):
-    referral_id = stack.post("/api/referrals", "yot.partner", json=referral_payload(
-        category="asb", risk_level="medium", ward="dalston")).json()["id"]
+    referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        category="asb", risk_level="medium", ward="dalston")).json()
+    referral_id = referral["id"]
     [item] = _wait(lambda: stack.get(f"/api/tasking/items?source_id={referral_id}",
                                      "coordinator").json()["items"])
     assert item["owner_agency"] == "la-community-safety"
@@ -79,6 +80,20 @@ def test_the_referrer_is_told_an_action_s_outcome_once_and_sees_it_on_the_referr
                       "admin").json()["items"]
     assert [(e["action"], e["record_type"]) for e in trail] == [("consultation",
                                                                  "tasking_item")]
+
+    # The progress update is in the person's chronology (tasking_item.updated), note-free.
+    review = stack.post("/api/case-reviews", "reviewer", json={
+        "subject_id": referral["subject_id"], "trigger": "serious_incident",
+        "incident_summary": "Assaulted near the garages", "incident_date": "2026-11-20"})
+    assert review.status_code == 201, review.text
+
+    def progress():
+        timeline = stack.get(f"/api/case-reviews/{review.json()['id']}/timeline",
+                             "reviewer").json()
+        entries = timeline.get("items", timeline) if isinstance(timeline, dict) else timeline
+        return [e for e in entries if e.get("event_type") == "tasking_item.updated"]
+    [entry] = _wait(progress)
+    assert entry["summary"] == "Progress recorded on the action owned by la-community-safety."
 
 
 
