@@ -190,6 +190,7 @@ def intelligence_without_feedback(entries, as_of, within_days=14):
 def redirect_not_acknowledged(entries, as_of, within_days=7,
                               acknowledged_by=("referral.acknowledged",
                                                "tasking_item.assigned",
+                                               "tasking_item.updated",
                                                "tasking_item.completed")):
     """A referral was passed to another agency and nothing shows that agency took it up
     within the time allowed: the person may have fallen between agencies.
