@@ -23,7 +23,9 @@ SCHEMA = "bench_ideal"
 
 class Cursor(DependencyProvider):
     def setup(self):
-        self.pool = ThreadedConnectionPool(1, 10, DSN)
+        # As many kept connections as workers: a pool whose minimum is lower closes every
+        # connection above it when it is handed back, and reconnects on the next call.
+        self.pool = ThreadedConnectionPool(10, 10, DSN)
 
     def get_dependency(self, worker_ctx):
         pool = self.pool
