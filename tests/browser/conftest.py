@@ -57,3 +57,6 @@ def sign_in(page, username, password="wardline-demo-2026"):
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("button", name="Sign out").wait_for()
     page.get_by_role("heading", level=1).wait_for()  # the role's first page has loaded
+    # ... and has nothing more to fetch: a page still loading would be drawn over the
+    # next one a test opens.
+    page.wait_for_load_state("networkidle")

@@ -97,16 +97,17 @@ export function wardNames() {
 
 /** A list that follows the API's `next_cursor` with a "More" button. `list` is the element
  * shown (a table's rows go into its tbody), `item(record)` makes one row or card; with no
- * records at all, `empty` is shown instead. After "More", focus moves to the first new
+ * records at all, `empty` is shown instead; `prepare(records)`, if given, runs before. After "More", focus moves to the first new
  * record when there is nothing more to fetch, so keyboard users keep their place. */
-export async function paged(path, { list, item, empty, limit = 20, more = "More" }) {
+export async function paged(path, { list, item, empty, limit = 20, more = "More", prepare }) {
   const target = list.tBodies?.[0] || list;
-  const button = el("button", { type: "button", class: "more", hidden: true }, more);
+  const button = el("button", { type: "button", class: "secondary more", hidden: true }, more);
   let cursor = null;
   async function load() {
     const join = path.includes("?") ? "&" : "?";
     const data = await api("GET", `${path}${join}limit=${limit}`
                                   + (cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""));
+    if (prepare) await prepare(data.items);  // e.g. fetch names the rows will show
     const nodes = data.items.map(item);
     target.append(...nodes);
     cursor = data.next_cursor;
@@ -143,4 +144,16 @@ export function loads(title, show) {
     }
   };
   return shown;
+}
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** `el` for SVG pictures (charts, the case-review timeline). */
+export function svg(tag, attrs = {}, ...children) {
+  const node = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
+  for (const child of children.flat()) {
+    if (child !== null && child !== undefined) node.append(child.nodeType ? child : String(child));
+  }
+  return node;
 }

@@ -2,8 +2,8 @@
 // (agenda, actions with an owning agency and a due date, minutes), chases overdue actions
 // and decides whether two records are one person. The small list and form helpers at the
 // end are shared with the reviewer's and admin's pages.
-import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, go, options, page, showErrors, when,
-         words } from "../core.js";
+import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, go, options, page, paged,
+         showErrors, when, words } from "../core.js";
 import { inboxPage } from "./inbox.js";
 import { referPage } from "./partner.js";
 
@@ -333,31 +333,7 @@ export function wardNames() {
   return wardsOnce;
 }
 
-/** A list (a table's tbody, or any element) that follows the API's next_cursor with a
- * "More" button; after "More" the first new record takes the focus, so keyboard users keep
- * their place. With no records at all, the `empty` sentence is shown instead. `prepare`
- * (optional, async) is given each page's records before they are shown. */
-export async function pagedList(path, { list, item, empty, limit = 20, prepare }) {
-  const target = list.tBodies?.[0] || list;
-  const button = el("button", { type: "button", class: "secondary more", hidden: true }, "More");
-  let cursor = null;
-  async function load() {
-    const join = path.includes("?") ? "&" : "?";
-    const data = await api("GET", `${path}${join}limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-    if (prepare) await prepare(data.items);
-    const nodes = data.items.map(item);
-    target.append(...nodes);
-    cursor = data.next_cursor;
-    button.hidden = !cursor;
-    return nodes;
-  }
-  button.addEventListener("click", async () => {
-    const nodes = await load();
-    if (nodes[0]) { nodes[0].tabIndex = -1; nodes[0].focus(); }
-  });
-  if (!(await load()).length) return el("p", { class: "muted" }, empty);
-  return el("div", { class: "paged" }, list, button);
-}
+export { paged as pagedList };  // the one paged list (core.js), for the other desks
 
 export const th = (text, cls) => el("th", { scope: "col", class: cls }, text);
 export const noticeOf = (text) => (text ? el("p", { class: "notice", role: "status" }, text) : null);

@@ -4,9 +4,8 @@
 // is one image with a spoken summary (role="img", aria-label), and the same figures
 // follow it in a table, for screen readers and for anyone who wants the numbers. Colours
 // come from app.css classes (the page's CSP allows no inline style).
-import { api, el, loads, page, wardNames, words } from "../core.js";
+import { api, el, loads, page, svg, wardNames, words } from "../core.js";
 
-const SVG = "http://www.w3.org/2000/svg";
 const PERIODS = { 4: "Last 4 weeks", 12: "Last 12 weeks", 26: "Last 26 weeks", 52: "Last 52 weeks" };
 let weeksShown = "12";
 
@@ -99,14 +98,6 @@ function feedbackSection(turnaround, weeks) {
 
 // --- charts -----------------------------------------------------------------------------
 
-function svg(tag, attrs = {}, ...children) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) node.append(child.nodeType ? child : String(child));
-  }
-  return node;
-}
 
 /** Horizontal bars, one ward a row: the open items outlined, the overdue ones filled. */
 function wardBars(rows, ward) {

@@ -2,7 +2,7 @@
 // a review of one person, reads every agency's contacts with them on one timeline, decides
 // on the possible missed opportunities the rules found, records findings and lessons, and
 // publishes the lessons to partners. The language is about learning, never blame.
-import { CATEGORIES, api, el, field, go, page, showErrors, when, words } from "../core.js";
+import { CATEGORIES, api, el, field, go, page, showErrors, svg, when, words } from "../core.js";
 import { inboxPage } from "./inbox.js";
 import { agencyName, agencySelect, day, noticeOf, pagedList, th, today, uid,
          wardNames } from "./coordinator.js";
@@ -206,15 +206,6 @@ function stageSection(review, candidates, refresh) {
 
 // --- the timeline: a picture with one lane per agency, and the same entries as a table ----
 
-const SVG = "http://www.w3.org/2000/svg";
-function svg(tag, attrs = {}, ...children) {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, value);
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) node.append(child.nodeType ? child : String(child));
-  }
-  return node;
-}
 
 function citations(candidates) {
   const cited = {};
