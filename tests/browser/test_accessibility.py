@@ -60,6 +60,8 @@ AUDIT = """() => {
 
 @pytest.mark.parametrize("user", [u["username"] for u in DEMO_USERS])
 def test_every_page_of_every_role_passes_the_automatic_wcag_checks(page, user):
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
     sign_in(page, user)
     nav_links = page.locator("nav a")
     names = [nav_links.nth(i).inner_text() for i in range(nav_links.count())]
@@ -69,6 +71,7 @@ def test_every_page_of_every_role_passes_the_automatic_wcag_checks(page, user):
         page.locator("nav a", has_text=name).first.click()
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         page.wait_for_load_state("networkidle")
+        assert errors == [], f"{name}: {errors}"  # a page that failed to draw is no pass
         problems = page.evaluate(AUDIT)
         if problems:
             found[name] = problems

@@ -1,8 +1,8 @@
 // The administrator manages accounts and the contact directory. An admin sees no case
 // data: no referral, action, intelligence or review is shown here.
-import { api, el, field, options, page, showErrors, when, words } from "../core.js";
+import { api, el, field, options, page, showErrors, when, words, paged } from "../core.js";
 import { inboxPage } from "./inbox.js";
-import { agencyName, agencySelect, noticeOf, pagedList, th, wardNames } from "./coordinator.js";
+import { agencyName, agencySelect, noticeOf, th, wardNames } from "./coordinator.js";
 
 const ROLES = { partner: "Partner agency staff", panel: "Ward panel chair", coordinator: "Tasking coordinator",
   sergeant: "Safer Neighbourhoods sergeant", pcso: "PCSO", analyst: "BIU analyst",
@@ -17,7 +17,7 @@ export async function usersPage(notice) {
                        th("Wards", "optional"), th("Email", "optional"))), el("tbody"));
   page("Users", noticeOf(notice),
     el("p", {}, el("button", { type: "button", class: "secondary", onclick: () => addUserPage() }, "Add a user")),
-    el("div", { class: "desk" }, await pagedList("/api/users", { list: table, limit: 50,
+    el("div", { class: "desk" }, await paged("/api/users", { list: table, limit: 50,
       empty: "No account yet.",
       item: (u) => el("tr", { "data-username": u.username },
         el("td", {}, u.username), el("td", {}, u.display_name), el("td", {}, ROLES[u.role] || words(u.role)),
@@ -86,7 +86,7 @@ export async function directoryPage(filters = {}, notice) {
   page("Directory", noticeOf(notice),
     el("p", {}, "Named contacts for each ward team and agency. An entry not checked for 90 days is marked as stale."),
     el("div", { class: "desk" }, filter,
-      await pagedList(`/api/directory${query.size ? `?${query}` : ""}`, { list: table,
+      await paged(`/api/directory${query.size ? `?${query}` : ""}`, { list: table,
         empty: "No contact matches.",
         item: (c) => el("tr", {},
           el("td", {}, c.display_name), el("td", {}, ROLES[c.role] || c.role),

@@ -69,7 +69,7 @@ export async function meetingsPage(notice) {
        el("h2", { id: "h-hold" }, "Hold a meeting"), form),
     el("section", { class: "desk", "aria-labelledby": "h-meetings" },
        el("h2", { id: "h-meetings" }, "Meetings"),
-       await pagedList("/api/tasking/meetings", { list: table, empty: "No meeting has been held yet.",
+       await paged("/api/tasking/meetings", { list: table, empty: "No meeting has been held yet.",
          item: (m) => el("tr", {},
            el("td", {}, go(day(m.held_on), () => meetingPage(m.id))),
            el("td", {}, m.wards.map((w) => wards[w] || w).join(", ")),
@@ -262,7 +262,7 @@ export async function overduePage(filters = {}) {
                        th("Ward", "optional"), th("Escalated to", "optional"))),
     el("tbody"));
   page("Overdue board", el("div", { class: "desk" }, form,
-    await pagedList(`/api/tasking/items?${query}`, { list: table,
+    await paged(`/api/tasking/items?${query}`, { list: table,
       empty: "No action is overdue" + (filters.ward || filters.owner_agency ? " for this choice." : "."),
       item: (i) => el("tr", {},
         el("td", {}, go(i.title, () => actionPage(i.id))),
@@ -280,7 +280,7 @@ export async function subjectLinksPage(notice) {
   page("Possible matches", noticeOf(notice),
     el("p", {}, "Records the matcher thinks may be one person. Confirm to join them (their "
                 + "referrals are then seen together), or reject to keep them apart."),
-    el("div", { class: "desk" }, await pagedList("/api/subject-links?status=pending", { list,
+    el("div", { class: "desk" }, await paged("/api/subject-links?status=pending", { list,
       empty: "No possible match is waiting for a decision.", item: linkCard })));
 }
 
@@ -333,7 +333,6 @@ export function wardNames() {
   return wardsOnce;
 }
 
-export { paged as pagedList };  // the one paged list (core.js), for the other desks
 
 export const th = (text, cls) => el("th", { scope: "col", class: cls }, text);
 export const noticeOf = (text) => (text ? el("p", { class: "notice", role: "status" }, text) : null);

@@ -2,9 +2,9 @@
 // a review of one person, reads every agency's contacts with them on one timeline, decides
 // on the possible missed opportunities the rules found, records findings and lessons, and
 // publishes the lessons to partners. The language is about learning, never blame.
-import { CATEGORIES, api, el, field, go, page, showErrors, svg, when, words } from "../core.js";
+import { CATEGORIES, api, el, field, go, page, showErrors, svg, when, words, paged } from "../core.js";
 import { inboxPage } from "./inbox.js";
-import { agencyName, agencySelect, day, noticeOf, pagedList, th, today, uid,
+import { agencyName, agencySelect, day, noticeOf, th, today, uid,
          wardNames } from "./coordinator.js";
 
 const STAGES = { suggested: "Suggested", open: "Open", gathering: "Gathering information",
@@ -41,7 +41,7 @@ export async function reviewsPage(stage = "") {
   page("Case reviews",
     el("p", {}, go("Open a case review", () => openReviewPage(), { class: "button-link" })),
     el("div", { class: "desk" }, filter,
-      await pagedList(`/api/case-reviews${stage ? `?stage=${stage}` : ""}`, { list: table,
+      await paged(`/api/case-reviews${stage ? `?stage=${stage}` : ""}`, { list: table,
         empty: stage ? "No case review at this stage." : "No case review yet.",
         item: (r) => el("tr", {},
           el("td", {}, go(r.trigger, () => reviewPage(r.id))),
@@ -109,7 +109,7 @@ export async function openReviewPage(filters = {}) {
     el("div", { class: "desk" },
       el("section", { "aria-labelledby": "h-incident" }, el("h2", { id: "h-incident" }, "The person and the incident"), form),
       el("section", { "aria-labelledby": "h-find" }, el("h2", { id: "h-find" }, "Find the person"), finder,
-        await pagedList(`/api/referrals${query.size ? `?${query}` : ""}`, { list: table,
+        await paged(`/api/referrals${query.size ? `?${query}` : ""}`, { list: table,
           empty: "No referral matches.", prepare,
           item: (r) => el("tr", {},
             el("td", {}, personOf(who(r))),
