@@ -78,6 +78,7 @@ def tasking_board(raw, database_url):
             for _ in range(min(100_000, ROWS - start))))
     with raw.cursor() as cur:
         cur.execute("ANALYZE tasking.tasking_items")
+    raw.commit()  # statistics taken in a transaction never committed are thrown away
     engine = make_engine(database_url, "tasking")
     # The board as a sergeant asks for it (GET /api/tasking/items?ward=&status=), through the
     # tasking service's own query: scope, filters, keyset page of 50.
@@ -119,6 +120,7 @@ def matching(raw, database_url):
         _copy(raw, "referrals.subject_keys", ["key", "subject_id"], keys)
     with raw.cursor() as cur:
         cur.execute("ANALYZE referrals.subjects; ANALYZE referrals.subject_keys")
+    raw.commit()  # statistics taken in a transaction never committed are thrown away
     engine = make_engine(database_url, "referrals")
     timings = []
     with engine.connect() as conn:
@@ -176,6 +178,7 @@ def chronology(raw, database_url):
                "record_type", "record_id", "facts"], entries)
     with raw.cursor() as cur:
         cur.execute("ANALYZE casereview.record_parents; ANALYZE casereview.chronology_entries")
+    raw.commit()  # statistics taken in a transaction never committed are thrown away
     engine = make_engine(database_url, "casereview")
     timings = []
     with engine.connect() as conn:
