@@ -157,3 +157,16 @@ export function svg(tag, attrs = {}, ...children) {
   }
   return node;
 }
+
+/** yyyy-mm-ddThh:mm in local time, what a datetime-local control holds. */
+export function localInput(date) {
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T`
+    + `${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** A datetime-local value as ISO 8601 with its offset (undefined when empty or unreadable). */
+export function isoFromLocal(value) {
+  const d = value ? new Date(value) : null;
+  return d && !Number.isNaN(d.getTime()) ? d.toISOString() : undefined;
+}

@@ -1,8 +1,8 @@
 // The administrator manages accounts and the contact directory. An admin sees no case
 // data: no referral, action, intelligence or review is shown here.
-import { api, el, field, options, page, showErrors, when, words, paged } from "../core.js";
+import { api, el, field, options, page, showErrors, wardNames, when, words, paged } from "../core.js";
 import { inboxPage } from "./inbox.js";
-import { agencyName, agencySelect, noticeOf, th, wardNames } from "./coordinator.js";
+import { agencyName, agencySelect, noticeOf, th } from "./coordinator.js";
 
 const ROLES = { partner: "Partner agency staff", panel: "Ward panel chair", coordinator: "Tasking coordinator",
   sergeant: "Safer Neighbourhoods sergeant", pcso: "PCSO", analyst: "BIU analyst",

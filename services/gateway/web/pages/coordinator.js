@@ -2,8 +2,8 @@
 // (agenda, actions with an owning agency and a due date, minutes), chases overdue actions
 // and decides whether two records are one person. The small list and form helpers at the
 // end are shared with the reviewer's and admin's pages.
-import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, go, options, page, paged,
-         showErrors, when, words } from "../core.js";
+import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, go, isoFromLocal, localInput, options, page,
+         paged, showErrors, wardNames, when, words } from "../core.js";
 import { inboxPage } from "./inbox.js";
 import { referPage } from "./partner.js";
 
@@ -143,13 +143,13 @@ function raiseActionForm(meeting, about, refresh, chooseWard = false) {
     chooseWard ? field("Ward", "ward", el("select", { id: `ward-${key}` },
       meeting.wards.map((w) => el("option", { value: w }, w)))) : null,
     field("Owning agency", "owner_agency", agencySelect(`owner-${key}`)),
-    field("Due by", "due_by", el("input", { id: `due-${key}`, type: "datetime-local", value: localInput(7) })),
+    field("Due by", "due_by", el("input", { id: `due-${key}`, type: "datetime-local", value: localInput(new Date(Date.now() + 7 * 86400000)) })),
     el("button", { class: "primary", type: "submit" }, "Raise the action"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const body = { title: form.elements.title.value.trim(), decision: form.elements.decision.value.trim(),
       ward: chooseWard ? form.elements.ward.value : about.ward, owner_agency: form.elements.owner_agency.value,
-      due_by: isoOf(form.elements.due_by.value),
+      due_by: isoFromLocal(form.elements.due_by.value),
       ...(about.source_type ? { source_type: about.source_type, source_id: about.source_id } : {}) };
     try {
       await api("POST", `/api/tasking/meetings/${meeting.id}/actions`, body);
@@ -208,7 +208,7 @@ export function actionCard(item, refresh, level = 2) {
         field("New due date", "due_by", el("input", { id: `reassign-due-${key}`, type: "datetime-local" }),
               "Leave empty to keep the due date.")],
         (f) => api("POST", `/api/tasking/items/${key}/assign`, { owner_agency: f.elements.owner_agency.value,
-          owner_user: f.elements.owner_user.value.trim() || null, due_by: isoOf(f.elements.due_by.value) || null }),
+          owner_user: f.elements.owner_user.value.trim() || null, due_by: isoFromLocal(f.elements.due_by.value) || null }),
         () => refresh(`${item.title}: reassigned.`)),
       itemForm(key, "Add an update", "Add the update", [
         field("Update", "note", el("textarea", { id: `note-${key}` }))],
@@ -324,14 +324,6 @@ export function agencySelect(id, chosen, blank) {
     AGENCIES.map((a) => el("option", { value: a, selected: a === chosen ? "selected" : null }, agencyName(a))));
 }
 
-let wardsOnce = null;
-/** The borough's ward names by code, fetched once a visit. */
-export function wardNames() {
-  wardsOnce = wardsOnce || api("GET", "/api/wards")
-    .then((data) => Object.fromEntries(data.items.map((w) => [w.code, w.name])))
-    .catch((error) => { wardsOnce = null; throw error; });
-  return wardsOnce;
-}
 
 
 export const th = (text, cls) => el("th", { scope: "col", class: cls }, text);
@@ -346,17 +338,6 @@ export function today() {
 const pad = (n) => String(n).padStart(2, "0");
 let uids = 0;
 export const uid = () => `u${++uids}`;
-
-/** A datetime-local value `days` from now (for a default due date). */
-function localInput(days) {
-  const d = new Date(Date.now() + days * 86400000);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-/** A datetime-local value as ISO 8601 with an offset (undefined when empty or unreadable). */
-function isoOf(value) {
-  const d = value ? new Date(value) : null;
-  return d && !Number.isNaN(d.getTime()) ? d.toISOString() : undefined;
-}
 
 export function overdueBy(due) {
   const minutes = Math.max(0, Math.floor((Date.now() - new Date(due).getTime()) / 60000));

@@ -1,23 +1,12 @@
 // A Safer Neighbourhoods sergeant: the ward's priorities, the PCSOs tasked to answer them,
 // and what the Borough Intelligence Unit said about their reports.
-import { api, el, field, loads, page, paged, showErrors, state, tabs, wardNames, when, words } from "../core.js";
+import { api, el, field, isoFromLocal, loads, localInput, page, paged, showErrors, state, tabs, wardNames,
+         when, words } from "../core.js";
 import { reportCard, reportsView } from "./analyst.js";
 import { inboxPage } from "./inbox.js";
 import { notice, prioritiesSection, priorityForm } from "./panel.js";
 
 export const TASK_STATUSES = { open: "Open", reports_in: "Reports in", expired: "Expired" };
-
-/** yyyy-mm-ddThh:mm in local time, what a datetime-local control holds. */
-export function localInput(date) {
-  const pad = (n) => String(n).padStart(2, "0");
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T`
-    + `${pad(date.getHours())}:${pad(date.getMinutes())}`;
-}
-
-/** A datetime-local value as ISO 8601 with its offset, or undefined when empty. */
-export function isoFromLocal(value) {
-  return value ? new Date(value).toISOString() : undefined;
-}
 
 function tasksTable() {
   return el("table", {},
