@@ -55,5 +55,10 @@ class OutboxRelay:
 
     def unpublished_count(self):
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.count()).select_from(self.outbox)
-                                .where(self.outbox.c.published_at.is_(None))).scalar_one()
+            return unpublished_count(conn, self.outbox)
+
+
+def unpublished_count(connection, outbox):
+    """Events committed and not yet published: the relay's backlog (a /metrics figure)."""
+    return int(connection.execute(sa.select(sa.func.count()).select_from(outbox)
+                                  .where(outbox.c.published_at.is_(None))).scalar_one())

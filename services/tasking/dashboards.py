@@ -28,6 +28,7 @@ from services.tasking.orm import (intelligence_reports, metadata, referral_recor
                                   tasking_item_history, tasking_items)
 from services.tasking.schemas import DashboardQuerySchema, load_or_refuse
 from shared.db import utcnow
+from shared.outbox import unpublished_count
 from shared.errors import Forbidden
 
 # Steps on a referral's items that show a person acting on it (history `kind`s); `overdue`
@@ -73,7 +74,7 @@ def figures(uow, now=None):
         return {"tasking_items": overdue_by_ward(session, None, now)["wards"],
                 "referrals": referrals_by_ward(session),
                 "intelligence_reports": intelligence_waiting(session, now),
-                "outbox_unsent": unsent_outbox_rows(session)}
+                "outbox_unsent": unpublished_count(session, metadata.tables["outbox"])}
 
 
 # --- the aggregates ------------------------------------------------------------------
@@ -153,12 +154,6 @@ def intelligence_waiting(session, now):
         .group_by(reports.c.status).order_by(reports.c.status)
     return [{"status": r.status, "waiting": int(r.waiting), "late": int(r.late)}
             for r in session.execute(query)]
-
-
-def unsent_outbox_rows(session):
-    outbox = metadata.tables["outbox"]
-    return int(session.execute(sa.select(sa.func.count()).select_from(outbox)
-                               .where(outbox.c.published_at.is_(None))).scalar_one())
 
 
 def week_starts(now, weeks):

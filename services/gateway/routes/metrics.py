@@ -3,7 +3,6 @@ token, as scrapers expect: it holds counts by route, ward and status, never a re
 name. Each source is asked with the health check's short timeout, so a service that hangs
 costs a scrape a couple of seconds and leaves out only its own figures."""
 import eventlet
-import sqlalchemy as sa
 import structlog
 from kombu import Connection
 from werkzeug.wrappers import Response
@@ -13,6 +12,7 @@ from services.gateway.http import api
 from services.gateway.orm import metadata
 from shared.bus import dead_letter_queue
 from shared.health import CHECK_TIMEOUT_SECONDS
+from shared.outbox import unpublished_count
 
 log = structlog.get_logger(__name__)
 
@@ -44,10 +44,8 @@ def ask(probe):
 
 
 def unsent_outbox_rows(uow):
-    outbox = metadata.tables["outbox"]
     with uow:
-        return uow.session.execute(sa.select(sa.func.count()).select_from(outbox)
-                                   .where(outbox.c.published_at.is_(None))).scalar_one()
+        return unpublished_count(uow.session, metadata.tables["outbox"])
 
 
 def dead_letter_depth(amqp_uri):
