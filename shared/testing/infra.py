@@ -46,6 +46,13 @@ def list_queues(amqp_uri):
             for queue in listing}
 
 
+def queue_depths(amqp_uri):
+    """Messages in each queue of the URI's vhost, ready and unacknowledged together."""
+    listing = json.loads(_rabbitmqctl("list_queues", "-p", vhost_of(amqp_uri), "name",
+                                      "messages", "--formatter", "json"))
+    return {queue["name"]: int(queue["messages"] or 0) for queue in listing}
+
+
 def _rabbitmqctl(*args):
     return subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True,
                           text=True, timeout=60).stdout
