@@ -189,9 +189,10 @@ class UnitOfWork:
 
     def _commit(self):
         now = utcnow()
-        for event, message in self._pending:
-            self.session.execute(self._outbox.insert().values(
-                event_id=event.event_id, type=event.type, message=message, created_at=now))
+        if self._pending:  # one statement for all of them (a multi-row INSERT)
+            self.session.execute(self._outbox.insert(), [
+                {"event_id": event.event_id, "type": event.type, "message": message,
+                 "created_at": now} for event, message in self._pending])
         self.session.commit()
         self.events.extend(event for event, _ in self._pending)
         if self._pending and self._on_commit:
@@ -201,11 +202,30 @@ class UnitOfWork:
 
 def _insert_or_nothing(session, table):
     """INSERT ... ON CONFLICT DO NOTHING in the session's dialect."""
+    return _dialect_insert(session, table).on_conflict_do_nothing()
+
+
+def upsert(session, table, values, key, update=()):
+    """Insert `values`, or, when a row with the same `key` columns exists, set only the
+    `update` columns (none: leave the row as it is). One statement, not a look-up then a
+    write: two copies of an event handled at the same moment cannot both try to insert,
+    and it is one round trip fewer on every event."""
+    insert = _dialect_insert(session, table).values(**values)
+    if update:
+        statement = insert.on_conflict_do_update(
+            index_elements=list(key), set_={column: insert.excluded[column]
+                                            for column in update})
+    else:
+        statement = insert.on_conflict_do_nothing(index_elements=list(key))
+    return session.execute(statement)
+
+
+def _dialect_insert(session, table):
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
+    return insert(table)
 
 
 def session_factory(engine):

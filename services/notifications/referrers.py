@@ -6,7 +6,7 @@ from dataclasses import replace
 import sqlalchemy as sa
 
 from services.notifications.orm import referral_records
-from shared.db import utcnow
+from shared.db import upsert, utcnow
 
 KEPT = ("referring_agency", "referred_by", "ward", "category")
 
@@ -19,15 +19,10 @@ class ReferralNotYetKnown(Exception):
 
 def remember(session, payload):
     """Keep (or refresh) who referred `payload`'s referral; any referral event will do."""
-    values = {key: payload[key] for key in KEPT}
-    found = session.execute(sa.select(referral_records.c.referral_id).where(
-        referral_records.c.referral_id == payload["referral_id"])).first()
-    if found is None:
-        session.execute(referral_records.insert().values(
-            referral_id=payload["referral_id"], recorded_at=utcnow(), **values))
-    else:
-        session.execute(referral_records.update().where(
-            referral_records.c.referral_id == payload["referral_id"]).values(**values))
+    upsert(session, referral_records,
+           {"referral_id": payload["referral_id"], "recorded_at": utcnow(),
+            **{key: payload[key] for key in KEPT}},
+           key=["referral_id"], update=KEPT)
 
 
 def referring_side(session, referral_id):

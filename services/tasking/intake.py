@@ -8,7 +8,7 @@ from services.tasking.domain import referral_action_title, ward_priority_action_
 from services.tasking.handlers import (TASKING_ACTOR, record_assignment, record_completion,
                                        record_new_item)
 from services.tasking.orm import referral_records, ward_priority_records
-from shared.db import utcnow
+from shared.db import upsert, utcnow
 
 log = structlog.get_logger(__name__)
 
@@ -115,16 +115,10 @@ def _raise_for_referral(uow, referral, rules, since, owner_agency=None):
 def _record_referral(session, referral, status, at, redirect_to_agency=None):
     """Keep tasking's own record of a referral. Triage may arrive before submission (each
     has its own queue): the later submission then corrects only the submission time."""
-    found = session.execute(referral_records.select().where(
-        referral_records.c.referral_id == referral["referral_id"])).first()
-    if found is None:
-        session.execute(referral_records.insert().values(
-            referral_id=referral["referral_id"], status=status, submitted_at=at,
-            redirect_to_agency=redirect_to_agency,
+    later = ("submitted_at",) if status == "received" else ("status", "redirect_to_agency")
+    upsert(session, referral_records,
+           {"referral_id": referral["referral_id"], "status": status, "submitted_at": at,
+            "redirect_to_agency": redirect_to_agency,
             **{key: referral[key] for key in ("category", "risk_level", "ward",
-                                              "referring_agency")}))
-    elif status == "received":
-        repository.update_referral_record(session, referral["referral_id"], submitted_at=at)
-    else:
-        repository.update_referral_record(session, referral["referral_id"], status=status,
-                                          redirect_to_agency=redirect_to_agency)
+                                              "referring_agency")}},
+           key=["referral_id"], update=later)

@@ -4,6 +4,7 @@ import sqlalchemy as sa
 
 from services.tasking.orm import (intelligence_reports, referral_records,
                                   tasking_item_history, tasking_items, ward_priority_records)
+from shared.db import upsert
 from shared.paging import decode_cursor, page
 
 
@@ -109,13 +110,8 @@ def claim_items_past_due(session, now, batch=500):
 
 def save_record(session, table, key_column, record):
     """Insert or replace one read-model row (events may arrive again or out of order)."""
-    key = record[key_column]
-    found = session.execute(sa.select(table.c[key_column])
-                            .where(table.c[key_column] == key)).first()
-    if found:
-        session.execute(table.update().where(table.c[key_column] == key).values(**record))
-    else:
-        session.execute(table.insert().values(**record))
+    upsert(session, table, record, key=[key_column],
+           update=[column for column in record if column != key_column])
 
 
 def update_referral_record(session, referral_id, **values):
