@@ -24,14 +24,14 @@ def record_event(event, uow, rulebook):
         if not uow.first_time(event):
             log.info("event.already_applied")
             return None
-        record = projection.record(uow.session, event)
-        if record is not None and rulebook.may_suggest_after(event.type):
-            return _suggest_review(uow.session, record, rulebook, event.occurred_at)
+        recorded = projection.record(uow.session, event)
+        if recorded is not None and rulebook.may_suggest_after(event.type):
+            return _suggest_review(uow.session, recorded, rulebook, event.occurred_at)
         return None
 
 
-def _suggest_review(session, record, rulebook, as_of):
-    for subject_id in sorted(projection.subjects_about(session, record)):
+def _suggest_review(session, recorded, rulebook, as_of):
+    for subject_id in sorted(projection.subjects_about(session, *recorded)):
         person = projection.person(session, subject_id)
         # Two replicas handling two events about one person must not both suggest.
         reviews.lock_person(session, person)

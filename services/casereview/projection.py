@@ -6,18 +6,25 @@ intelligence report may come before its PCSO task is known): entries hang on the
 record, and a subject's story is found when it is read, by walking down from the subject
 (and every subject record linked to it) through `record_parents`.
 """
+from typing import NamedTuple
+
 import sqlalchemy as sa
 
 from services.casereview.chronology import KINDS, Entry, project
 from services.casereview.orm import (PROJECTION_TABLES, chronology_entries, event_log,
                                      record_parents, subject_links)
-from shared.db import utcnow
+from shared.db import upsert, utcnow
 from shared.events import deserialize, serialize
 
 
+class Recorded(NamedTuple):
+    record: tuple  # (type, id) of the record the event is about
+    parent: tuple = None  # (type, id) of what that record is about, when this event said
+
+
 def record(session, event):
-    """Keep `event` in the log and apply it to the projection. Returns its record
-    (type, id), or None when it is about no one's chronology."""
+    """Keep `event` in the log and apply it to the projection. Returns what it recorded
+    (a `Recorded`), or None when it is about no one's chronology."""
     message = serialize(event)
     seq = session.execute(event_log.insert().values(
         event_id=event.event_id, type=event.type, version=event.version,
@@ -29,7 +36,7 @@ def record(session, event):
 def apply(session, seq, event, payload_json):
     if event.type == "subject.linked":
         _apply_link(session, event.payload)
-        return ("subject", event.payload["subject_id"])
+        return Recorded(("subject", event.payload["subject_id"]))
     projected = project(event.type, event.payload, event.occurred_at)
     if projected is None:
         return None
@@ -37,9 +44,9 @@ def apply(session, seq, event, payload_json):
     session.execute(chronology_entries.insert().values(
         id=event.event_id, seq=seq, record_type=record_type, record_id=record_id,
         facts=payload_json, **fields))
-    if parent is not None:
-        _set_parent(session, record_type, record_id, parent)
-    return record_type, record_id
+    if parent is not None and not _set_parent(session, record_type, record_id, parent):
+        parent = None  # an earlier event named the parent: that one stands
+    return Recorded((record_type, record_id), parent)
 
 
 def rebuild(session):
@@ -61,25 +68,20 @@ def rebuild(session):
 
 
 def _apply_link(session, payload):
-    active = payload["action"] == "linked"
-    updated = session.execute(subject_links.update()
-                              .where(subject_links.c.link_id == payload["link_id"])
-                              .values(active=active)).rowcount
-    if not updated:
-        session.execute(subject_links.insert().values(
-            link_id=payload["link_id"], subject_id=payload["subject_id"],
-            linked_subject_id=payload["linked_subject_id"], active=active))
+    upsert(session, subject_links,
+           {"link_id": payload["link_id"], "subject_id": payload["subject_id"],
+            "linked_subject_id": payload["linked_subject_id"],
+            "active": payload["action"] == "linked"},
+           key=["link_id"], update=["active"])
 
 
 def _set_parent(session, record_type, record_id, parent):
-    """A record is about one thing for life: the first parent heard of is kept."""
-    known = session.execute(sa.select(record_parents.c.parent_id).where(
-        record_parents.c.record_type == record_type,
-        record_parents.c.record_id == record_id)).first()
-    if known is None:
-        session.execute(record_parents.insert().values(
-            record_type=record_type, record_id=record_id, parent_type=parent[0],
-            parent_id=parent[1]))
+    """A record is about one thing for life: the first parent heard of is kept. True when
+    this was the first."""
+    return upsert(session, record_parents,
+                  {"record_type": record_type, "record_id": record_id,
+                   "parent_type": parent[0], "parent_id": parent[1]},
+                  key=["record_type", "record_id"]).rowcount == 1
 
 
 def person(session, subject_id):
@@ -99,24 +101,10 @@ def person(session, subject_id):
 
 def chronology(session, subject_id):
     """Every entry about the person `subject_id` is (across linked records), oldest first."""
-    parents = {}  # (type, id) -> (parent type, parent id), for the records found
-    records = {("subject", s) for s in person(session, subject_id)}
-    frontier = set(records)
-    while frontier:
-        rows = session.execute(sa.select(record_parents).where(sa.or_(*(
-            sa.and_(record_parents.c.parent_type == parent_type,
-                    record_parents.c.parent_id.in_([i for t, i in frontier
-                                                    if t == parent_type]))
-            for parent_type in {t for t, _ in frontier}))))
-        found = set()
-        for row in rows:
-            child = (row.record_type, row.record_id)
-            parents[child] = (row.parent_type, row.parent_id)
-            if child not in records:
-                found.add(child)
-        records |= found
-        frontier = found
-    wanted = [r for r in records if r[0] != "subject"]
+    # (type, id) -> (parent type, parent id), for every record under the person
+    parents = {(row.record_type, row.record_id): (row.parent_type, row.parent_id)
+               for row in session.execute(_story_of(person(session, subject_id)))}
+    wanted = sorted(record for record in parents if record[0] != "subject")
     if not wanted:
         return []
     # The envelope (actor, causation) stays in the event log, the source of truth: read
@@ -133,8 +121,26 @@ def chronology(session, subject_id):
     return sorted(entries, key=lambda e: (e.when, KINDS.index(e.kind), e.seq))
 
 
-def subjects_about(session, record):
-    """The subject records a record is ultimately about (walking up its parents)."""
+def _story_of(subject_ids):
+    """Every record under the subjects, with its parent: one recursive query walking down
+    `record_parents` (a referral, its actions, their reports...), however deep."""
+    down = sa.select(record_parents.c.record_type, record_parents.c.record_id,
+                     record_parents.c.parent_type, record_parents.c.parent_id)
+    story = down.where(record_parents.c.parent_type == "subject",
+                       record_parents.c.parent_id.in_(sorted(subject_ids))
+                       ).cte("story", recursive=True)
+    # UNION, not UNION ALL: a record met twice is not walked twice.
+    story = story.union(down.join_from(record_parents, story, sa.and_(
+        record_parents.c.parent_type == story.c.record_type,
+        record_parents.c.parent_id == story.c.record_id)))
+    return sa.select(story)
+
+
+def subjects_about(session, record, parent=None):
+    """The subject records a record is ultimately about (walking up its parents, from
+    `parent` when the caller knows it)."""
+    if parent is not None and record[0] != "subject":
+        record = parent
     seen = set()
     while record is not None and record not in seen:
         seen.add(record)
