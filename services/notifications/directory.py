@@ -102,14 +102,23 @@ def view(row):
         "stale": row["confirmed_at"] < utcnow() - STALE_AFTER}
 
 
-def audience_of(session, address):
-    """Police recipients may read police detail; everyone else is a partner."""
+def contact_of(session, username):
+    """A person's directory entry (username, agency, email, email_mode), or None for a
+    team address or a person not (yet) in the directory."""
+    if not username:
+        return None
+    return session.execute(sa.select(contacts.c.username, contacts.c.agency,
+                                     contacts.c.email, contacts.c.email_mode)
+                           .where(contacts.c.username == username)).first()
+
+
+def audience_of(address, contact=None):
+    """Police recipients may read police detail; everyone else is a partner. `contact` is
+    the person's directory entry, for a person's address."""
     kind, _, name = address.partition(":")
     if kind == "agency":
         return "police" if name == "police" else "partner"
-    agency = session.execute(sa.select(contacts.c.agency)
-                             .where(contacts.c.username == name)).scalar()
-    return "police" if agency == "police" else "partner"
+    return "police" if contact is not None and contact.agency == "police" else "partner"
 
 
 def coordinator_contact(session):

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 import structlog
 
 from services.notifications.mailer import MailNotSent
-from services.notifications.orm import contacts, emails, notifications
+from services.notifications.orm import emails, notifications
 from shared.db import utcnow
 
 log = structlog.get_logger(__name__)
@@ -18,21 +18,17 @@ LONDON = ZoneInfo("Europe/London")
 ACTOR = {"username": "notifications", "role": "system", "agency": None}
 
 
-def queue(session, notification_id, username, digest_time, now=None):
-    """Queue the email copy of a person's notification, if they have an address and want
-    mail. The unique key (notification, person) keeps it to one."""
+def email_for(notification_id, person, digest_time, now=None):
+    """The `emails` row that queues the email copy of a person's notification (`person`:
+    their directory entry, `directory.contact_of`), or None if they have no address or
+    want no mail. The unique key (notification, person) keeps it to one."""
     now = now or utcnow()
-    person = session.execute(sa.select(contacts.c.email, contacts.c.email_mode)
-                             .where(contacts.c.username == username)).first()
     if person is None or not person.email or person.email_mode == "off":
         return None
     due = now if person.email_mode == "immediate" else next_digest_at(now, digest_time)
-    email_id = str(uuid.uuid4())
-    session.execute(emails.insert().values(
-        id=email_id, notification_id=notification_id, username=username,
-        address=person.email, mode=person.email_mode, status="pending", attempts=0,
-        next_attempt_at=due))
-    return email_id
+    return dict(id=str(uuid.uuid4()), notification_id=notification_id,
+                username=person.username, address=person.email, mode=person.email_mode,
+                status="pending", attempts=0, next_attempt_at=due)
 
 
 def next_digest_at(now, digest_time):

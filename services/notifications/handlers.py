@@ -7,7 +7,7 @@ import structlog
 
 from services.notifications import directory, emailing, referrers
 from services.notifications.content import context_for, render
-from services.notifications.orm import notifications
+from services.notifications.orm import emails, notifications
 from services.notifications.recipients import recipients_for
 from shared.db import utcnow
 
@@ -24,21 +24,33 @@ def notify(event, uow, digest_time):
             return []
         event = referrers.with_referring_side(uow.session, event)
         context = context_for(event, directory.coordinator_contact(uow.session))
-        return [_deliver(uow, event, recipient, context, digest_time)
-                for recipient in recipients_for(event, directory.People(uow.session))]
+        deliveries = [_deliver(uow, event, recipient, context, digest_time)
+                      for recipient in recipients_for(event, directory.People(uow.session))]
+        # Written together: one statement for the inbox rows and one for the emails,
+        # whoever many people the event concerns.
+        _insert_all(uow.session, notifications, [row for row, _ in deliveries])
+        _insert_all(uow.session, emails, [mail for _, mail in deliveries if mail])
+        return [row["id"] for row, _ in deliveries]
+
+
+def _insert_all(session, table, rows):
+    if rows:
+        session.execute(table.insert(), rows)
 
 
 def _deliver(uow, event, recipient, context, digest_time):
-    audience = directory.audience_of(uow.session, recipient.address)
+    """The inbox row and email (or None) of one recipient's notification, its
+    `notification.sent` queued with them."""
+    # One look-up of the person serves both the wording and their email choice.
+    contact = directory.contact_of(uow.session, recipient.username)
+    audience = directory.audience_of(recipient.address, contact)
     title, body = render(recipient.template, audience, context)
     notification_id = str(uuid.uuid4())
     source_type, source_id = _source(event.payload)
-    uow.session.execute(notifications.insert().values(
-        id=notification_id, event_id=event.event_id, recipient=recipient.address,
-        kind=recipient.kind, channel="inbox", title=title, body=body,
-        source_type=source_type, source_id=source_id, created_at=utcnow()))
-    if recipient.username:
-        emailing.queue(uow.session, notification_id, recipient.username, digest_time)
+    row = dict(id=notification_id, event_id=event.event_id, recipient=recipient.address,
+               kind=recipient.kind, channel="inbox", title=title, body=body,
+               source_type=source_type, source_id=source_id, created_at=utcnow())
+    mail = emailing.email_for(notification_id, contact, digest_time)
     uow.publish("notification.sent", 1, {
         "notification_id": notification_id, "kind": recipient.kind,
         "recipient": recipient.address, "channel": "inbox",
@@ -46,7 +58,7 @@ def _deliver(uow, event, recipient, context, digest_time):
     }, NOTIFICATIONS_ACTOR)
     log.info("notification.recorded", notification_id=notification_id, kind=recipient.kind,
              recipient=recipient.address)
-    return notification_id
+    return row, mail
 
 
 SOURCES = ("referral", "tasking_item", "pcso_task", "intelligence_report", "case_review")
