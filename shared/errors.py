@@ -3,6 +3,8 @@
 They are registered with nameko so that an RPC caller receives the same exception
 (with its fields), not a generic RemoteError.
 """
+from functools import lru_cache
+
 from nameko.exceptions import deserialize_to_instance
 
 
@@ -72,6 +74,13 @@ class Conflict(WardlineError):
 
 EXPECTED = (WardlineError,)
 """Pass as `expected_exceptions` so nameko logs these as warnings, not crashes."""
+
+
+@lru_cache(maxsize=None)
+def schema_for(schema_class):
+    """One instance per marshmallow schema class: building a schema costs more than
+    loading with it, and loading leaves the instance as it was."""
+    return schema_class()
 
 
 def fields_from_marshmallow(messages):

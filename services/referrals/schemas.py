@@ -3,7 +3,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from shared.errors import InvalidContent, fields_from_marshmallow
+from shared.errors import InvalidContent, fields_from_marshmallow, schema_for
 from shared.events.referrals import CATEGORIES, RISK_LEVELS
 from shared.partnership import AGENCIES
 
@@ -188,7 +188,7 @@ def load_or_refuse(schema, payload, known_wards=None):
     payload = payload if isinstance(payload, dict) else {}
     errors = {}
     try:
-        cmd = schema().load(payload)
+        cmd = schema_for(schema).load(payload)
     except ValidationError as exc:
         errors = fields_from_marshmallow(exc.messages)
         cmd = None

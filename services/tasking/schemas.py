@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from marshmallow import (Schema, ValidationError, fields, validate, validates,
                          validates_schema)
 
-from shared.errors import InvalidContent, fields_from_marshmallow
+from shared.errors import InvalidContent, fields_from_marshmallow, schema_for
 from shared.events.tasking import FEEDBACK_USAGES
 
 SOURCE_TYPES = ("referral", "ward_priority", "meeting", "other")
@@ -160,7 +160,7 @@ class IntelligenceQuerySchema(Schema):
 def load_or_refuse(schema, payload):
     """The command, or a 422 naming every bad field; nothing is stored."""
     try:
-        return schema().load(payload if isinstance(payload, dict) else {})
+        return schema_for(schema).load(payload if isinstance(payload, dict) else {})
     except ValidationError as exc:
         raise InvalidContent("Some fields are invalid; nothing was stored.",
                              fields_from_marshmallow(exc.messages)) from None
