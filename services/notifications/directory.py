@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate
 
 from services.notifications.orm import contacts
-from shared.db import utcnow
+from shared.db import upsert, utcnow
 from shared.errors import InvalidContent, NotFound, fields_from_marshmallow
 from shared.paging import decode_cursor, page
 from shared.partnership import AGENCIES
@@ -35,13 +35,10 @@ def save_account(session, account):
               "agency": account.get("agency"), "wards": list(account.get("wards") or []),
               "email": account.get("email"), "active": account["active"],
               "confirmed_at": utcnow(), "confirmed_by": "account"}
-    updated = session.execute(contacts.update()
-                              .where(contacts.c.username == account["username"])
-                              .values(**values)).rowcount
-    if not updated:
-        session.execute(contacts.insert().values(
-            id=f"user:{account['username']}", username=account["username"],
-            email_mode="immediate", source="account", phone=None, **values))
+    upsert(session, contacts,
+           {"id": f"user:{account['username']}", "username": account["username"],
+            "email_mode": "immediate", "source": "account", "phone": None, **values},
+           key=["id"], update=list(values))
 
 
 def add_entry(session, payload, actor):
