@@ -10,25 +10,15 @@ from alembic import command
 from sqlalchemy.orm import Session
 
 from services.referrals import repository
-from services.referrals.matching import Person, _name_codes, blocking_keys
+from services.referrals.matching import Person, blocking_keys
 from services.referrals.orm import subject_keys, subjects
 from shared.db import ensure_schema, make_engine, utcnow
 from shared.migrations import alembic_config
+from tests.unit.test_subject_blocking import stored_by_birth_year
 
 BEFORE = "5e71956e3e5b"
 PEOPLE = [Person("Jamal", "Okafor", date(2011, 3, 4)), Person("Zoë", "O'Neil", None),
           Person("Мария", "Ахмедов", date(1999, 12, 31))]
-
-
-def keys_by_birth_year(person):
-    codes = _name_codes(person)
-    keys = {f"n:{code}" for code in codes}
-    if person.date_of_birth:
-        keys.add(f"d:{person.date_of_birth.isoformat()}")
-        keys |= {f"ny:{code}:{person.date_of_birth.year}" for code in codes}
-    else:
-        keys |= {f"nn:{code}" for code in codes}
-    return keys
 
 
 @pytest.fixture(params=["postgresql", "sqlite"])
@@ -62,7 +52,7 @@ def test_keys_stored_by_birth_year_are_rewritten_by_birth_date_and_back(url):
                     family_name=person.family_name, date_of_birth=person.date_of_birth,
                     match_key=subject_id, person_id=subject_id, created_at=utcnow()))
                 conn.execute(subject_keys.insert(), [
-                    {"key": k, "subject_id": subject_id} for k in keys_by_birth_year(person)])
+                    {"key": k, "subject_id": subject_id} for k in stored_by_birth_year(person)])
         command.upgrade(config, "head")
         assert stored_keys(engine) == {ids[p]: blocking_keys(p) for p in PEOPLE}
         with engine.connect() as conn, Session(conn) as session:
@@ -71,6 +61,6 @@ def test_keys_stored_by_birth_year_are_rewritten_by_birth_date_and_back(url):
             found = repository.candidate_subjects(session, typo, excluding=None)
         assert [c["id"] for c in found] == [ids[PEOPLE[0]]]
         command.downgrade(config, BEFORE)
-        assert stored_keys(engine) == {ids[p]: keys_by_birth_year(p) for p in PEOPLE}
+        assert stored_keys(engine) == {ids[p]: stored_by_birth_year(p) for p in PEOPLE}
     finally:
         engine.dispose()
