@@ -4,7 +4,9 @@ RabbitMQ (a vhost and a database of its own) and measures, in one run:
 1. the ideal pipeline (bench/ideal_pipeline.py): the machine's own limit;
 2. Wardline's full pipeline: referrals over HTTP from concurrent clients until each has
    its tasking item and acknowledgement; referrals/s and the ratio to (1); then, as a
-   figure of its own, until every consumer has caught up (no queue or outbox backlog);
+   figure of its own, until every consumer has caught up (no queue or outbox backlog),
+   with the CPU milliseconds each service, PostgreSQL and RabbitMQ spent per referral:
+   the budget the ratio is made of;
 3. latency at a steady 20 referrals/s, started on a settled stack: HTTP request sent ->
    acknowledgement stored;
 4. data scale: the tasking board over 1,000,000 items, matching a new referral against
@@ -64,11 +66,13 @@ def main():
         stack = start_stack(amqp_uri, database_url)
         try:
             results["memory_idle_mb"] = memory(stack)
-            rate, settled_rate, peak = full_pipeline(stack)
-            results["full_pipeline_referrals_per_s"] = rate
-            results["full_pipeline_settled_referrals_per_s"] = settled_rate
-            results["memory_under_load_mb"] = peak
-            results["ratio_to_ideal"] = round(rate / results["ideal_pipelines_per_s"], 3)
+            measured = full_pipeline(stack)
+            results["full_pipeline_referrals_per_s"] = measured["rate"]
+            results["full_pipeline_settled_referrals_per_s"] = measured["settled_rate"]
+            results["cpu_ms_per_referral"] = measured["cpu_ms_per_referral"]
+            results["memory_under_load_mb"] = measured["peak_memory"]
+            results["ratio_to_ideal"] = round(measured["rate"]
+                                              / results["ideal_pipelines_per_s"], 3)
             results["latency_at_20_per_s_ms"] = steady_latency(stack)
         finally:
             stack.stop()
@@ -145,6 +149,7 @@ def full_pipeline(stack):
         response.raise_for_status()
         ids.append(response.json()["id"])
 
+    cpu_before = cpu_seconds(stack)
     started = time.perf_counter()
     for payload in payloads:
         pool.spawn_n(submit, payload)
@@ -162,7 +167,46 @@ def full_pipeline(stack):
     settle(stack, engine)
     settled = time.perf_counter() - started
     engine.dispose()
-    return round(REFERRALS / elapsed, 1), round(REFERRALS / settled, 1), peak
+    return {"rate": round(REFERRALS / elapsed, 1),
+            "settled_rate": round(REFERRALS / settled, 1), "peak_memory": peak,
+            "cpu_ms_per_referral": cpu_per_referral(cpu_before, cpu_seconds(stack))}
+
+
+SERVERS = {"postgres": "postgresql", "beam.smp": "rabbitmq"}
+"""Process names (/proc/<pid>/comm) of the servers whose CPU a referral costs too."""
+
+
+def cpu_seconds(stack):
+    """CPU time so far of every process a referral costs: {pid: (who, seconds)}. The
+    servers' processes are all of this machine's (the benchmark runs alone on it)."""
+    found = {process.pid: name for name, process in stack.processes.items()}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) not in found:
+            try:
+                comm = (entry / "comm").read_text().strip()
+            except OSError:  # ended meanwhile
+                continue
+            if comm in SERVERS:
+                found[int(entry.name)] = SERVERS[comm]
+    return {pid: (who, _cpu_of(pid)) for pid, who in found.items()}
+
+
+def _cpu_of(pid):
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def cpu_per_referral(before, after):
+    """Milliseconds of CPU per referral, by service and server, over the whole run (to
+    settled). A process that ended during the run is left out, so the servers' figures
+    are a floor: PostgreSQL keeps the services' pooled connections, so little is lost."""
+    spent = {}
+    for pid, (who, seconds) in after.items():
+        spent[who] = spent.get(who, 0.0) + seconds - before.get(pid, (who, 0.0))[1]
+    return {who: round(1000 * seconds / REFERRALS, 2) for who, seconds in spent.items()}
 
 
 def settle(stack, engine, timeout=600):
@@ -253,6 +297,10 @@ def report(results):
              results["full_pipeline_settled_referrals_per_s"])]
     latency = results["latency_at_20_per_s_ms"]
     rows += [(f"latency at 20/s {k} (ms)", latency[k]) for k in ("p50", "p95", "p99")]
+    rows += [(f"CPU per referral, {who} (ms)", ms)
+             for who, ms in results["cpu_ms_per_referral"].items()]
+    rows += [("CPU per referral, all (ms)",
+              round(sum(results["cpu_ms_per_referral"].values()), 2))]
     rows += [(f"{name} p95 (ms)", value)
              for name, value in results["data_scale_p95_ms"].items()]
     rows += [(f"RSS {name} idle / load (MB)",

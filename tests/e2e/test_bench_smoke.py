@@ -30,6 +30,9 @@ def test_the_benchmark_runs_end_to_end_and_writes_every_measure(infrastructure, 
     # Settling waits for case review and the rest as well, so it can only take longer.
     assert 0 < results["full_pipeline_settled_referrals_per_s"] \
         <= results["full_pipeline_referrals_per_s"]
+    cpu = results["cpu_ms_per_referral"]
+    assert set(cpu) == SERVICES | {"postgresql", "rabbitmq"}
+    assert all(ms >= 0 for ms in cpu.values()) and all(cpu[name] > 0 for name in SERVICES)
     latency = results["latency_at_20_per_s_ms"]
     assert latency["acknowledged"] == latency["sent"] == 20
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"]
