@@ -3,6 +3,7 @@ a service is killed, RabbitMQ's application restarts, PostgreSQL stops for a few
 afterwards every accepted referral has exactly one tasking item and one acknowledgement,
 and every service found its way back by itself."""
 import pytest
+import requests
 
 from shared.config import SERVICES
 from shared.testing.faults import (kill_and_restart, restart_rabbitmq, run_scenario,
@@ -35,3 +36,17 @@ def test_rabbitmq_restarting_loses_nothing_and_every_service_reconnects(stack):
 def test_postgresql_stopping_for_seconds_loses_nothing(stack):
     check(run_scenario(stack, "stop PostgreSQL 5 s", stop_postgresql(5), REFERRALS))
     assert stack.wait_healthy()["status"] == "ok"
+
+
+def test_health_names_the_one_service_that_does_not_answer(stack):
+    """Every service is asked at once; the one that is down is named, the rest are ok."""
+    stack.kill("casereview")
+    try:
+        answer = requests.get(stack.base_url + "/health", timeout=30)
+        assert answer.status_code == 503
+        assert answer.json()["status"] == "degraded"
+        assert answer.json()["checks"] == {"database": "ok", "referrals": "ok", "tasking": "ok",
+                                           "notifications": "ok", "casereview": "timeout"}
+    finally:
+        stack.start("casereview")
+        stack.wait_healthy()
