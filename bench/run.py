@@ -41,6 +41,7 @@ import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from kombu import Connection, Exchange  # noqa: E402
 
+from shared.bus import DEAD_LETTER_QUEUE  # noqa: E402
 from shared.config import SERVICES, setting  # noqa: E402
 from shared.db import driver_url  # noqa: E402
 from shared.testing import infra  # noqa: E402
@@ -70,6 +71,7 @@ def main():
             results["full_pipeline_referrals_per_s"] = measured["rate"]
             results["full_pipeline_settled_referrals_per_s"] = measured["settled_rate"]
             results["cpu_ms_per_referral"] = measured["cpu_ms_per_referral"]
+            results["dead_letters_after_full_pipeline"] = measured["dead_letters"]
             results["memory_under_load_mb"] = measured["peak_memory"]
             results["ratio_to_ideal"] = round(measured["rate"]
                                               / results["ideal_pipelines_per_s"], 3)
@@ -169,6 +171,8 @@ def full_pipeline(stack):
     engine.dispose()
     return {"rate": round(REFERRALS / elapsed, 1),
             "settled_rate": round(REFERRALS / settled, 1), "peak_memory": peak,
+            "dead_letters": infra.queue_depths(stack.env["WARDLINE_AMQP_URI"]).get(
+                DEAD_LETTER_QUEUE, 0),
             "cpu_ms_per_referral": cpu_per_referral(cpu_before, cpu_seconds(stack))}
 
 
@@ -188,15 +192,17 @@ def cpu_seconds(stack):
                 continue
             if comm in SERVERS:
                 found[int(entry.name)] = SERVERS[comm]
-    return {pid: (who, _cpu_of(pid)) for pid, who in found.items()}
+    spent = {pid: (who, _cpu_of(pid)) for pid, who in found.items()}
+    return {pid: taken for pid, taken in spent.items() if taken[1] is not None}
 
 
 def _cpu_of(pid):
+    """utime + stime of a process in seconds; None if it has ended."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0
-    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        return None
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def cpu_per_referral(before, after):
@@ -210,12 +216,15 @@ def cpu_per_referral(before, after):
 
 
 def settle(stack, engine, timeout=600):
-    """Until no queue holds a message and no outbox an unpublished event, twice running."""
+    """Until no queue holds a message and no outbox an unpublished event, twice running.
+    The dead-letter queue is not waited on: what is parked there stays (and is counted
+    on its own, `dead_letters`)."""
     deadline, quiet = time.monotonic() + timeout, 0
     while quiet < 2:
         if time.monotonic() > deadline:
             raise TimeoutError("the stack did not settle")
-        busy = sum(infra.queue_depths(stack.env["WARDLINE_AMQP_URI"]).values())
+        depths = infra.queue_depths(stack.env["WARDLINE_AMQP_URI"])
+        busy = sum(depth for queue, depth in depths.items() if queue != DEAD_LETTER_QUEUE)
         with engine.connect() as conn:
             busy += sum(conn.execute(sa.text(
                 f"SELECT count(*) FROM {service}.outbox WHERE published_at IS NULL")).scalar()
@@ -294,7 +303,9 @@ def report(results):
             ("full pipeline (referrals/s)", results["full_pipeline_referrals_per_s"]),
             ("ratio to ideal", results["ratio_to_ideal"]),
             ("full pipeline, every consumer done (referrals/s)",
-             results["full_pipeline_settled_referrals_per_s"])]
+             results["full_pipeline_settled_referrals_per_s"]),
+            ("messages dead-lettered in the full pipeline",
+             results["dead_letters_after_full_pipeline"])]
     latency = results["latency_at_20_per_s_ms"]
     rows += [(f"latency at 20/s {k} (ms)", latency[k]) for k in ("p50", "p95", "p99")]
     rows += [(f"CPU per referral, {who} (ms)", ms)

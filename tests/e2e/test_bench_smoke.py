@@ -30,6 +30,7 @@ def test_the_benchmark_runs_end_to_end_and_writes_every_measure(infrastructure, 
     # Settling waits for case review and the rest as well, so it can only take longer.
     assert 0 < results["full_pipeline_settled_referrals_per_s"] \
         <= results["full_pipeline_referrals_per_s"]
+    assert results["dead_letters_after_full_pipeline"] == 0
     cpu = results["cpu_ms_per_referral"]
     assert set(cpu) == SERVICES | {"postgresql", "rabbitmq"}
     assert all(ms >= 0 for ms in cpu.values()) and all(cpu[name] > 0 for name in SERVICES)
