@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from services.notifications.orm import contacts
 from shared.db import upsert, utcnow
-from shared.errors import InvalidContent, NotFound, fields_from_marshmallow
+from shared.errors import InvalidContent, NotFound, fields_from_marshmallow, schema_for
 from shared.paging import decode_cursor, page
 from shared.partnership import AGENCIES
 
@@ -38,12 +38,12 @@ def save_account(session, account):
     upsert(session, contacts,
            {"id": f"user:{account['username']}", "username": account["username"],
             "email_mode": "immediate", "source": "account", "phone": None, **values},
-           key=["id"], update=list(values))
+           key=["username"], update=list(values))
 
 
 def add_entry(session, payload, actor):
     try:
-        entry = DirectoryEntrySchema().load(payload)
+        entry = schema_for(DirectoryEntrySchema).load(payload)
     except ValidationError as exc:
         raise InvalidContent("The directory entry has invalid fields.",
                              fields_from_marshmallow(exc.messages)) from None

@@ -7,7 +7,7 @@ from services.referrals.orm import metadata
 from services.referrals.schemas import (LinkDecisionSchema, PersonView, ReferralView,
                                         SubjectLinkView, WardPriorityView, load_or_refuse)
 from shared.dependencies import Database, LoggingContext
-from shared.errors import EXPECTED
+from shared.errors import EXPECTED, schema_for
 from shared.health import HealthEndpoint
 from shared.rpc import rpc
 from shared.timers import configured_timer
@@ -21,7 +21,7 @@ class ReferralsService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_referral(self, payload, actor):
-        return ReferralView().dump(handlers.submit_referral(payload, actor, self.uow))
+        return schema_for(ReferralView).dump(handlers.submit_referral(payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_referral(self, referral_id, actor):
