@@ -180,3 +180,27 @@ def test_an_unknown_subject_has_an_empty_chronology(db):
 def _comparable(entries):
     return [(e.id, e.when, e.agency, e.kind, e.summary,
              e.record_type, e.record_id, e.referral_id) for e in entries]
+
+
+def test_a_record_keeps_the_first_parent_it_was_given(db):
+    with db.sessions() as session, session.begin():
+        assert projection._set_parent(session, "tasking_item", "t1", ("referral", "r1"))
+        assert not projection._set_parent(session, "tasking_item", "t1", ("referral", "r2"))
+        assert projection.subjects_about(session, ("tasking_item", "t1")) == set()
+    assert db.rows("record_parents") == [{"record_type": "tasking_item", "record_id": "t1",
+                                          "parent_type": "referral", "parent_id": "r1"}]
+
+
+def test_the_walk_down_a_subject_s_records_ends_even_where_parents_go_round(db):
+    """Records that name each other in a ring (bad data, never written by the handlers)
+    are each found once, and the walk ends."""
+    with db.sessions() as session, session.begin():
+        for record, parent in [(("referral", "r1"), ("subject", "s1")),
+                               (("tasking_item", "t1"), ("referral", "r1")),
+                               (("intelligence_report", "i1"), ("tasking_item", "t1")),
+                               (("subject", "s1"), ("intelligence_report", "i1"))]:
+            projection._set_parent(session, *record, parent)
+        story = sorted((row.record_type, row.record_id)
+                       for row in session.execute(projection._story_of({"s1"})))
+    assert story == [("intelligence_report", "i1"), ("referral", "r1"), ("subject", "s1"),
+                     ("tasking_item", "t1")]
