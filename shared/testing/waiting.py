@@ -2,7 +2,7 @@
 import time
 
 
-def wait_for(check, timeout=10, interval=0.1):
+def wait_for(check, timeout=30, interval=0.1):
     """`check()`'s first truthy result, or None when `timeout` seconds pass without one.
     The timeout is a safety net, not a measured speed: make it generous."""
     deadline = time.monotonic() + timeout

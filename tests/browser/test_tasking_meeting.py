@@ -1,27 +1,16 @@
 """Journey 1 at the tasking meeting, in a real browser: a partner refers; the coordinator
 holds a meeting, finds the referral on the agenda, raises an action owned by an agency with
 a due date and completes it with an outcome; the partner sees the outcome on their referral."""
-import time
 from datetime import datetime, timedelta
 
 from playwright.sync_api import expect
 
+from shared.testing.waiting import wait_for
 from tests.browser.conftest import sign_in
 
 SUMMARY = "Seen being driven to other boroughs late at night by older men"
 ACTION = "Joint visit by the YOT worker and the Safer Schools officer"
 OUTCOME = "Visited with his mother; referred to the early-intervention panel"
-
-
-def eventually(check, timeout=30.0, every=0.3):
-    """`check()`'s first truthy answer, polling for at most `timeout` seconds: events flow
-    between services asynchronously."""
-    deadline = time.monotonic() + timeout
-    while True:
-        answer = check()
-        if answer or time.monotonic() > deadline:
-            return answer
-        time.sleep(every)
 
 
 def refer(stack, user, **overrides):
@@ -38,8 +27,8 @@ def test_the_coordinator_actions_a_referral_at_the_meeting_and_the_partner_sees_
         page, stack):
     referral = refer(stack, "yot.partner")
     # The agenda is built from what tasking knows: wait until it has heard of the referral.
-    assert eventually(lambda: stack.get(f"/api/tasking/items?source_id={referral['id']}",
-                                        "coordinator").json()["items"])
+    assert wait_for(lambda: stack.get(f"/api/tasking/items?source_id={referral['id']}",
+                                      "coordinator").json()["items"])
 
     sign_in(page, "coordinator")
     page.get_by_role("link", name="Tasking meetings").click()
@@ -95,9 +84,9 @@ def test_the_coordinator_actions_a_referral_at_the_meeting_and_the_partner_sees_
     expect(page.get_by_text("No action is overdue.")).to_be_visible()
 
     # The referrer is told the outcome (notifications): wait for it before looking.
-    assert eventually(lambda: [f for f in stack.get(f"/api/referrals/{referral['id']}",
-                                                    "yot.partner").json()["feedback"]
-                               if f["kind"] == "tasking_item.outcome"])
+    assert wait_for(lambda: [f for f in stack.get(f"/api/referrals/{referral['id']}",
+                                                  "yot.partner").json()["feedback"]
+                             if f["kind"] == "tasking_item.outcome"])
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "yot.partner")

@@ -19,7 +19,6 @@ tasking meetings (dates, wards and status; it leaves out agendas and actions), n
 (their templates name the concern's category, the ward and a reference, never a person),
 and the staff's own accounts, directory entries, failed e-mails and the audit trail
 itself, which only admins and the staff themselves see."""
-import time
 import uuid
 from datetime import date, datetime, timedelta, timezone
 
@@ -27,6 +26,7 @@ import pytest
 import requests
 
 from shared.testing.factories import referral_payload
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -76,13 +76,6 @@ NOT_PERSONAL = {
 }
 
 
-def eventually(check, timeout=30):
-    deadline = time.monotonic() + timeout
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return result
-
-
 def in_days(days):
     return (datetime.now(timezone.utc) + timedelta(days=days)).isoformat()
 
@@ -96,10 +89,10 @@ def world(stack):
     # The same name with no birth date: a match the coordinator must decide.
     stack.post("/api/referrals", "council.partner", json=referral_payload(
         ward="dalston", subject={**person, "date_of_birth": None})).raise_for_status()
-    items = eventually(lambda: stack.get(f"/api/tasking/items?source_id={referral['id']}",
-                                         "coordinator").json()["items"])
+    items = wait_for(lambda: stack.get(f"/api/tasking/items?source_id={referral['id']}",
+                                       "coordinator").json()["items"])
     assert items, "tasking never raised an item for the referral"
-    links = eventually(lambda: [link for link in stack.get(
+    links = wait_for(lambda: [link for link in stack.get(
         "/api/subject-links?status=pending&limit=200", "coordinator").json()["items"]
         if referral["subject_id"] in link["subject_ids"]])
     assert links, "the near match was not queued for a decision"

@@ -20,6 +20,7 @@ from services.casereview.rules import DEFAULT_RULES_FILE
 from shared.bus import events_exchange
 from shared.demo import DEMO_PASSWORD
 from shared.testing.factories import referral_payload
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -36,16 +37,6 @@ def wardline_env(wardline_env, tmp_path_factory):
     path = tmp_path_factory.mktemp("casereview-rules") / "rules.yaml"
     path.write_text(yaml.safe_dump(rules))
     return {**wardline_env, "WARDLINE_CASEREVIEW_RULES": str(path)}
-
-
-def eventually(check, timeout=30):
-    """`check()`'s first truthy answer: events travel asynchronously between processes."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +74,7 @@ def test_the_chronology_has_every_agency_s_contact_in_time_order(stack, story, r
         types = [e["event_type"] for e in entries]
         return entries if types.count("tasking_item.raised") >= 2 else None
 
-    entries = eventually(complete)
+    entries = wait_for(complete)
     assert entries, timeline(stack, review["id"])
     assert [e["event_type"] for e in entries][:3] == [
         "referral.submitted", "tasking_item.raised", "referral.triaged"]
@@ -94,7 +85,7 @@ def test_the_chronology_has_every_agency_s_contact_in_time_order(stack, story, r
 
 
 def test_the_timeline_picture_is_svg_with_a_lane_per_agency(stack, review):
-    eventually(lambda: len(timeline(stack, review["id"])) >= 4)
+    wait_for(lambda: len(timeline(stack, review["id"])) >= 4)
     response = stack.get(f"/api/case-reviews/{review['id']}/timeline.svg", "reviewer")
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("image/svg+xml")
@@ -117,7 +108,7 @@ def test_an_illegal_move_is_a_conflict(stack, review):
 
 
 def test_rebuilding_from_the_event_log_gives_the_same_chronology(stack, review):
-    before = eventually(lambda: (lambda e: e if len(e) >= 4 else None)(
+    before = wait_for(lambda: (lambda e: e if len(e) >= 4 else None)(
         timeline(stack, review["id"])))
     result = stack.wardline("casereview-rebuild")
     assert "chronology rebuilt" in result.stdout
@@ -140,14 +131,14 @@ def test_tasking_moving_a_redirect_s_action_is_not_the_receiving_agency_taking_i
     """The council's referral went to housing; tasking moved its action to housing at once
     (filed in housing's lane); nobody at housing did anything: the rule must fire."""
     council = story["referrals"][0]
-    entries = eventually(lambda: (lambda e: e if any(
+    entries = wait_for(lambda: (lambda e: e if any(
         x["event_type"] == "tasking_item.assigned" and x["referral_id"] == council
         for x in e) else None)(timeline(stack, review["id"])))
     assert entries, "tasking did not move the redirected referral's action to housing"
     [moved] = [e for e in entries if e["event_type"] == "tasking_item.assigned"]
     assert moved["agency"] == "housing"
     wait_past_the_redirect_window(entries)
-    assert eventually(lambda: candidates_of(stack, review["id"], "redirect_not_acknowledged"))
+    assert wait_for(lambda: candidates_of(stack, review["id"], "redirect_not_acknowledged"))
 
 
 def test_a_redirect_the_receiving_agency_acknowledged_is_no_candidate(stack):
@@ -166,8 +157,8 @@ def test_a_redirect_the_receiving_agency_acknowledged_is_no_candidate(stack):
         "incident_summary": "Assaulted on the estate", "incident_date": "2026-11-21"})
     assert opened.status_code == 201, opened.text
     review_id = opened.json()["id"]
-    entries = eventually(lambda: (lambda e: e if {"referral.acknowledged",
-                                                  "tasking_item.assigned"} <= {
+    entries = wait_for(lambda: (lambda e: e if {"referral.acknowledged",
+                                                "tasking_item.assigned"} <= {
         x["event_type"] for x in e} else None)(timeline(stack, review_id)))
     assert entries, timeline(stack, review_id)
     wait_past_the_redirect_window(entries)
@@ -193,9 +184,9 @@ def agency_readers(stack):
 def test_a_published_review_s_lessons_go_to_every_partner_agency(stack, story, review,
                                                                  agency_readers):
     base = f"/api/case-reviews/{review['id']}"
-    found = eventually(lambda: [c for c in stack.get(base + "/missed-opportunities",
-                                                     "reviewer").json()["items"]
-                                if c["rule"] == "multi_agency_referrals_without_completed_action"])
+    found = wait_for(lambda: [c for c in stack.get(base + "/missed-opportunities",
+                                                   "reviewer").json()["items"]
+                              if c["rule"] == "multi_agency_referrals_without_completed_action"])
     assert found, "two agencies referred and nothing was completed: the rule should fire"
     assert stack.post(base + "/stage", "reviewer", json={"stage": "gathering"}).ok
     for candidate in stack.get(base + "/missed-opportunities", "reviewer").json()["items"]:
@@ -217,7 +208,7 @@ def test_a_published_review_s_lessons_go_to_every_partner_agency(stack, story, r
         published = stack.post(base + "/publish", "reviewer")
         assert published.status_code == 200, published.text
         assert published.json()["stage"] == "published"
-        message = eventually(lambda: listener(conn.default_channel).get(no_ack=True))
+        message = wait_for(lambda: listener(conn.default_channel).get(no_ack=True))
     event = json.loads(message.body) if isinstance(message.body, (str, bytes)) else message.body
     assert event["type"] == "case_review.published"
     assert event["payload"]["lessons"][0]["owner"] == "Partnership tasking chair"
@@ -232,7 +223,7 @@ def test_a_published_review_s_lessons_go_to_every_partner_agency(stack, story, r
     readers = agency_readers
     assert set(readers) == set(event["payload"]["agencies"])
     for agency, reader in readers.items():
-        lessons = eventually(lambda: [
+        lessons = wait_for(lambda: [
             n for n in stack.get("/api/notifications?limit=200", reader).json()["items"]
             if n["kind"] == "case_review.lessons" and n["source_id"] == review["id"]])
         assert lessons and "Hold a joint discussion" in lessons[0]["body"], agency

@@ -2,24 +2,17 @@
 the BIU may read it; a sergeant's figures cover their own wards only; an overdue item, a
 referral acted on and intelligence fed back each show up in the figures, which carry no
 record and no name."""
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
 from shared.testing.factories import referral_payload
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
 PATH = "/api/dashboards/tasking"
-
-
-def eventually(check, timeout=15, interval=0.1):
-    deadline = time.monotonic() + timeout
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(interval)
-    return result
 
 
 def raise_item_due_soon(stack, ward, seconds=3):
@@ -57,7 +50,7 @@ def test_only_the_coordinator_sergeants_and_the_biu_may_read_dashboards(stack):
 def test_a_sergeant_sees_overdue_items_of_their_own_wards_only(stack):
     raise_item_due_soon(stack, "dalston")
     raise_item_due_soon(stack, "homerton")
-    shown = eventually(lambda: (lambda d: d if {"dalston", "homerton"} <= {
+    shown = wait_for(lambda: (lambda d: d if {"dalston", "homerton"} <= {
         w for w, n in overdue_in(d).items() if n} else None)(dashboard(stack, "coordinator")))
     assert shown, "the overdue items never showed on the coordinator's dashboard"
     assert shown["wards"] is None  # the whole borough
@@ -84,14 +77,14 @@ def test_a_referral_acted_on_and_intelligence_fed_back_are_timed(stack):
         assert answer.status_code == 200, answer.text
         return answer.json()["items"]
 
-    assert eventually(items)
-    waiting = eventually(lambda: dashboard(stack, "coordinator")["referral_to_action"][
+    assert wait_for(items)
+    waiting = wait_for(lambda: dashboard(stack, "coordinator")["referral_to_action"][
         "waiting"] > before["referral_to_action"]["waiting"])
     assert waiting, "the referral never counted as waiting for action"
     stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
         "decision": "redirect", "reason": "Tenancy enforcement",
         "redirect_to_agency": "housing"})
-    acted = eventually(lambda: dashboard(stack, "coordinator")["referral_to_action"][
+    acted = wait_for(lambda: dashboard(stack, "coordinator")["referral_to_action"][
         "count"] > before["referral_to_action"]["count"])
     assert acted, "the redirect never counted as the referral's first action"
 

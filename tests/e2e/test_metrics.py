@@ -1,13 +1,13 @@
 """`GET /metrics` on the running stack, as Prometheus would scrape it: no token, text that
 parses, every request counted under its route template, the services' figures present,
 and nothing in it that names a person."""
-import time
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.testing.factories import referral_payload
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -19,13 +19,6 @@ def scrape(stack):
     return response.text, {(s.name, tuple(sorted(s.labels.items()))): s.value
                            for family in text_string_to_metric_families(response.text)
                            for s in family.samples}
-
-
-def eventually(check, timeout=15):
-    deadline = time.monotonic() + timeout
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return result
 
 
 def test_metrics_parse_and_count_each_request_under_its_route_template(stack):
@@ -58,7 +51,7 @@ def test_business_figures_arrive_and_no_personal_data_leaves(stack):
         return (text, found) if received and found.get(
             ("wardline_tasking_items_open", (("ward", "dalston"),))) else None
 
-    text, found = eventually(counted)
+    text, found = wait_for(counted)
     for source in ("tasking", "gateway_outbox", "dead_letters"):
         assert found[("wardline_figures_up", (("source", source),))] == 1
     assert found[("wardline_dead_letters", ())] == 0

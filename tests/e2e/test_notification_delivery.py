@@ -11,6 +11,7 @@ from shared.bus import events_exchange
 from shared.testing.factories import referral_payload
 from shared.testing.mailserver import MailServer
 from shared.testing.stack import ServiceStack, free_port
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 REFERRER = "yot.partner@example.org"
@@ -33,21 +34,11 @@ def stack(wardline_env, mail, tmp_path_factory):
     services.start()
     try:
         services.wait_healthy()
-        _wait(lambda: services.get("/api/directory?ward=dalston", "admin").json()["items"],
-              timeout=15)  # accounts have reached the directory
+        wait_for(lambda: services.get("/api/directory?ward=dalston", "admin").json()["items"],
+                 timeout=15)  # accounts have reached the directory
         yield services
     finally:
         services.stop()
-
-
-def _wait(check, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.1)
-    return None
 
 
 def mails_about(mail, referral_id):
@@ -57,13 +48,13 @@ def mails_about(mail, referral_id):
 def test_acknowledgement_reaches_inbox_and_mailbox_once_when_delivered_three_times(stack, mail):
     referral_id = stack.post("/api/referrals", "yot.partner",
                              json=referral_payload()).json()["id"]
-    message = _wait(lambda: _outbox_message(stack, referral_id), timeout=30)
+    message = wait_for(lambda: _outbox_message(stack, referral_id), timeout=30)
     with Connection(stack.env["WARDLINE_AMQP_URI"]) as conn:
         for _ in range(2):
             conn.Producer().publish(json.dumps(message), exchange=events_exchange("referrals"),
                                     routing_key="referral.submitted",
                                     content_type="application/json", delivery_mode=2)
-    assert _wait(lambda: mails_about(mail, referral_id), timeout=30)
+    assert wait_for(lambda: mails_about(mail, referral_id), timeout=30)
     time.sleep(1.5)  # several send cycles: room for a duplicate to show itself
     assert len(mails_about(mail, referral_id)) == 1
     inbox = stack.get("/api/notifications?limit=200", "yot.partner").json()["items"]
@@ -80,7 +71,7 @@ def test_a_mail_server_outage_delays_mail_and_loses_none(stack, mail):
         assert mails_about(mail, referral_id) == []
     finally:
         mail.start()
-    assert _wait(lambda: mails_about(mail, referral_id), timeout=40)
+    assert wait_for(lambda: mails_about(mail, referral_id), timeout=40)
     time.sleep(1)
     assert len(mails_about(mail, referral_id)) == 1
 
@@ -96,7 +87,7 @@ def test_a_partners_email_holds_no_police_only_or_personal_detail(stack, mail):
         "decision": "accept", "reason": "Linked to an open CAIT investigation"})
     stack.post(f"/api/referrals/{referral_id}/close", "coordinator", json={
         "outcome": "Early-help plan agreed with the family"})
-    messages = _wait(lambda: (lambda found: found if len(found) == 3 else None)(
+    messages = wait_for(lambda: (lambda found: found if len(found) == 3 else None)(
         mails_about(mail, referral_id)), timeout=40)
     assert messages, "acknowledgement, triage and closing mails did not all arrive"
     text = "\n".join(MailServer.text(m) for m in messages)
@@ -113,15 +104,15 @@ def test_an_action_raised_for_another_agency_tells_that_agency_when_raised(stack
     referral_id = stack.post("/api/referrals", "yot.partner", json=referral_payload(
         category="asb", risk_level="medium")).json()["id"]
 
-    [item] = _wait(lambda: stack.get(f"/api/tasking/items?source_id={referral_id}",
-                                     "coordinator").json()["items"], timeout=30)
+    [item] = wait_for(lambda: stack.get(f"/api/tasking/items?source_id={referral_id}",
+                                        "coordinator").json()["items"], timeout=30)
     assert item["owner_agency"] == "la-community-safety"
 
     def told(kind):
         return [n for n in stack.get("/api/notifications?limit=200", "council.partner")
                 .json()["items"] if n["kind"] == kind and n["source_id"] == item["id"]]
 
-    [new] = _wait(lambda: told("tasking_item.raised"), timeout=30)
+    [new] = wait_for(lambda: told("tasking_item.raised"), timeout=30)
     assert new["recipient"] == "agency:la-community-safety"
     assert new["title"].startswith("New action for council community safety")
     assert "A referral in" in new["body"] and "due by" in new["body"]
@@ -131,7 +122,7 @@ def test_an_action_raised_for_another_agency_tells_that_agency_when_raised(stack
     stack.post(f"/api/tasking/items/{item['id']}/assign", "coordinator", json={
         "owner_agency": "la-community-safety", "owner_user": "council.partner"}
     ).raise_for_status()
-    updates = _wait(lambda: (lambda found: found if len(found) == 2 else None)(
+    updates = wait_for(lambda: (lambda found: found if len(found) == 2 else None)(
         told("tasking_item.assigned")), timeout=30)
     assert updates, told("tasking_item.assigned")
     by_recipient = {n["recipient"]: n for n in updates}
@@ -140,8 +131,8 @@ def test_an_action_raised_for_another_agency_tells_that_agency_when_raised(stack
     assert team["title"] == "Action updated for council community safety"
     assert "is now held by council.partner" in team["body"]
     assert len(told("tasking_item.raised")) == 1
-    assert _wait(lambda: [m for m in mail.messages("asb@example.org")
-                          if item["id"] in MailServer.text(m)], timeout=30)
+    assert wait_for(lambda: [m for m in mail.messages("asb@example.org")
+                             if item["id"] in MailServer.text(m)], timeout=30)
 
 
 def test_the_directory_lists_a_wards_sergeant_and_pcsos(stack):

@@ -14,20 +14,11 @@ from kombu import Connection
 from shared.bus import events_exchange
 from shared.db import driver_url
 from shared.testing.factories import referral_payload
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 OUTCOME = "Joint visit with the estate officer; family agreed to early help"
 NOTE = "Mother says the older men are from the Pembury estate"  # the agency's own note
-
-
-def _wait(check, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.2)
-    return None
 
 
 def outcomes_told(stack, user, referral_id):
@@ -39,8 +30,8 @@ def test_the_referrer_is_told_an_action_s_outcome_once_and_sees_it_on_the_referr
     referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
         category="asb", risk_level="medium", ward="dalston")).json()
     referral_id = referral["id"]
-    [item] = _wait(lambda: stack.get(f"/api/tasking/items?source_id={referral_id}",
-                                     "coordinator").json()["items"])
+    [item] = wait_for(lambda: stack.get(f"/api/tasking/items?source_id={referral_id}",
+                                        "coordinator").json()["items"])
     assert item["owner_agency"] == "la-community-safety"
 
     stack.post(f"/api/tasking/items/{item['id']}/updates", "council.partner",
@@ -48,7 +39,7 @@ def test_the_referrer_is_told_an_action_s_outcome_once_and_sees_it_on_the_referr
     stack.post(f"/api/tasking/items/{item['id']}/complete", "council.partner",
                json={"outcome": OUTCOME}).raise_for_status()
 
-    told = _wait(lambda: (lambda found: found if len(found) == 2 else None)(
+    told = wait_for(lambda: (lambda found: found if len(found) == 2 else None)(
         outcomes_told(stack, "yot.partner", referral_id)))
     assert told, outcomes_told(stack, "yot.partner", referral_id)
     assert sorted(n["recipient"] for n in told) == ["agency:yot", "user:yot.partner"]
@@ -92,24 +83,23 @@ def test_the_referrer_is_told_an_action_s_outcome_once_and_sees_it_on_the_referr
                              "reviewer").json()
         entries = timeline.get("items", timeline) if isinstance(timeline, dict) else timeline
         return [e for e in entries if e.get("event_type") == "tasking_item.updated"]
-    [entry] = _wait(progress)
+    [entry] = wait_for(progress)
     assert entry["summary"] == "Progress recorded on the action owned by la-community-safety."
-
 
 
 def test_no_further_action_at_triage_is_told_by_the_triage_alone(stack):
     referral_id = stack.post("/api/referrals", "yot.partner", json=referral_payload(
         ward="dalston")).json()["id"]
-    assert _wait(lambda: stack.get(f"/api/tasking/items?source_id={referral_id}",
-                                   "coordinator").json()["items"])
+    assert wait_for(lambda: stack.get(f"/api/tasking/items?source_id={referral_id}",
+                                      "coordinator").json()["items"])
     stack.post(f"/api/referrals/{referral_id}/triage", "coordinator", json={
         "decision": "no_further_action", "reason": "Known to CAIT; enquiry under way"}
     ).raise_for_status()
-    assert _wait(lambda: [i for i in stack.get(f"/api/tasking/items?source_id={referral_id}",
-                                               "coordinator").json()["items"]
-                          if i["status"] == "completed"])
-    assert _wait(lambda: _published(stack, "notifications", "notification.sent",
-                                    referral_id, key="source_id", kind="referral.triaged"))
+    assert wait_for(lambda: [i for i in stack.get(f"/api/tasking/items?source_id={referral_id}",
+                                                  "coordinator").json()["items"]
+                             if i["status"] == "completed"])
+    assert wait_for(lambda: _published(stack, "notifications", "notification.sent",
+                                       referral_id, key="source_id", kind="referral.triaged"))
     time.sleep(2)  # room for a second message to show itself
     mine = [n for n in stack.get("/api/notifications?limit=200", "yot.partner").json()["items"]
             if n["source_id"] == referral_id and n["recipient"] == "user:yot.partner"]

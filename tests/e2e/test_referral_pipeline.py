@@ -8,17 +8,9 @@ import sqlalchemy as sa
 
 from shared.db import driver_url
 from shared.testing.factories import referral_payload
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def wait_for(check, timeout, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)
 
 
 def test_referral_shows_its_tasking_item_and_acknowledgement_within_2_seconds(stack):

@@ -5,7 +5,6 @@ overdue check's lease although every replica's timer fires, and the lease moves 
 that replica dies."""
 import json
 import random
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
@@ -15,6 +14,7 @@ import sqlalchemy as sa
 from shared.db import driver_url
 from shared.testing.factories import referral_payload
 from shared.testing.stack import ServiceStack, free_port
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -73,15 +73,6 @@ def lease_holders(stack, timer):
     """Replicas of tasking that took the lease of `timer`, in the order of their logs."""
     return [name for name in stack.processes if name in REPLICAS["tasking"]
             and timer in logged(stack, name, "timer.lease_taken", "timer")]
-
-
-def wait_for(check, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.25)
-    return None
 
 
 def test_300_referrals_give_300_tasking_items_and_300_acknowledgements_none_twice(replicated):

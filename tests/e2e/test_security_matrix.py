@@ -6,7 +6,6 @@ for an id that does not exist); hostile strings are stored and returned exactly 
 oversized bodies and tampered tokens are refused."""
 import base64
 import json
-import time
 from datetime import datetime, timedelta, timezone
 
 import jwt
@@ -14,6 +13,7 @@ import pytest
 import requests
 
 from shared.demo import DEMO_PASSWORD
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -180,14 +180,6 @@ def test_tampered_forged_and_expired_tokens_are_refused(stack):
     assert call(stack, "GET", "/api/me", token=real).status_code == 200
 
 
-def eventually(check, timeout=30):
-    """`check()`'s first truthy answer: events travel between processes asynchronously."""
-    deadline = time.monotonic() + timeout
-    while not (result := check()) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    return result
-
-
 def same_as_unknown(answer, unknown):
     """Refused as if the id did not exist: a 404 that says nothing the unknown id's
     answer does not, so guessing ids tells nobody which ones are real."""
@@ -222,8 +214,8 @@ def test_a_partner_cannot_read_or_work_another_agencys_tasking_item(stack):
 
 def test_a_partner_cannot_mark_another_agencys_notification_read(stack):
     stack.post("/api/referrals", "yot.partner", json=referral()).raise_for_status()
-    unread = eventually(lambda: stack.get("/api/notifications?unread=true",
-                                          "yot.partner").json()["items"])
+    unread = wait_for(lambda: stack.get("/api/notifications?unread=true",
+                                        "yot.partner").json()["items"])
     assert unread, "the referral's acknowledgement never reached YOT's inbox"
     theirs = unread[0]["id"]
     council_inbox = stack.get("/api/notifications?limit=200", "council.partner").json()

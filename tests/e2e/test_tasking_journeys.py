@@ -2,25 +2,15 @@
 moves with triage and is completed; a meeting's agenda is built and printed; a sergeant
 tasks a PCSO, the PCSO reports, the BIU grades (invalid grades refused) and feeds back,
 and one PCSO never sees another's tasks."""
-import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from shared.demo import DEMO_PASSWORD
 from shared.testing.factories import referral_payload
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-def eventually(check, timeout=10, interval=0.05):
-    """The first truthy result of `check`, or its last result once `timeout` has passed."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(interval)
 
 
 def in_days(days):
@@ -34,7 +24,7 @@ def items_for(stack, referral_id, user="coordinator"):
 def test_a_redirected_referrals_action_moves_agency_and_is_completed_by_its_new_owner(stack):
     referral = stack.post("/api/referrals", "council.partner", json=referral_payload(
         category="asb", risk_level="high", ward="dalston")).json()
-    [item] = eventually(lambda: items_for(stack, referral["id"]))
+    [item] = wait_for(lambda: items_for(stack, referral["id"]))
     assert item["owner_agency"] == "la-community-safety"
     due = datetime.fromisoformat(item["due_by"]) - datetime.fromisoformat(
         referral["submitted_at"])
@@ -42,8 +32,8 @@ def test_a_redirected_referrals_action_moves_agency_and_is_completed_by_its_new_
 
     stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
         "decision": "redirect", "reason": "Tenancy enforcement", "redirect_to_agency": "yot"})
-    moved = eventually(lambda: [i for i in items_for(stack, referral["id"])
-                                if i["owner_agency"] == "yot"])
+    moved = wait_for(lambda: [i for i in items_for(stack, referral["id"])
+                              if i["owner_agency"] == "yot"])
     assert moved and moved[0]["id"] == item["id"]
     path = f"/api/tasking/items/{item['id']}"
     assert stack.get(path, "council.partner").status_code == 404  # no longer theirs
@@ -83,7 +73,7 @@ def test_a_meeting_agenda_puts_high_risk_first_and_prints_with_its_minutes(stack
     high = stack.post("/api/referrals", "yot.partner", json=referral_payload(
         risk_level="high", ward="stoke-newington")).json()
     for referral in (standard, high):  # tasking has heard of both
-        assert eventually(lambda: items_for(stack, referral["id"]))
+        assert wait_for(lambda: items_for(stack, referral["id"]))
     opened = stack.post("/api/tasking/meetings", "coordinator", json={
         "held_on": date.today().isoformat(), "wards": ["stoke-newington"]})
     assert opened.status_code == 201, opened.text

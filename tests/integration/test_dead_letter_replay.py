@@ -17,6 +17,7 @@ from shared.bus import events_exchange
 from shared.consumers import domain_event_handler
 from shared.deadletters import list_dead_letters, replay
 from shared.events import Event, serialize
+from shared.testing.waiting import wait_for
 
 
 class FlakyService:
@@ -47,15 +48,6 @@ def message():
         "category": "asb", "risk_level": "high", "ward": "dalston",
         "referring_agency": "housing", "referred_by": "h.officer",
         "submitted_at": datetime.now(timezone.utc), "handling_code": "P"}))
-
-
-def wait_for(check, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.1)
-    return None
 
 
 def test_a_failing_handler_is_bounded_parked_listed_and_replayed_after_the_fix(

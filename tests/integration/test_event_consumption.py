@@ -19,6 +19,7 @@ from shared.deadletters import PREVIEW_BYTES, list_dead_letters, replay
 from shared.events import Event, serialize
 from shared.migrations import upgrade
 from shared.runner import declare_queues
+from shared.testing.waiting import wait_for
 
 
 @pytest.fixture
@@ -191,12 +192,3 @@ def test_a_poison_message_being_redelivered_does_not_hold_up_the_messages_behind
     # while it was still going round: it held up nothing.
     assert max(at for _, at in PickyService.handled) < PickyService.attempts[-1] < parked_at
     assert [m["id"] for m in list_dead_letters(amqp_uri)].count(poison["event_id"]) == 1
-
-
-def wait_for(check, timeout=15):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.2)
-    return None
