@@ -9,6 +9,7 @@ from services.tasking.handlers import (TASKING_ACTOR, record_assignment, record_
                                        record_new_item)
 from services.tasking.orm import referral_records, ward_priority_records
 from shared.db import upsert, utcnow
+from shared.events.tasking import PRIORITY_CLOSED_OUTCOME, TRIAGE_OUTCOME_PREFIX
 
 log = structlog.get_logger(__name__)
 
@@ -48,7 +49,7 @@ def apply_triage(event, rules, uow):
         actor = {"username": triage["triaged_by"], "role": "coordinator", "agency": None}
         if triage["decision"] == "no_further_action":
             for item in open_items:
-                record_completion(uow, item, f"No further action at triage: {triage['reason']}",
+                record_completion(uow, item, f"{TRIAGE_OUTCOME_PREFIX} {triage['reason']}",
                                   actor, utcnow(), cause="triage")
         elif triage["decision"] == "redirect":
             for item in open_items:
@@ -97,7 +98,7 @@ def apply_ward_priority(event, rules, uow):
         elif priority["status"] == "closed":
             for item in repository.open_items_for_source(uow.session, "ward_priority",
                                                          priority["ward_priority_id"]):
-                record_completion(uow, item, "The ward panel closed this priority.",
+                record_completion(uow, item, PRIORITY_CLOSED_OUTCOME,
                                   TASKING_ACTOR, utcnow(), cause="ward_priority_closed")
 
 def _raise_for_referral(uow, referral, rules, since, owner_agency=None):

@@ -85,9 +85,9 @@ class TaskingItemCompletedV1(Schema):
 
 
 COMPLETION_CAUSES = ("outcome", "triage", "ward_priority_closed")
-# Outcomes tasking wrote itself before v2 said why an action was completed.
-_TRIAGE_OUTCOME_PREFIX = "No further action at triage:"
-_PRIORITY_CLOSED_OUTCOME = "The ward panel closed this priority."
+# Outcomes tasking writes itself (and, before v2 said why, the only way to tell them).
+TRIAGE_OUTCOME_PREFIX = "No further action at triage:"
+PRIORITY_CLOSED_OUTCOME = "The ward panel closed this priority."
 
 
 def upcast_completed_v1_v2(payload):
@@ -95,9 +95,9 @@ def upcast_completed_v1_v2(payload):
     "no further action", or the ward panel closing the priority. Anything else was an
     outcome someone recorded."""
     outcome = payload.get("outcome") or ""
-    if outcome.startswith(_TRIAGE_OUTCOME_PREFIX):
+    if outcome.startswith(TRIAGE_OUTCOME_PREFIX):
         cause = "triage"
-    elif outcome == _PRIORITY_CLOSED_OUTCOME:
+    elif outcome == PRIORITY_CLOSED_OUTCOME:
         cause = "ward_priority_closed"
     else:
         cause = "outcome"
