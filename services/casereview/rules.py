@@ -65,6 +65,8 @@ class RuleBook:
         Most events cannot (an action being raised, a triage accepting), and for them the
         person's whole chronology is not read again: that read is the costliest part of
         keeping the chronology."""
+        if event_type in JOINING_EVENTS:
+            return bool(self.suggest_review_when)
         return any(event_type in TRIGGERS.get(name, (event_type,))
                    for name in self.suggest_review_when)
 
@@ -273,3 +275,8 @@ TRIGGERS = {
 (as the rule is written: e.g. an overdue action is marked by tasking_item.overdue, or is
 completed late). Used only for suggesting reviews as events arrive; a reviewer's own
 look at a chronology runs every rule. A rule missing here is tried after every event."""
+
+JOINING_EVENTS = ("subject.linked",)
+"""Events that join two records' chronologies into one person's: any rule's pattern may
+appear in the joined story (a "no further action" on one record, a new referral on the
+other), so every suggesting rule is tried after them."""

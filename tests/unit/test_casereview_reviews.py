@@ -178,6 +178,21 @@ def test_a_pattern_suggests_a_review_once_and_a_reviewer_opens_it(service, db):
     assert db.committed_events[0].payload["suggested_by_rule"] == "high_risk_action_overdue"
 
 
+def test_a_pattern_that_appears_only_when_two_records_are_linked_suggests_a_review(service):
+    """"No further action" on one record of the person, a new referral on another: the
+    pattern is in neither record's story alone, and appears when they are linked."""
+    first, second = Story(), Story()
+    closed = first.at(0).refer("yot")
+    first.at(1).triage(closed, "no_further_action", reason="Known to early help")
+    second.at(10).refer("la-community-safety")
+    feed(service, first.events + second.events)
+    assert service.list_reviews()["items"] == []
+    first.at(11).link(second.subject_id)
+    feed(service, first.events[-1:])
+    [suggested] = service.list_reviews()["items"]
+    assert suggested["suggested_by_rule"] == "re_referred_after_no_further_action"
+
+
 def test_a_declined_suggestion_is_not_suggested_again_by_the_same_rule(service):
     story = Story()
     referral = story.at(0).refer("yot", risk="high")
