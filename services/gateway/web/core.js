@@ -77,6 +77,8 @@ export function page(title, ...content) {
 }
 
 export const when = (iso) => (iso ? new Date(iso).toLocaleString("en-GB") : "");
+/** What just happened, read out by screen readers (and focusable for a page to move to). */
+export const notice = (text) => (text ? el("p", { class: "notice", role: "status", tabindex: "-1" }, text) : null);
 export const words = (code) => String(code ?? "").replaceAll("_", " ");
 
 /** A link that runs a page function instead of leaving the page. */

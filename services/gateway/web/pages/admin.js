@@ -1,8 +1,8 @@
 // The administrator manages accounts and the contact directory. An admin sees no case
 // data: no referral, action, intelligence or review is shown here.
-import { api, el, field, options, page, showErrors, wardNames, when, words, paged } from "../core.js";
+import { api, el, field, options, page, showErrors, wardNames, when, words, paged, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
-import { agencyName, agencySelect, noticeOf, th } from "./coordinator.js";
+import { agencyName, agencySelect, th } from "./coordinator.js";
 
 const ROLES = { partner: "Partner agency staff", panel: "Ward panel chair", coordinator: "Tasking coordinator",
   sergeant: "Safer Neighbourhoods sergeant", pcso: "PCSO", analyst: "BIU analyst",
@@ -10,12 +10,12 @@ const ROLES = { partner: "Partner agency staff", panel: "Ward panel chair", coor
 
 // --- accounts -----------------------------------------------------------------------------
 
-export async function usersPage(notice) {
+export async function usersPage(message) {
   const wards = await wardNames();
   const table = el("table", {}, el("caption", { class: "sr-only" }, "Accounts, by username"),
     el("thead", {}, el("tr", {}, th("Username"), th("Name"), th("Role"), th("Agency"),
                        th("Wards", "optional"), th("Email", "optional"))), el("tbody"));
-  page("Users", noticeOf(notice),
+  page("Users", notice(message),
     el("p", {}, el("button", { type: "button", class: "secondary", onclick: () => addUserPage() }, "Add a user")),
     el("div", { class: "desk" }, await paged("/api/users", { list: table, limit: 50,
       empty: "No account yet.",
@@ -66,7 +66,7 @@ export async function addUserPage() {
 
 // --- the contact directory ------------------------------------------------------------------
 
-export async function directoryPage(filters = {}, notice) {
+export async function directoryPage(filters = {}, message) {
   const wards = await wardNames();
   const filter = el("form", { class: "filters desk-form", role: "search", "aria-label": "Filter the directory" },
     field("Ward", "ward", el("select", { id: "dir-ward" }, el("option", { value: "" }, "Every ward"),
@@ -83,7 +83,7 @@ export async function directoryPage(filters = {}, notice) {
     el("thead", {}, el("tr", {}, th("Name"), th("Role"), th("Agency"), th("Wards", "optional"), th("Contact"),
                        th("Checked", "optional"))), el("tbody"));
   const refresh = (message) => directoryPage(filters, message);
-  page("Directory", noticeOf(notice),
+  page("Directory", notice(message),
     el("p", {}, "Named contacts for each ward team and agency. An entry not checked for 90 days is marked as stale."),
     el("div", { class: "desk" }, filter,
       await paged(`/api/directory${query.size ? `?${query}` : ""}`, { list: table,

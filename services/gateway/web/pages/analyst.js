@@ -1,9 +1,8 @@
 // The Borough Intelligence Unit works through intelligence reports: notes each one, grades
 // it with 3x5x2 and tells the team how it was used. The words for grades, statuses and
 // usages, and the report card, are shared with the sergeant's and the PCSO's pages.
-import { api, el, field, loads, options, page, paged, showErrors, tabs, wardNames, when } from "../core.js";
+import { api, el, field, loads, options, page, paged, showErrors, tabs, wardNames, when, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
-import { notice } from "./panel.js";
 
 export const SOURCE_EVALUATIONS = { 1: "Reliable", 2: "Untested", 3: "Not reliable" };
 export const ASSESSMENTS = { A: "Known directly to the source", B: "Known indirectly but corroborated",

@@ -3,7 +3,7 @@
 // and decides whether two records are one person. The small list and form helpers at the
 // end are shared with the reviewer's and admin's pages.
 import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, go, isoFromLocal, localInput, options, page,
-         paged, showErrors, wardNames, when, words } from "../core.js";
+  paged, showErrors, wardNames, when, words, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
 import { referPage } from "./partner.js";
 
@@ -33,13 +33,13 @@ function triageCard(r) {
   });
   return el("section", { class: "card", "aria-labelledby": `h-${r.id}` },
     el("h2", { id: `h-${r.id}` }, `${CATEGORIES[r.category]}, ${r.risk_level} risk, ${r.ward}`),
-    el("p", {}, `${r.summary} (from ${r.referring_agency}, ${new Date(r.submitted_at).toLocaleString("en-GB")})`),
+    el("p", {}, `${r.summary} (from ${r.referring_agency}, ${when(r.submitted_at)})`),
     form);
 }
 
 // --- tasking meetings -------------------------------------------------------------------
 
-export async function meetingsPage(notice) {
+export async function meetingsPage(message) {
   const wards = await wardNames();
   const choices = Object.entries(wards).map(([code, name], i) => el("label", { class: "choice" },
     el("input", { type: "checkbox", name: "wards", value: code, id: i ? `f-wards-${code}` : "f-wards",
@@ -64,7 +64,7 @@ export async function meetingsPage(notice) {
   const table = el("table", {}, el("caption", { class: "sr-only" }, "Tasking meetings"),
     el("thead", {}, el("tr", {}, th("Held on"), th("Wards"), th("Status"), th("Opened by", "optional"))),
     el("tbody"));
-  page("Tasking meetings", noticeOf(notice),
+  page("Tasking meetings", notice(message),
     el("section", { class: "desk", "aria-labelledby": "h-hold" },
        el("h2", { id: "h-hold" }, "Hold a meeting"), form),
     el("section", { class: "desk", "aria-labelledby": "h-meetings" },
@@ -76,7 +76,7 @@ export async function meetingsPage(notice) {
            el("td", {}, words(m.status)), el("td", { class: "optional" }, m.opened_by)) })));
 }
 
-export async function meetingPage(id, notice) {
+export async function meetingPage(id, message) {
   const [meeting, wards] = await Promise.all([api("GET", `/api/tasking/meetings/${id}`), wardNames()]);
   const open = meeting.status === "open";
   const agenda = meeting.agenda || {};
@@ -85,7 +85,7 @@ export async function meetingPage(id, notice) {
     api("GET", `/api/referrals/${r.referral_id}`).then((full) => ({ ...r, full }), () => r)));
   const wardList = meeting.wards.map((w) => wards[w] || w).join(", ");
 
-  page(`Tasking meeting, ${day(meeting.held_on)}`, noticeOf(notice),
+  page(`Tasking meeting, ${day(meeting.held_on)}`, notice(message),
     el("p", {}, `Wards: ${wardList}. ${open ? "Open" : "Closed"}; opened by ${meeting.opened_by} `
        + `${when(meeting.opened_at)}.` + (meeting.since ? ` New since the last meeting (${when(meeting.since)}).` : "")),
     el("div", { class: "desk" },
@@ -232,9 +232,9 @@ function itemForm(key, summary, button, fields, send, done) {
   return el("details", {}, el("summary", {}, summary), form);
 }
 
-async function actionPage(id, notice) {
+async function actionPage(id, message) {
   const item = await api("GET", `/api/tasking/items/${id}`);
-  page(`Action: ${item.title}`, noticeOf(notice),
+  page(`Action: ${item.title}`, notice(message),
        el("div", { class: "desk" }, actionCard(item, (message) => actionPage(id, message))),
        el("p", {}, go("Back to the overdue board", () => overduePage())));
 }
@@ -275,9 +275,9 @@ export async function overduePage(filters = {}) {
 
 // --- subject links: are two records one person? ----------------------------------------
 
-export async function subjectLinksPage(notice) {
+export async function subjectLinksPage(message) {
   const list = el("div", { class: "links" });
-  page("Possible matches", noticeOf(notice),
+  page("Possible matches", notice(message),
     el("p", {}, "Records the matcher thinks may be one person. Confirm to join them (their "
                 + "referrals are then seen together), or reject to keep them apart."),
     el("div", { class: "desk" }, await paged("/api/subject-links?status=pending", { list,
@@ -327,15 +327,10 @@ export function agencySelect(id, chosen, blank) {
 
 
 export const th = (text, cls) => el("th", { scope: "col", class: cls }, text);
-export const noticeOf = (text) => (text ? el("p", { class: "notice", role: "status" }, text) : null);
 /** A date (YYYY-MM-DD) as people read it, without shifting it across time zones. */
 export const day = (iso) => (iso ? new Date(`${String(iso).slice(0, 10)}T12:00:00`)
   .toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" }) : "");
-export function today() {
-  const d = new Date();
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
-const pad = (n) => String(n).padStart(2, "0");
+export const today = () => localInput(new Date()).slice(0, 10);
 let uids = 0;
 export const uid = () => `u${++uids}`;
 

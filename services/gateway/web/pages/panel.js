@@ -1,6 +1,6 @@
 // A ward panel member sets what their ward's Safer Neighbourhoods team works on (ward
 // priorities) and follows them. The sergeant's ward view reuses the list and the form.
-import { api, el, field, loads, page, paged, showErrors, state, wardNames, when } from "../core.js";
+import { api, el, field, loads, page, paged, showErrors, state, wardNames, when, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
 
 export const PRIORITY_STATUSES = { active: "Active", due_for_review: "Due for review" };
@@ -55,10 +55,6 @@ export function priorityForm(wards, names, done) {
     } catch (error) { showErrors(form, error); }
   });
   return form;
-}
-
-export function notice(text) {
-  return text ? el("p", { class: "notice", role: "status", tabindex: "-1" }, text) : null;
 }
 
 export const wardPrioritiesPage = loads("Ward priorities", async (message) => {

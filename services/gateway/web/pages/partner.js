@@ -1,5 +1,5 @@
 // A partner refers someone and follows what happened to their referrals.
-import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, options, page, showErrors } from "../core.js";
+import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, options, page, showErrors, notice, when } from "../core.js";
 import { inboxPage } from "./inbox.js";
 
 export async function referPage() {
@@ -43,17 +43,17 @@ async function myReferralsPage() {
     el("thead", {}, el("tr", {}, el("th", { scope: "col" }, "Sent"), el("th", { scope: "col" }, "Concern"),
        el("th", { scope: "col", class: "optional" }, "Ward"), el("th", { scope: "col" }, "Status"))),
     el("tbody", {}, referrals.map((r) => el("tr", {},
-      el("td", {}, new Date(r.submitted_at).toLocaleString("en-GB")),
+      el("td", {}, when(r.submitted_at)),
       el("td", {}, el("a", { href: "#", onclick: (e) => { e.preventDefault(); referralPage(r.id); } },
                       CATEGORIES[r.category])),
       el("td", { class: "optional" }, r.ward), el("td", {}, r.status.replaceAll("_", " "))))))
     : el("p", {}, "You have not sent any referrals yet."));
 }
 
-export async function referralPage(id, notice) {
+export async function referralPage(id, message) {
   const r = await api("GET", `/api/referrals/${id}`);
   page(`Referral: ${CATEGORIES[r.category]}`,
-    notice ? el("p", { class: "notice", role: "status" }, notice) : null,
+    notice(message),
     el("p", {}, `Status: ${r.status.replaceAll("_", " ")}. Ward ${r.ward}. Risk ${r.risk_level}.`),
     el("h2", {}, "What you have been told"),
     r.feedback.length ? el("ul", {}, r.feedback.map((f) => el("li", { class: "feedback" },
@@ -62,13 +62,13 @@ export async function referralPage(id, notice) {
     el("h2", {}, "Actions"),
     r.tasking_items.length ? el("ul", {}, r.tasking_items.map((t) => el("li", { class: "action" },
       t.status === "completed"
-        ? `${t.title}: completed by ${t.owner_agency}${t.completed_at ? ` on ${new Date(t.completed_at).toLocaleString("en-GB")}` : ""}`
-        : `${t.title}: ${t.overdue ? "overdue" : t.status}, owned by ${t.owner_agency}, due ${new Date(t.due_by).toLocaleString("en-GB")}`,
+        ? `${t.title}: completed by ${t.owner_agency}${t.completed_at ? ` on ${when(t.completed_at)}` : ""}`
+        : `${t.title}: ${t.overdue ? "overdue" : t.status}, owned by ${t.owner_agency}, due ${when(t.due_by)}`,
       t.outcome ? [el("br"), el("span", { class: "outcome" }, `Outcome: ${t.outcome}`)] : null)))
       : el("p", { class: "muted" }, "No actions you may see yet."),
     el("h2", {}, "History"),
     el("ol", {}, r.history.map((h) => el("li", {},
-      `${h.status.replaceAll("_", " ")}: ${new Date(h.at).toLocaleString("en-GB")} by ${h.by}${h.reason ? ` (${h.reason})` : ""}`))));
+      `${h.status.replaceAll("_", " ")}: ${when(h.at)} by ${h.by}${h.reason ? ` (${h.reason})` : ""}`))));
 }
 
 

@@ -1,10 +1,9 @@
 // A PCSO on foot, often on a phone: the tasks their sergeant set, a short report form for
 // each, and what the Borough Intelligence Unit said about the reports.
 import { api, el, field, isoFromLocal, loads, localInput, page, paged, showErrors, state, tabs, wardNames,
-         when, words } from "../core.js";
+  when, words, notice } from "../core.js";
 import { reportsView } from "./analyst.js";
 import { inboxPage } from "./inbox.js";
-import { notice } from "./panel.js";
 import { TASK_STATUSES } from "./sergeant.js";
 
 /** When, where and what was seen; `send(body)` files it. `prefix` keeps ids unique. */

@@ -2,9 +2,9 @@
 // a review of one person, reads every agency's contacts with them on one timeline, decides
 // on the possible missed opportunities the rules found, records findings and lessons, and
 // publishes the lessons to partners. The language is about learning, never blame.
-import { CATEGORIES, api, el, field, go, page, showErrors, svg, wardNames, when, words, paged } from "../core.js";
+import { CATEGORIES, api, el, field, go, page, showErrors, svg, wardNames, when, words, paged, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
-import { agencyName, agencySelect, day, noticeOf, th, today, uid } from "./coordinator.js";
+import { agencyName, agencySelect, day, th, today, uid } from "./coordinator.js";
 
 const STAGES = { suggested: "Suggested", open: "Open", gathering: "Gathering information",
                  panel: "At panel", published: "Published", declined: "Declined" };
@@ -122,7 +122,7 @@ export async function openReviewPage(filters = {}) {
 
 // --- one review ---------------------------------------------------------------------------
 
-export async function reviewPage(id, notice) {
+export async function reviewPage(id, message) {
   const [review, entries, candidates] = await Promise.all([
     api("GET", `/api/case-reviews/${id}`), timelineOf(id),
     api("GET", `/api/case-reviews/${id}/missed-opportunities`).then((d) => d.items)]);
@@ -139,7 +139,7 @@ export async function reviewPage(id, notice) {
     review.published_at ? ["Published", `${when(review.published_at)} by ${review.published_by}`] : null,
   ].filter(Boolean);
 
-  page(`Case review: ${review.trigger}`, noticeOf(notice),
+  page(`Case review: ${review.trigger}`, notice(message),
     el("p", { class: "muted" }, "A missed-opportunity review is about learning, not blame: it names "
                                 + "the lesson, never a culprit."),
     el("div", { class: "desk" },

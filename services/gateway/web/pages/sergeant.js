@@ -1,10 +1,10 @@
 // A Safer Neighbourhoods sergeant: the ward's priorities, the PCSOs tasked to answer them,
 // and what the Borough Intelligence Unit said about their reports.
 import { api, el, field, isoFromLocal, loads, localInput, page, paged, showErrors, state, tabs, wardNames,
-         when, words } from "../core.js";
+  when, words, notice } from "../core.js";
 import { reportCard, reportsView } from "./analyst.js";
 import { inboxPage } from "./inbox.js";
-import { notice, prioritiesSection, priorityForm } from "./panel.js";
+import { prioritiesSection, priorityForm } from "./panel.js";
 
 export const TASK_STATUSES = { open: "Open", reports_in: "Reports in", expired: "Expired" };
 
