@@ -48,7 +48,9 @@ def test_the_referrer_is_told_an_action_s_outcome_once_and_sees_it_on_the_referr
     assert NOTE not in body and "council.partner" not in body
 
     # The same completion delivered twice more: still told once each.
-    message = _published(stack, "tasking", "tasking_item.completed", item["id"])
+    message = wait_for(lambda: _published(stack, "tasking", "tasking_item.completed",
+                                          item["id"]))
+    assert message, "the completion was never marked published"
     with Connection(stack.env["WARDLINE_AMQP_URI"]) as conn:
         for _ in range(2):
             conn.Producer().publish(json.dumps(message), exchange=events_exchange("tasking"),
@@ -80,9 +82,10 @@ def test_the_referrer_is_told_an_action_s_outcome_once_and_sees_it_on_the_referr
 
     def progress():
         timeline = stack.get(f"/api/case-reviews/{review.json()['id']}/timeline",
-                             "reviewer").json()
-        entries = timeline.get("items", timeline) if isinstance(timeline, dict) else timeline
-        return [e for e in entries if e.get("event_type") == "tasking_item.updated"]
+                             "reviewer")
+        assert timeline.status_code == 200, timeline.text
+        return [e for e in timeline.json()["items"]
+                if e["event_type"] == "tasking_item.updated"]
     [entry] = wait_for(progress)
     assert entry["summary"] == "Progress recorded on the action owned by la-community-safety."
 

@@ -6,9 +6,10 @@ from kombu import Connection, Exchange, Queue
 from nameko.rpc import get_rpc_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.bus import DEAD_LETTER_EXCHANGE
+from shared.bus import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
 from shared.rpc import RpcQueueInUse, declare_rpc_queue, rpc
-from shared.testing.infra import list_queues
+from shared.testing.infra import list_queues, queue_depths
+from shared.testing.waiting import wait_for
 
 
 class ProbeService:
@@ -52,6 +53,7 @@ def test_a_request_nobody_can_be_answered_for_is_dropped_without_stopping_the_se
     config = service_config("probe")
     container = container_factory(ProbeService, config)
     container.start()
+    parked_before = queue_depths(config["AMQP_URI"]).get(DEAD_LETTER_QUEUE, 0)
 
     with Connection(config["AMQP_URI"]) as conn:
         conn.Producer().publish({"args": ["lost"], "kwargs": {}}, exchange="",
@@ -59,6 +61,9 @@ def test_a_request_nobody_can_be_answered_for_is_dropped_without_stopping_the_se
     with ClusterRpcProxy(config, timeout=10) as cluster:
         assert cluster.probe.echo("still answering") == "still answering"
     assert not container._died.ready()
+    # Dropped: acknowledged once, neither requeued round and round nor parked.
+    assert wait_for(lambda: queue_depths(config["AMQP_URI"])["rpc-probe"] == 0)
+    assert queue_depths(config["AMQP_URI"]).get(DEAD_LETTER_QUEUE, 0) == parked_before
 
 
 def test_migrate_replaces_an_idle_classic_rpc_queue_from_an_older_release(service_config):
