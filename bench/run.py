@@ -166,8 +166,7 @@ def full_pipeline(stack):
     # The rest of the story (case review's chronology, the owners' and referrers'
     # notices) is still being written: the steady-rate phase must not start in its
     # backlog, and how long it takes is a figure of its own.
-    settle(stack, engine)
-    settled = time.perf_counter() - started
+    settled = settle(stack, engine) - started
     engine.dispose()
     return {"rate": round(REFERRALS / elapsed, 1),
             "settled_rate": round(REFERRALS / settled, 1), "peak_memory": peak,
@@ -218,19 +217,27 @@ def cpu_per_referral(before, after):
 def settle(stack, engine, timeout=600):
     """Until no queue holds a message and no outbox an unpublished event, twice running.
     The dead-letter queue is not waited on: what is parked there stays (and is counted
-    on its own, `dead_letters`)."""
+    on its own, `dead_letters`). Returns when (time.perf_counter) it was first seen quiet:
+    the second look only confirms it, and each look takes a while (rabbitmqctl)."""
     deadline, quiet = time.monotonic() + timeout, 0
     while quiet < 2:
         if time.monotonic() > deadline:
             raise TimeoutError("the stack did not settle")
+        looked_at = time.perf_counter()
         depths = infra.queue_depths(stack.env["WARDLINE_AMQP_URI"])
         busy = sum(depth for queue, depth in depths.items() if queue != DEAD_LETTER_QUEUE)
         with engine.connect() as conn:
             busy += sum(conn.execute(sa.text(
                 f"SELECT count(*) FROM {service}.outbox WHERE published_at IS NULL")).scalar()
                 for service in SERVICES)
-        quiet = quiet + 1 if busy == 0 else 0
+        if busy:
+            quiet = 0
+        elif quiet == 0:
+            quiet, quiet_since = 1, looked_at
+        else:
+            quiet += 1
         eventlet.sleep(0.2)
+    return quiet_since
 
 
 def finished(engine):

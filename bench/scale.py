@@ -11,7 +11,6 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 
 import psycopg2
-import sqlalchemy as sa
 
 from services.casereview import projection
 from services.referrals import repository as referrals_repository

@@ -6,11 +6,12 @@ import os
 import subprocess
 import sys
 
+from shared.config import SERVICES as ALL_SERVICES
 from tests.conftest import ROOT
 
 TINY = {"BENCH_REFERRALS": "20", "BENCH_IDEAL": "50", "BENCH_SCALE": "2000",
         "BENCH_LATENCY_SECONDS": "1", "BENCH_CLIENTS": "4"}
-SERVICES = {"gateway", "referrals", "tasking", "notifications", "casereview"}
+SERVICES = set(ALL_SERVICES)
 
 
 def test_the_benchmark_runs_end_to_end_and_writes_every_measure(infrastructure, tmp_path):
