@@ -22,19 +22,24 @@ SCHEMA = "bench_ideal"
 
 
 class Cursor(DependencyProvider):
+    """`insert(table, key)`: one INSERT, one commit, on a kept connection."""
+
+    def __init__(self, schema=SCHEMA):
+        self.schema = schema
+
     def setup(self):
         # As many kept connections as workers: a pool whose minimum is lower closes every
         # connection above it when it is handed back, and reconnects on the next call.
         self.pool = ThreadedConnectionPool(10, 10, DSN)
 
     def get_dependency(self, worker_ctx):
-        pool = self.pool
+        pool, schema = self.pool, self.schema
 
         def insert(table, key):
             conn = pool.getconn()
             try:
                 with conn.cursor() as cur:
-                    cur.execute(f"INSERT INTO {SCHEMA}.{table} (key) VALUES (%s)", (key,))
+                    cur.execute(f"INSERT INTO {schema}.{table} (key) VALUES (%s)", (key,))
                 conn.commit()
             finally:
                 pool.putconn(conn)

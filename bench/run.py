@@ -1,7 +1,9 @@
 """Wardline's benchmark: `make bench`. Starts the stack as real processes on PostgreSQL and
 RabbitMQ (a vhost and a database of its own) and measures, in one run:
 
-1. the ideal pipeline (bench/ideal_pipeline.py): the machine's own limit;
+1. the ideal pipeline (bench/ideal_pipeline.py): the machine's own limit; and the ideal
+   pipeline with a referral's hops and messages (bench/shaped_pipeline.py), driven like
+   (2): the ceiling of (2)'s ratio, since no code of that shape can beat it;
 2. Wardline's full pipeline: referrals over HTTP from concurrent clients until each has
    its tasking item and acknowledgement; referrals/s and the ratio to (1); then, as a
    figure of its own, until every consumer has caught up (no queue or outbox backlog),
@@ -64,6 +66,11 @@ def main():
     results = {"machine": machine(), "when": datetime.now(timezone.utc).isoformat()}
     try:
         results["ideal_pipelines_per_s"] = ideal_pipeline(amqp_uri, database_url)
+        shaped = shaped_pipeline(amqp_uri, database_url)
+        results["shaped_pipeline_referrals_per_s"] = shaped["rate"]
+        results["shaped_ratio_to_ideal"] = round(shaped["rate"]
+                                                 / results["ideal_pipelines_per_s"], 3)
+        results["shaped_cpu_ms_per_referral"] = shaped["cpu_ms_per_referral"]
         stack = start_stack(amqp_uri, database_url)
         try:
             results["memory_idle_mb"] = memory(stack)
@@ -75,6 +82,8 @@ def main():
             results["memory_under_load_mb"] = measured["peak_memory"]
             results["ratio_to_ideal"] = round(measured["rate"]
                                               / results["ideal_pipelines_per_s"], 3)
+            results["ratio_to_shaped"] = round(measured["rate"]
+                                               / results["shaped_pipeline_referrals_per_s"], 3)
             results["latency_at_20_per_s_ms"] = steady_latency(stack)
         finally:
             stack.stop()
@@ -90,20 +99,37 @@ def machine():
     return {"cores": os.cpu_count(), "python": sys.version.split()[0]}
 
 
-def ideal_pipeline(amqp_uri, database_url):
-    """The two-service baseline, on the same broker and server, in the same run."""
+def harness_env(amqp_uri, database_url):
+    """The environment of the baseline harnesses' processes (and of this one, which
+    counts their rows): the same broker vhost and database as the stack."""
     parts = urlsplit(database_url)
     env = {**os.environ, "BENCH_AMQP_URI": amqp_uri,
            "BENCH_DSN": f"host={parts.hostname} port={parts.port or 5432} "
                         f"user={parts.username or 'postgres'} dbname={parts.path[1:]}",
            "PYTHONPATH": str(ROOT)}
-    sys.path.insert(0, str(ROOT))
     os.environ["BENCH_DSN"] = env["BENCH_DSN"]
+    return env
+
+
+def serve_harness(module, names, env):
+    """Each of the harness's services as a process of its own, like the stack's."""
+    return {name: subprocess.Popen([sys.executable, str(ROOT / "bench" / module), "serve",
+                                    name], env=env) for name in names}
+
+
+def stop_harness(processes):
+    for process in processes.values():
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def ideal_pipeline(amqp_uri, database_url):
+    """The two-service baseline, on the same broker and server, in the same run."""
+    env = harness_env(amqp_uri, database_url)
     from bench import ideal_pipeline as ideal
     ideal.DSN = env["BENCH_DSN"]
     ideal.prepare()
-    processes = [subprocess.Popen([sys.executable, str(ROOT / "bench" / "ideal_pipeline.py"),
-                                   "serve", which], env=env) for which in ("first", "second")]
+    processes = serve_harness("ideal_pipeline.py", ("first", "second"), env)
     try:
         time.sleep(4)  # both consumers' queues declared and bound
         started = time.perf_counter()
@@ -117,9 +143,67 @@ def ideal_pipeline(amqp_uri, database_url):
             time.sleep(0.05)
         return round(IDEAL / (time.perf_counter() - started), 1)
     finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
+        stop_harness(processes)
+
+
+def shaped_pipeline(amqp_uri, database_url):
+    """The ideal pipeline with a referral's hops and messages (bench/shaped_pipeline.py),
+    driven exactly as the full pipeline is: the same referrals over HTTP from the same
+    number of clients, timed to the same point (item and acknowledgement written)."""
+    env = harness_env(amqp_uri, database_url)
+    env["BENCH_HTTP_PORT"] = str(free_port())
+    from bench import shaped_pipeline as shaped
+    shaped.DSN = env["BENCH_DSN"]
+    shaped.prepare()
+    processes = serve_harness("shaped_pipeline.py", shaped.SERVICES, env)
+    url = f"http://127.0.0.1:{env['BENCH_HTTP_PORT']}/referrals"
+    try:
+        _wait_for_http(url)
+        rng = random.Random(9)
+        payloads = [{**referral_payload(rng), "key": str(n)} for n in range(REFERRALS)]
+        session, pool = requests.Session(), eventlet.GreenPool(CLIENTS)
+        failed = []
+
+        def submit(body):
+            if session.post(url, json=body, timeout=60).status_code != 201:
+                failed.append(body["key"])
+
+        def until(done, timeout=600):
+            deadline = time.monotonic() + timeout
+            while not done(shaped.counts()):
+                if failed or time.monotonic() > deadline:
+                    raise RuntimeError(f"the shaped pipeline did not finish ({len(failed)} "
+                                       f"requests refused)")
+                eventlet.sleep(0.05)
+
+        cpu_before = cpu_seconds(processes)
+        started = time.perf_counter()
+        for payload in payloads:
+            pool.spawn_n(submit, payload)
+        until(lambda rows: rows["tasking_items"] >= REFERRALS
+              and rows["acknowledgements"] >= REFERRALS)
+        elapsed = time.perf_counter() - started
+        until(lambda rows: rows["chronology"] >= 2 * REFERRALS
+              and rows["owner_notices"] >= REFERRALS)
+        return {"rate": round(REFERRALS / elapsed, 1),
+                "cpu_ms_per_referral": cpu_per_referral(cpu_before, cpu_seconds(processes))}
+    finally:
+        stop_harness(processes)
+
+
+def _wait_for_http(url, timeout=30):
+    """Until the front answers (a GET on a POST-only path: any status will do), and its
+    RPC and event queues are bound."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            requests.get(url, timeout=1)
+            break
+        except requests.ConnectionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+    time.sleep(4)
 
 
 def start_stack(amqp_uri, database_url):
@@ -151,7 +235,7 @@ def full_pipeline(stack):
         response.raise_for_status()
         ids.append(response.json()["id"])
 
-    cpu_before = cpu_seconds(stack)
+    cpu_before = cpu_seconds(stack.processes)
     started = time.perf_counter()
     for payload in payloads:
         pool.spawn_n(submit, payload)
@@ -172,17 +256,18 @@ def full_pipeline(stack):
             "settled_rate": round(REFERRALS / settled, 1), "peak_memory": peak,
             "dead_letters": infra.queue_depths(stack.env["WARDLINE_AMQP_URI"]).get(
                 DEAD_LETTER_QUEUE, 0),
-            "cpu_ms_per_referral": cpu_per_referral(cpu_before, cpu_seconds(stack))}
+            "cpu_ms_per_referral": cpu_per_referral(cpu_before, cpu_seconds(stack.processes))}
 
 
 SERVERS = {"postgres": "postgresql", "beam.smp": "rabbitmq"}
 """Process names (/proc/<pid>/comm) of the servers whose CPU a referral costs too."""
 
 
-def cpu_seconds(stack):
-    """CPU time so far of every process a referral costs: {pid: (who, seconds)}. The
-    servers' processes are all of this machine's (the benchmark runs alone on it)."""
-    found = {process.pid: name for name, process in stack.processes.items()}
+def cpu_seconds(processes):
+    """CPU time so far of every process a referral costs: {pid: (who, seconds)}, for
+    `processes` ({name: Popen}) and the servers. The servers' processes are all of this
+    machine's (the benchmark runs alone on it)."""
+    found = {process.pid: name for name, process in processes.items()}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and int(entry.name) not in found:
             try:
@@ -309,6 +394,11 @@ def report(results):
     rows = [("ideal pipeline (pipelines/s)", results["ideal_pipelines_per_s"]),
             ("full pipeline (referrals/s)", results["full_pipeline_referrals_per_s"]),
             ("ratio to ideal", results["ratio_to_ideal"]),
+            ("ideal pipeline with a referral's shape (referrals/s)",
+             results["shaped_pipeline_referrals_per_s"]),
+            ("  its ratio to ideal: the ceiling of the ratio above",
+             results["shaped_ratio_to_ideal"]),
+            ("  full pipeline's ratio to it", results["ratio_to_shaped"]),
             ("full pipeline, every consumer done (referrals/s)",
              results["full_pipeline_settled_referrals_per_s"]),
             ("messages dead-lettered in the full pipeline",
@@ -319,6 +409,8 @@ def report(results):
              for who, ms in results["cpu_ms_per_referral"].items()]
     rows += [("CPU per referral, all (ms)",
               round(sum(results["cpu_ms_per_referral"].values()), 2))]
+    rows += [("CPU per referral, shaped pipeline, all (ms)",
+              round(sum(results["shaped_cpu_ms_per_referral"].values()), 2))]
     rows += [(f"{name} p95 (ms)", value)
              for name, value in results["data_scale_p95_ms"].items()]
     rows += [(f"RSS {name} idle / load (MB)",

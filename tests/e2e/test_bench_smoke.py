@@ -28,6 +28,12 @@ def test_the_benchmark_runs_end_to_end_and_writes_every_measure(infrastructure, 
     assert results["ideal_pipelines_per_s"] > 0
     assert results["full_pipeline_referrals_per_s"] > 0
     assert results["ratio_to_ideal"] > 0
+    assert results["shaped_pipeline_referrals_per_s"] > 0
+    assert results["shaped_ratio_to_ideal"] > 0 and results["ratio_to_shaped"] > 0
+    shaped_processes = {"front", "intake", "tasking", "notifications", "casereview"}
+    assert set(results["shaped_cpu_ms_per_referral"]) == shaped_processes | {"postgresql",
+                                                                             "rabbitmq"}
+    assert all(results["shaped_cpu_ms_per_referral"][name] > 0 for name in shaped_processes)
     # Settling waits for case review and the rest as well, so it can only take longer.
     assert 0 < results["full_pipeline_settled_referrals_per_s"] \
         <= results["full_pipeline_referrals_per_s"]
