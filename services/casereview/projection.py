@@ -99,18 +99,25 @@ def person(session, subject_id):
     return group
 
 
-def chronology(session, subject_id):
-    """Every entry about the person `subject_id` is (across linked records), oldest first."""
+def chronology(session, subject_id, person_records=None):
+    """Every entry about the person `subject_id` is (across linked records), oldest first.
+    `person_records`: that person's subject records, when the caller has looked them up
+    already (`person`)."""
+    if person_records is None:
+        person_records = person(session, subject_id)
     # (type, id) -> (parent type, parent id), for every record under the person
     parents = {(row.record_type, row.record_id): (row.parent_type, row.parent_id)
-               for row in session.execute(_story_of(person(session, subject_id)))}
+               for row in session.execute(_story_of(person_records))}
     wanted = sorted(record for record in parents if record[0] != "subject")
     if not wanted:
         return []
     # The envelope (actor, causation) stays in the event log, the source of truth: read
-    # beside each entry rather than copied into the projection.
+    # beside each entry rather than copied into the projection; only those two fields of
+    # it, not the whole message (a long history would be decoded whole on every read).
+    message = event_log.c.message
     rows = session.execute(
-        sa.select(chronology_entries, event_log.c.message)
+        sa.select(chronology_entries, message["actor"].label("actor"),
+                  message["causation_id"].as_string().label("causation_id"))
         .outerjoin(event_log, event_log.c.event_id == chronology_entries.c.id)
         .where(sa.tuple_(chronology_entries.c.record_type, chronology_entries.c.record_id)
                .in_(wanted)))
@@ -163,9 +170,8 @@ def _referral_of(record, parents):
 
 
 def _entry(row, referral_id):
-    envelope = row.message or {}
     return Entry(id=row.id, seq=row.seq, when=row.occurred_at, agency=row.agency,
                  kind=row.kind, event_type=row.event_type, summary=row.summary,
                  record_type=row.record_type, record_id=row.record_id, facts=row.facts,
-                 referral_id=referral_id, actor=dict(envelope.get("actor") or {}),
-                 causation_id=envelope.get("causation_id"))
+                 referral_id=referral_id, actor=dict(row.actor or {}),
+                 causation_id=row.causation_id)

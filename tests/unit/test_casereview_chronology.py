@@ -89,6 +89,22 @@ def test_the_chronology_has_every_agency_s_contact_with_the_person_in_time_order
     assert all(e.summary and "None" not in e.summary for e in entries)
 
 
+def test_each_entry_carries_who_took_the_step_and_what_caused_it(service, db):
+    """The rules read the envelope's actor and causation beside each entry (an action
+    closed because triage said no further action is not an action completed)."""
+    story = multi_agency_story()
+    triage = next(e for e in story.events if e.type == "referral.triaged")
+    caused = [e.caused_by(triage) if e.type == "tasking_item.completed" else e
+              for e in story.events]
+    feed(service, caused)
+    sent = {e.event_id: e for e in caused}
+    entries = chronology(db, story.subject_id)
+    assert [(e.actor, e.causation_id) for e in entries] == [
+        (sent[e.id].actor, sent[e.id].causation_id) for e in entries]
+    assert {e.causation_id for e in entries} == {None, triage.event_id}
+    assert all(e.actor.get("role") for e in entries)
+
+
 def test_events_arriving_out_of_order_still_make_the_same_chronology(service, db):
     """Queues are per event type, so an intelligence report may arrive before its task."""
     story = multi_agency_story()
