@@ -197,12 +197,19 @@ def birth_dates_a_typo_away(born):
     return frozenset(days)
 
 
+NAME_CODE_LENGTH = 106
+"""A name's sound is cut to this many characters in a key, so that the longest key
+("nd:<sound>:<birth date>") fits `subject_keys.key` (120): a 100-character name in another
+script can transliterate to 400 letters. Every sound that fitted before is kept whole, so
+stored keys need no rewriting; beyond 106 letters two names agree anyway."""
+
+
 def _name_codes(person):
     names = (comparable(person.given_name), comparable(person.family_name))
     codes = set()
     for name in names:
         if name:
-            codes.add(jellyfish.metaphone(name) or name)
+            codes.add((jellyfish.metaphone(name) or name)[:NAME_CODE_LENGTH])
             for group in _variant_groups(name):  # a nickname finds its full name
                 codes.add(f"v{group}")
     return codes

@@ -12,6 +12,7 @@ import pytest
 from services.referrals.matching import (Person, _compare_birth_dates, _name_codes,
                                         birth_dates_a_typo_away, blocking_keys, compare,
                                         lookup_keys)
+from services.referrals.orm import subject_keys
 from shared.testing.factories import FAMILY_NAMES, GIVEN_NAMES
 
 PAIRS = list(csv.DictReader(
@@ -96,3 +97,17 @@ def test_a_namesake_born_another_day_of_the_year_is_no_longer_looked_up():
     for typo in (date(2011, 3, 5), date(2011, 4, 3)):  # a digit; day and month swapped
         assert blocking_keys(Person("Jamal", "Okafor", typo)) & lookup_keys(new)
     assert not blocking_keys(Person("Jamal", "Okafor", date(2011, 9, 2))) & lookup_keys(new)
+
+
+@pytest.mark.parametrize("name", ["张" * 100, "Łąkowska-" * 11 + "z", "x" * 100, "Ng"])
+def test_every_key_fits_its_column_however_long_the_name(name):
+    """A 100-character name in another script transliterates to hundreds of letters; its
+    keys must still fit `subject_keys.key`, or the referral could not be stored."""
+    person = Person(given_name=name, family_name=name, date_of_birth=date(2009, 3, 14))
+    undated = Person(given_name=name, family_name=name)
+    keys = blocking_keys(person) | lookup_keys(person) | blocking_keys(undated) \
+        | lookup_keys(undated)
+    assert max(len(key) for key in keys) <= subject_keys.c.key.type.length
+    # Cut or not, the same person is still found under the keys they were stored with.
+    assert blocking_keys(person) & lookup_keys(person)
+    assert blocking_keys(undated) & lookup_keys(undated)
