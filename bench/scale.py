@@ -3,6 +3,7 @@ matching a new referral against many subjects (candidate blocking through indexe
 never a fuzzy score per row), and reading one subject's chronology among many subjects
 and entries (case review). Rows are generated with COPY for speed."""
 import io
+import json
 import os
 import random
 import statistics
@@ -150,9 +151,11 @@ def chronology(raw, database_url):
     rng = random.Random(3)
     subjects = [str(uuid.uuid4()) for _ in range(max(1, ROWS // 10))]
     start = datetime(2020, 1, 1, tzinfo=timezone.utc)
-    seq = 0
+    with raw.cursor() as cur:  # after what the full pipeline's run left in the log
+        cur.execute("SELECT coalesce(max(seq), 0) FROM casereview.event_log")
+        seq = cur.fetchone()[0]
     for first in range(0, len(subjects), 5_000):
-        parents, entries = [], []
+        parents, entries, log = [], [], []
         for subject_id in subjects[first:first + 5_000]:
             for _ in range(REFERRALS_PER_SUBJECT):
                 referral_id, item_id = str(uuid.uuid4()), str(uuid.uuid4())
@@ -162,19 +165,28 @@ def chronology(raw, database_url):
                 for n in range(ENTRIES_PER_REFERRAL + ENTRIES_PER_ACTION):
                     seq += 1
                     on_referral = n < ENTRIES_PER_REFERRAL
+                    event_id, when = str(uuid.uuid4()), (at + timedelta(hours=n)).isoformat()
+                    event_type = "referral.submitted" if on_referral else "tasking_item.updated"
+                    agency = rng.choice(["police", "yot", "housing", "health"])
                     entries.append((
-                        str(uuid.uuid4()), seq, (at + timedelta(hours=n)).isoformat(),
-                        rng.choice(["police", "yot", "housing", "health"]),
+                        event_id, seq, when, agency,
                         ("referral", "triage")[n] if on_referral else "update",
-                        "referral.submitted" if on_referral else "tasking_item.updated",
-                        "Generated entry",
+                        event_type, "Generated entry",
                         "referral" if on_referral else "tasking_item",
                         referral_id if on_referral else item_id, "{}"))
+                    log.append((seq, event_id, event_type, 1, when, _copy_text(json.dumps(
+                        _envelope(event_id, event_type, when, agency, subject_id,
+                                  referral_id, item_id))), when))
         _copy(raw, "casereview.record_parents",
               ["record_type", "record_id", "parent_type", "parent_id"], parents)
         _copy(raw, "casereview.chronology_entries",
               ["id", "seq", "occurred_at", "agency", "kind", "event_type", "summary",
                "record_type", "record_id", "facts"], entries)
+        # The envelopes as they came off the bus: a chronology read takes each entry's
+        # actor and causation out of them, so they are part of what is measured.
+        _copy(raw, "casereview.event_log",
+              ["seq", "event_id", "type", "version", "occurred_at", "message",
+               "received_at"], log)
     with raw.cursor() as cur:
         cur.execute("ANALYZE casereview.record_parents; ANALYZE casereview.chronology_entries")
     raw.commit()  # statistics taken in a transaction never committed are thrown away
@@ -190,8 +202,26 @@ def chronology(raw, database_url):
             timings.append((time.perf_counter() - started) * 1000)
             assert len(found) == REFERRALS_PER_SUBJECT * (ENTRIES_PER_REFERRAL
                                                           + ENTRIES_PER_ACTION), len(found)
+            assert all(entry.actor.get("agency") == entry.agency for entry in found)
     engine.dispose()
     return p95(timings)
+
+
+def _envelope(event_id, event_type, when, agency, subject_id, referral_id, item_id):
+    """An envelope the size of a real one: ids, the actor and a payload with free text."""
+    return {"event_id": event_id, "type": event_type, "version": 1, "occurred_at": when,
+            "correlation_id": referral_id, "causation_id": None,
+            "actor": {"username": f"{agency}.partner", "role": "partner", "agency": agency},
+            "payload": {"referral_id": referral_id, "tasking_item_id": item_id,
+                        "subject_id": subject_id, "ward": "dalston", "risk": "medium",
+                        "category": "youth_at_risk", "summary": "Generated summary of what "
+                        "the referrer saw and why they are worried, as partners write "
+                        "it: a few sentences about the person, the place and the time."}}
+
+
+def _copy_text(value):
+    """A value in COPY's text format (a backslash is its escape character)."""
+    return value.replace("\\", "\\\\")
 
 
 def p95(values):
