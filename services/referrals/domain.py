@@ -88,6 +88,11 @@ def may_set_ward_priority(actor, ward):
     return actor["role"] in PRIORITY_SETTERS and ward in (actor.get("wards") or [])
 
 
+PRIORITY_REVIEW_DECISIONS = ("continue", "close")
+"""A panel reviewing a priority keeps it for another period or closes it."""
+REVIEWABLE_PRIORITY_STATUSES = ("active", "due_for_review")
+
+
 def default_review_date(today):
     return today + PRIORITY_REVIEW_AFTER
 
@@ -98,5 +103,3 @@ def check_review_date(review_by, today):
     if review_by > today + timedelta(days=366):
         return "Must be within a year: priorities are reviewed at least yearly."
     return None
-
-

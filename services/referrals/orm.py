@@ -98,6 +98,10 @@ ward_priorities = sa.Table(
     sa.Column("set_by", sa.String(80), nullable=False),
     sa.Column("set_by_role", sa.String(20), nullable=False),
     sa.Column("set_at", UtcDateTime, nullable=False),
+    # The panel's latest review: kept for another period or closed, by whom, and why.
+    sa.Column("reviewed_by", sa.String(80), nullable=True),
+    sa.Column("reviewed_at", UtcDateTime, nullable=True),
+    sa.Column("review_note", sa.Text, nullable=True),
     sa.Index("ix_ward_priorities_ward", "ward", "status"),
     sa.Index("ix_ward_priorities_review", "status", "review_by"),
 )

@@ -5,13 +5,14 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from services.referrals.domain import (check_review_date, default_review_date,
-                                       may_set_ward_priority)
+from services.referrals.domain import (REVIEWABLE_PRIORITY_STATUSES, check_review_date,
+                                       default_review_date, may_set_ward_priority)
 from services.referrals.orm import ward_priorities
 from services.referrals.repository import known_wards
-from services.referrals.schemas import WardPrioritySchema, load_or_refuse
+from services.referrals.schemas import (WardPriorityReviewSchema, WardPrioritySchema,
+                                        load_or_refuse)
 from shared.db import utcnow
-from shared.errors import Forbidden, InvalidContent
+from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
 from shared.paging import decode_cursor, page
 
 SYSTEM = {"username": "referrals", "role": "system", "agency": None}
@@ -36,6 +37,46 @@ def set_ward_priority(payload, actor, uow, today=None):
         uow.session.execute(ward_priorities.insert().values(**priority))
         _announce(uow, priority, actor)
     return priority
+
+
+def review_ward_priority(priority_id, payload, actor, uow, today=None):
+    """The ward's panel (or sergeant) reviews a priority, usually once it is due: keeps it
+    for another period (six weeks unless they say) or closes it, saying why. Tasking
+    closes a closed priority's open actions when it hears."""
+    today = today or date.today()
+    cmd = load_or_refuse(WardPriorityReviewSchema, payload)
+    with uow:
+        priority = get_ward_priority(uow.session, priority_id, for_update=True)
+        if not may_set_ward_priority(actor, priority["ward"]):
+            raise Forbidden("Only the ward's panel chair or sergeant may review its "
+                            "priorities.", {"ward": [priority["ward"]]})
+        if priority["status"] not in REVIEWABLE_PRIORITY_STATUSES:
+            raise Conflict("This priority is closed: set a new one instead.",
+                           {"status": [priority["status"]]})
+        changes = {"reviewed_by": actor["username"], "reviewed_at": utcnow(),
+                   "review_note": cmd["note"]}
+        if cmd["decision"] == "close":
+            changes["status"] = "closed"
+        else:
+            review_by = cmd["review_by"] or default_review_date(today)
+            problem = check_review_date(review_by, today)
+            if problem:
+                raise InvalidContent("The review date is not usable.",
+                                     {"review_by": [problem]})
+            changes.update(status="active", review_by=review_by)
+        uow.session.execute(ward_priorities.update()
+                            .where(ward_priorities.c.id == priority_id).values(**changes))
+        priority.update(changes)
+        _announce(uow, priority, actor)
+    return priority
+
+
+def get_ward_priority(session, priority_id, for_update=False):
+    query = sa.select(ward_priorities).where(ward_priorities.c.id == priority_id)
+    row = session.execute(query.with_for_update() if for_update else query).first()
+    if row is None:
+        raise NotFound("No such ward priority.", {"id": [priority_id]})
+    return row._asdict()
 
 
 def list_ward_priorities(session, ward, status, limit, cursor):
@@ -77,4 +118,3 @@ def _announce(uow, priority, actor):
         "ward_priority_id": priority["id"], **{key: priority[key] for key in (
             "ward", "title", "description", "review_by", "status", "set_by", "set_by_role")}},
         actor)
-

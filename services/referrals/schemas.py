@@ -3,6 +3,7 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from services.referrals.domain import PRIORITY_REVIEW_DECISIONS
 from shared.errors import InvalidContent, fields_from_marshmallow, schema_for
 from shared.events.referrals import CATEGORIES, RISK_LEVELS
 from shared.partnership import AGENCIES
@@ -158,6 +159,25 @@ class WardPrioritySchema(Schema):
     review_by = fields.Date(load_default=None)
 
 
+class WardPriorityReviewSchema(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(
+        PRIORITY_REVIEW_DECISIONS), metadata={
+            "description": "continue: keep the priority for another period; close: the "
+                           "panel is done with it (its open actions are closed too)"})
+    review_by = fields.Date(load_default=None, metadata={
+        "description": "continue only: the next review (default: six weeks from today)"})
+    note = fields.String(load_default=None, validate=validate.Length(min=1, max=2000),
+                         metadata={"description": "why; required to close"})
+
+    @validates_schema
+    def _decision_needs(self, data, **kwargs):
+        if data.get("decision") == "close" and not (data.get("note") or "").strip():
+            raise ValidationError("Say why the priority is closed: the ward team and the "
+                                  "tasking meeting read it.", "note")
+        if data.get("decision") == "close" and data.get("review_by"):
+            raise ValidationError("A closed priority has no next review.", "review_by")
+
+
 class WardPriorityView(Schema):
     id = fields.String()
     ward = fields.String()
@@ -168,6 +188,9 @@ class WardPriorityView(Schema):
     set_by = fields.String()
     set_by_role = fields.String()
     set_at = fields.AwareDateTime()
+    reviewed_by = fields.String(allow_none=True)
+    reviewed_at = fields.AwareDateTime(allow_none=True)
+    review_note = fields.String(allow_none=True)
 
 
 class SubjectLinkView(Schema):

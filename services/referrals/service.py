@@ -12,6 +12,7 @@ from shared.health import HealthEndpoint
 from shared.rpc import rpc
 from shared.timers import configured_timer
 
+
 class ReferralsService(HealthEndpoint):
     name = "referrals"
 
@@ -69,6 +70,17 @@ class ReferralsService(HealthEndpoint):
     @rpc(expected_exceptions=EXPECTED)
     def set_ward_priority(self, payload, actor):
         return WardPriorityView().dump(priorities.set_ward_priority(payload, actor, self.uow))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_ward_priority(self, priority_id):
+        with self.uow:
+            return WardPriorityView().dump(priorities.get_ward_priority(self.uow.session,
+                                                                        priority_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def review_ward_priority(self, priority_id, payload, actor):
+        return WardPriorityView().dump(priorities.review_ward_priority(priority_id, payload,
+                                                                       actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_ward_priorities(self, ward=None, status=None, limit=50, cursor=None):

@@ -171,3 +171,27 @@ def test_a_pcso_task_with_mistakes_shows_each_error_beside_its_field(page, stack
     expect(page.locator("#f-brief-error")).to_contain_text(re.compile("required|empty", re.I))
     expect(page.locator("#f-due_by-error")).to_contain_text("Must be in the future")
     expect(page.get_by_label("Look for")).not_to_have_attribute("aria-invalid", "true")
+
+
+def test_the_panel_reviews_a_priority_and_closes_it_saying_why(page, stack):
+    title = "Fly-tipping behind the parade"
+    sign_in(page, "panel.dalston")
+    page.get_by_label("Priority", exact=True).fill(title)
+    page.get_by_label("What the panel wants done").fill("Mattresses and rubble most weekends.")
+    page.get_by_role("button", name="Set priority").click()
+    expect(page.get_by_role("status")).to_contain_text("Priority set for Dalston")
+
+    row = page.get_by_role("row").filter(has_text=title)
+    row.get_by_text(f'Review "{title}"').click()
+    row.get_by_label("Decision").select_option("close")
+    row.get_by_role("button", name="Save review").click()
+    expect(row.get_by_role("alert")).to_be_visible()  # closing needs a reason
+    expect(row.get_by_label("Why")).to_have_attribute("aria-invalid", "true")
+
+    row.get_by_label("Why").fill("Gates fitted in May; no dumping since.")
+    row.get_by_role("button", name="Save review").click()
+    expect(page.get_by_role("status")).to_contain_text(f'Priority closed: "{title}"')
+    closed = page.get_by_role("row").filter(has_text=title)
+    expect(closed).to_contain_text("Closed")
+    expect(closed).to_contain_text("Gates fitted in May")
+    expect(closed.get_by_role("button", name="Save review")).to_have_count(0)

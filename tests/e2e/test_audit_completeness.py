@@ -61,6 +61,7 @@ PERSONAL_READS = {
 NOT_PERSONAL = {
     "GET /api/wards": "the ward register: places",
     "GET /api/ward-priorities": "a ward's problems and places, not people",
+    "GET /api/ward-priorities/{priority_id}": "a ward's problem and place, not people",
     "GET /api/dashboards/tasking": "counts and durations by ward and week",
     "GET /api/tasking/meetings": "dates, wards and status: agenda and actions left out",
     "GET /api/notifications": "templates name a category, a ward and a reference only",

@@ -4,9 +4,12 @@ from datetime import date, timedelta
 
 import pytest
 
+from shared.events.tasking import PRIORITY_CLOSED_OUTCOME
 from shared.testing.factories import referral_payload
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
+NO_SUCH_PRIORITY = "00000000-0000-4000-8000-000000000000"
 
 
 def test_two_agencies_spelling_one_person_differently_end_up_on_one_subject(stack):
@@ -111,3 +114,46 @@ def test_a_sergeant_sets_a_priority_for_their_own_ward_and_tasking_takes_it_up(s
         time.sleep(0.1)
     [item] = items
     assert (item["ward"], item["source_type"]) == ("hackney-central", "ward_priority")
+
+
+def test_the_panel_reviews_a_priority_keeping_it_then_closing_it_and_its_action_closes(stack):
+    """The panel's six-weekly review: keep the priority for another period, or close it
+    (saying why); a closed priority's open action in tasking is closed with it."""
+    priority = stack.post("/api/ward-priorities", "panel.dalston", json={
+        "ward": "dalston", "title": "Fly-tipping behind the parade",
+        "description": "Mattresses and rubble most weekends."}).json()
+    items = wait_for(lambda: stack.get(f"/api/tasking/items?source_id={priority['id']}",
+                                       "coordinator").json()["items"])
+    assert items, "no tasking item for the ward priority"
+    [item] = items
+    assert item["status"] != "completed"
+
+    wrong = stack.post(f"/api/ward-priorities/{priority['id']}/review", "panel.dalston",
+                       json={"decision": "close"})
+    assert wrong.status_code == 422 and "note" in wrong.json()["error"]["fields"]
+    assert stack.post(f"/api/ward-priorities/{priority['id']}/review", "yot.partner",
+                      json={"decision": "continue"}).status_code == 403
+    assert stack.post(f"/api/ward-priorities/{NO_SUCH_PRIORITY}/review", "panel.dalston",
+                      json={"decision": "continue"}).status_code == 404
+
+    next_review = (date.today() + timedelta(weeks=8)).isoformat()
+    kept = stack.post(f"/api/ward-priorities/{priority['id']}/review", "panel.dalston",
+                      json={"decision": "continue", "review_by": next_review,
+                            "note": "Still every weekend"})
+    assert kept.status_code == 200, kept.text
+    assert (kept.json()["status"], kept.json()["review_by"]) == ("active", next_review)
+
+    closed = stack.post(f"/api/ward-priorities/{priority['id']}/review", "sgt.dalston",
+                        json={"decision": "close", "note": "Gates fitted; none since May"})
+    assert closed.status_code == 200, closed.text
+    assert stack.get(f"/api/ward-priorities/{priority['id']}", "yot.partner").json() == \
+        closed.json()
+    assert (closed.json()["status"], closed.json()["reviewed_by"]) == ("closed", "sgt.dalston")
+    assert stack.post(f"/api/ward-priorities/{priority['id']}/review", "panel.dalston",
+                      json={"decision": "continue"}).status_code == 409
+
+    done = wait_for(lambda: next((i for i in stack.get(
+        f"/api/tasking/items?source_id={priority['id']}", "coordinator").json()["items"]
+        if i["status"] == "completed"), None))
+    assert done and done["id"] == item["id"], "the priority's action was not closed"
+    assert done["outcome"] == PRIORITY_CLOSED_OUTCOME

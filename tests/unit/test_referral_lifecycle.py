@@ -222,6 +222,64 @@ def test_priorities_past_their_review_date_are_marked_due_once(db, service):
     assert priority["status"] == "due_for_review"
 
 
+def test_a_panel_keeps_a_priority_due_for_review_for_another_period(db, service):
+    set_priority = service.set_ward_priority({"ward": "dalston", "title": "t",
+                                              "description": "d"}, PANEL)
+    priorities.mark_due_for_review(db.unit_of_work(), today=date.today() + timedelta(weeks=7))
+    kept = service.review_ward_priority(set_priority["id"], {
+        "decision": "continue", "note": "Still reported most evenings"}, PANEL)
+    assert kept["status"] == "active"
+    assert kept["review_by"] == (date.today() + timedelta(weeks=6)).isoformat()
+    assert (kept["reviewed_by"], kept["review_note"]) == ("panel.dalston",
+                                                          "Still reported most evenings")
+    assert service.get_ward_priority(set_priority["id"]) == kept
+    assert db.event_types[-1] == "ward_priority.set"
+    announced = db.committed_events[-1]
+    assert (announced.payload["status"], str(announced.payload["review_by"])) == (
+        "active", kept["review_by"])
+    assert announced.actor["username"] == "panel.dalston"
+    chosen = (date.today() + timedelta(weeks=10)).isoformat()
+    assert service.review_ward_priority(set_priority["id"], {
+        "decision": "continue", "review_by": chosen}, PANEL)["review_by"] == chosen
+
+
+def test_a_panel_closes_a_priority_saying_why_and_it_stays_closed(db, service):
+    priority = service.set_ward_priority({"ward": "dalston", "title": "t",
+                                          "description": "d"}, PANEL)
+    with pytest.raises(InvalidContent) as refused:
+        service.review_ward_priority(priority["id"], {"decision": "close"}, PANEL)
+    assert "note" in refused.value.fields
+    closed = service.review_ward_priority(priority["id"], {
+        "decision": "close", "note": "The garages were fenced off in May"}, PANEL)
+    assert (closed["status"], closed["review_note"]) == (
+        "closed", "The garages were fenced off in May")
+    assert db.committed_events[-1].payload["status"] == "closed"
+    with pytest.raises(Conflict):
+        service.review_ward_priority(priority["id"], {"decision": "continue"}, PANEL)
+    assert service.list_ward_priorities("dalston", status="closed")["items"] == [closed]
+
+
+def test_a_priority_review_is_refused_field_by_field_and_stores_nothing(db, service):
+    priority = service.set_ward_priority({"ward": "dalston", "title": "t",
+                                          "description": "d"}, PANEL)
+    events_before = list(db.event_types)
+    for payload, field in [({"decision": "pause"}, "decision"), ({}, "decision"),
+                           ({"decision": "continue", "review_by": "2020-01-01"}, "review_by"),
+                           ({"decision": "continue", "review_by": "soon"}, "review_by"),
+                           ({"decision": "close", "note": "done",
+                             "review_by": "2030-01-01"}, "review_by")]:
+        with pytest.raises(InvalidContent) as refused:
+            service.review_ward_priority(priority["id"], payload, PANEL)
+        assert field in refused.value.fields, payload
+    with pytest.raises(Forbidden):  # another ward's sergeant
+        service.review_ward_priority(priority["id"], {"decision": "continue"}, SERGEANT)
+    with pytest.raises(NotFound):
+        service.review_ward_priority("no-such-priority", {"decision": "continue"}, PANEL)
+    assert db.event_types == events_before
+    assert service.get_ward_priority(priority["id"])["status"] == "active"
+    assert service.get_ward_priority(priority["id"])["reviewed_by"] is None
+
+
 def test_a_ward_registered_after_the_first_referral_is_accepted_on_its_first_use(db, service):
     """The ward codes are remembered per database; a code not among them is looked up again."""
     refer(service)

@@ -6,7 +6,8 @@ from services.gateway.http import actor, api, json_body, page_limit
 from services.gateway.apidoc import ReferralDetailView, WardsView, page_of
 from services.referrals.schemas import (CloseSchema, LinkDecisionSchema, PersonView,
                                         ReferralQuerySchema, ReferralView, SubjectLinkView,
-                                        SubmitReferralSchema, TriageSchema, WardPrioritySchema,
+                                        SubmitReferralSchema, TriageSchema,
+                                        WardPriorityReviewSchema, WardPrioritySchema,
                                         WardPriorityView)
 from shared.errors import InvalidContent
 from shared.partnership import ROLES
@@ -144,6 +145,19 @@ class ReferralRoutes:
     def set_ward_priority(self, request):
         return 201, self.referrals.set_ward_priority(json_body(request),
                                                      actor(request.principal))
+
+    @api("GET", "/api/ward-priorities/<string:priority_id>", roles=PRIORITY_READERS,
+         response=WardPriorityView)
+    def get_ward_priority(self, request, priority_id):
+        return self.referrals.get_ward_priority(priority_id)
+
+    @api("POST", "/api/ward-priorities/<string:priority_id>/review", roles=("panel", "sergeant"),
+         request=WardPriorityReviewSchema, response=WardPriorityView)
+    def review_ward_priority(self, request, priority_id):
+        """The ward's panel keeps a priority for another period or closes it (saying why);
+        closing it closes its open actions in tasking."""
+        return self.referrals.review_ward_priority(priority_id, json_body(request),
+                                                   actor(request.principal))
 
     @api("GET", "/api/ward-priorities", roles=PRIORITY_READERS,
          response=page_of(WardPriorityView), query={"ward": fields.String(), "status": fields.String()})

@@ -3,7 +3,7 @@
 import { api, el, field, loads, page, paged, showErrors, state, wardNames, when, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
 
-export const PRIORITY_STATUSES = { active: "Active", due_for_review: "Due for review" };
+export const PRIORITY_STATUSES = { active: "Active", due_for_review: "Due for review", closed: "Closed" };
 
 /** The current priorities of each ward, newest first; `action(priority)` may add a control
  * to each row (the sergeant's "Task a PCSO"). */
@@ -57,6 +57,34 @@ export function priorityForm(wards, names, done) {
   return form;
 }
 
+/** The panel's review of a priority: keep it for another period (six weeks unless a date
+ * is given) or close it, saying why. Closing it closes its open actions in tasking. */
+export function reviewForm(priority, done) {
+  if (priority.status === "closed") return el("span", { class: "muted" }, priority.review_note || "");
+  const id = (name) => `review-${priority.id}-${name}`;  // one form per priority on the page
+  const form = el("form", { novalidate: true, class: "review-form" },
+    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
+    field("Decision", "decision", el("select", { id: id("decision") },
+      el("option", { value: "continue" }, "Keep for another period"),
+      el("option", { value: "close" }, "Close this priority"))),
+    field("Next review", "review_by", el("input", { type: "date", id: id("review_by") }),
+          "When keeping it: leave empty for six weeks from today."),
+    field("Why", "note", el("textarea", { maxlength: 2000, id: id("note") }),
+          "Needed to close: the ward team and the tasking meeting read it."),
+    el("button", { type: "submit" }, "Save review"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = (name) => form.querySelector(`[name="${name}"]`).value.trim();
+    const body = { decision: value("decision"),
+                   ...(value("review_by") ? { review_by: value("review_by") } : {}),
+                   ...(value("note") ? { note: value("note") } : {}) };
+    try {
+      done(await api("POST", `/api/ward-priorities/${encodeURIComponent(priority.id)}/review`, body));
+    } catch (error) { showErrors(form, error); }
+  });
+  return el("details", {}, el("summary", {}, `Review "${priority.title}"`), form);
+}
+
 export const wardPrioritiesPage = loads("Ward priorities", async (message) => {
   const wards = state.me.wards || [];
   const names = await wardNames();
@@ -66,7 +94,9 @@ export const wardPrioritiesPage = loads("Ward priorities", async (message) => {
   page("Ward priorities", el("div", { class: "ward-work" },
     notice(message),
     el("h2", {}, "Current priorities"),
-    ...(await prioritiesSection(wards, names)),
+    ...(await prioritiesSection(wards, names, (p) => reviewForm(p, (reviewed) => wardPrioritiesPage(
+      reviewed.status === "closed" ? `Priority closed: "${reviewed.title}".`
+        : `Priority kept until ${new Date(`${reviewed.review_by}T12:00:00`).toLocaleDateString("en-GB")}: "${reviewed.title}".`)))),
     el("h2", {}, "Set a new priority"),
     priorityForm(wards, names, (p) => wardPrioritiesPage(
       `Priority set for ${names[p.ward] || p.ward}: "${p.title}".`))));
