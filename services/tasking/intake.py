@@ -74,32 +74,52 @@ def record_referral_closed(event, uow):
 
 
 def apply_ward_priority(event, rules, uow):
-    """A ward priority joins tasking's record (for reviews on the agenda); a new active one
-    raises a tasking item for the ward's team, due by its review date; a closed one
-    completes that item."""
+    """A ward priority joins tasking's record (for reviews on the agenda). While it is
+    active it has one open item for the ward's team, due by its review date: raised when
+    the priority is set, moved to the new date when the panel keeps it for another period
+    (raised again if the last one was completed); closing the priority completes it.
+    Events about one priority apply oldest first: one older than the last applied (a
+    retried delivery overtaken by the next review) changes nothing."""
     priority = event.payload
     with uow:
         if not uow.first_time(event):
             log.info("event.already_applied")
             return
+        items = repository.open_items_for_source(uow.session, "ward_priority",
+                                                 priority["ward_priority_id"])  # locked
+        known = repository.ward_priority_record(uow.session, priority["ward_priority_id"])
+        if known and known["set_at"] > event.occurred_at:
+            log.info("ward_priority.older_event_ignored",
+                     ward_priority_id=priority["ward_priority_id"])
+            return
+        # `set_at` is when the priority was last set or reviewed: the newest event applied.
         repository.save_record(uow.session, ward_priority_records, "ward_priority_id", {
             "ward_priority_id": priority["ward_priority_id"], "ward": priority["ward"],
             "title": priority["title"], "review_by": priority["review_by"],
             "status": priority["status"], "set_at": event.occurred_at})
-        existing = repository.items_for_source(uow.session, "ward_priority",
-                                               priority["ward_priority_id"], 1)
-        if priority["status"] == "active" and not existing:
-            record_new_item(uow, {
-                "title": ward_priority_action_title(priority["title"], priority["ward"]),
-                "ward": priority["ward"], "owner_agency": rules.priority_owner_agency,
-                "due_by": rules.priority_due_by(priority["review_by"], event.occurred_at),
-                "source_type": "ward_priority", "source_id": priority["ward_priority_id"],
-            }, TASKING_ACTOR)
+        if priority["status"] == "active":
+            _keep_priority_action(uow, priority, items, rules, event.occurred_at)
         elif priority["status"] == "closed":
-            for item in repository.open_items_for_source(uow.session, "ward_priority",
-                                                         priority["ward_priority_id"]):
+            for item in items:
                 record_completion(uow, item, PRIORITY_CLOSED_OUTCOME,
                                   TASKING_ACTOR, utcnow(), cause="ward_priority_closed")
+
+
+def _keep_priority_action(uow, priority, open_items, rules, set_at):
+    due_by = rules.priority_due_by(priority["review_by"], set_at)
+    if not open_items:
+        record_new_item(uow, {
+            "title": ward_priority_action_title(priority["title"], priority["ward"]),
+            "ward": priority["ward"], "owner_agency": rules.priority_owner_agency,
+            "due_by": due_by, "source_type": "ward_priority",
+            "source_id": priority["ward_priority_id"]}, TASKING_ACTOR)
+        return
+    for item in open_items:
+        if item["due_by"] != due_by:
+            record_assignment(uow, item, item["owner_agency"], item["owner_user"], due_by,
+                              TASKING_ACTOR, f"The ward panel kept the priority until "
+                                             f"{priority['review_by']}.")
+
 
 def _raise_for_referral(uow, referral, rules, since, owner_agency=None):
     return record_new_item(uow, {

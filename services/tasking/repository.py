@@ -114,6 +114,12 @@ def save_record(session, table, key_column, record):
            update=[column for column in record if column != key_column])
 
 
+def ward_priority_record(session, ward_priority_id):
+    row = session.execute(sa.select(ward_priority_records).where(
+        ward_priority_records.c.ward_priority_id == ward_priority_id)).first()
+    return row._asdict() if row else None
+
+
 def update_referral_record(session, referral_id, **values):
     session.execute(referral_records.update()
                     .where(referral_records.c.referral_id == referral_id).values(**values))

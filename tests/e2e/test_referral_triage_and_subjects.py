@@ -142,6 +142,11 @@ def test_the_panel_reviews_a_priority_keeping_it_then_closing_it_and_its_action_
                             "note": "Still every weekend"})
     assert kept.status_code == 200, kept.text
     assert (kept.json()["status"], kept.json()["review_by"]) == ("active", next_review)
+    # Tasking moves the priority's open action to the new review date.
+    moved = wait_for(lambda: next((i for i in stack.get(
+        f"/api/tasking/items?source_id={priority['id']}", "coordinator").json()["items"]
+        if i["due_by"].startswith(next_review)), None))
+    assert moved and moved["id"] == item["id"], "the action kept its old date"
 
     closed = stack.post(f"/api/ward-priorities/{priority['id']}/review", "sgt.dalston",
                         json={"decision": "close", "note": "Gates fitted; none since May"})

@@ -2,6 +2,7 @@
 raised from referrals, triage and ward priorities by the routing rules, or by hand;
 assigned, updated, completed, and escalated once when overdue; scoped and paged."""
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -130,6 +131,45 @@ def test_a_new_ward_priority_raises_one_police_item_due_on_its_review_date(taski
     assert (due.date(), due.hour) == (date(2027, 1, 5), 10)
     tasking.apply_ward_priority(priority_event(status="closed"))
     assert db.rows("tasking_items")[0]["status"] == "completed"
+    assert db.rows("ward_priority_records")[0]["status"] == "closed"
+
+
+def kept_until(review_by, **changes):
+    """The panel's review keeping the priority (ward_priority.set, status active again)."""
+    event = priority_event()
+    return replace(event, payload={**event.payload, "review_by": review_by}, **changes)
+
+
+def test_a_kept_priority_s_open_action_moves_to_the_new_review_date(tasking, db):
+    tasking.apply_ward_priority(priority_event())
+    tasking.apply_ward_priority(priority_event(status="due_for_review"))
+    tasking.apply_ward_priority(kept_until(date(2027, 2, 16)))
+    [item] = db.rows("tasking_items")
+    due = item["due_by"].astimezone(ZoneInfo("Europe/London"))
+    assert (item["status"], due.date(), due.hour) == ("open", date(2027, 2, 16), 10)
+    assert db.event_types == ["tasking_item.raised", "tasking_item.assigned"]
+    assert "kept the priority until 2027-02-16" in db.rows("tasking_item_history")[-1]["note"]
+
+
+def test_a_kept_priority_whose_action_was_completed_gets_a_new_one(tasking, db):
+    tasking.apply_ward_priority(priority_event())
+    [first] = db.rows("tasking_items")
+    tasking.complete_tasking_item(first["id"], {"outcome": "Two arrests; dealing moved"},
+                                  COORDINATOR)
+    tasking.apply_ward_priority(kept_until(date(2027, 2, 16)))
+    items = sorted(db.rows("tasking_items"), key=lambda row: row["raised_at"])
+    assert [i["status"] for i in items] == ["completed", "open"]
+    assert items[1]["due_by"].astimezone(ZoneInfo("Europe/London")).date() == date(2027, 2, 16)
+
+
+def test_an_older_priority_event_arriving_late_changes_nothing(tasking, db):
+    """A retried delivery of the priority as first set, overtaken by the panel closing it,
+    must not reopen it nor raise an action for a closed priority."""
+    first_set = replace(priority_event(), occurred_at=datetime.now(timezone.utc)
+                        - timedelta(days=1))
+    tasking.apply_ward_priority(priority_event(status="closed"))
+    tasking.apply_ward_priority(first_set)
+    assert db.rows("tasking_items") == []
     assert db.rows("ward_priority_records")[0]["status"] == "closed"
 
 
