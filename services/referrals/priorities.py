@@ -54,7 +54,7 @@ def review_ward_priority(priority_id, payload, actor, uow, today=None):
             raise Conflict("This priority is closed: set a new one instead.",
                            {"status": [priority["status"]]})
         changes = {"reviewed_by": actor["username"], "reviewed_at": utcnow(),
-                   "review_note": cmd["note"]}
+                   "review_note": cmd["note"].strip() if cmd["note"] else None}
         if cmd["decision"] == "close":
             changes["status"] = "closed"
         else:

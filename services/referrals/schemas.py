@@ -171,7 +171,9 @@ class WardPriorityReviewSchema(Schema):
 
     @validates_schema
     def _decision_needs(self, data, **kwargs):
-        if data.get("decision") == "close" and not (data.get("note") or "").strip():
+        if data.get("note") is not None and not data["note"].strip():
+            raise ValidationError("Write the reason, or leave the note out.", "note")
+        if data.get("decision") == "close" and not data.get("note"):
             raise ValidationError("Say why the priority is closed: the ward team and the "
                                   "tasking meeting read it.", "note")
         if data.get("decision") == "close" and data.get("review_by"):

@@ -226,8 +226,9 @@ def test_a_panel_keeps_a_priority_due_for_review_for_another_period(db, service)
     set_priority = service.set_ward_priority({"ward": "dalston", "title": "t",
                                               "description": "d"}, PANEL)
     priorities.mark_due_for_review(db.unit_of_work(), today=date.today() + timedelta(weeks=7))
+    assert service.get_ward_priority(set_priority["id"])["status"] == "due_for_review"
     kept = service.review_ward_priority(set_priority["id"], {
-        "decision": "continue", "note": "Still reported most evenings"}, PANEL)
+        "decision": "continue", "note": "  Still reported most evenings\n"}, PANEL)
     assert kept["status"] == "active"
     assert kept["review_by"] == (date.today() + timedelta(weeks=6)).isoformat()
     assert (kept["reviewed_by"], kept["review_note"]) == ("panel.dalston",
@@ -267,7 +268,9 @@ def test_a_priority_review_is_refused_field_by_field_and_stores_nothing(db, serv
                            ({"decision": "continue", "review_by": "2020-01-01"}, "review_by"),
                            ({"decision": "continue", "review_by": "soon"}, "review_by"),
                            ({"decision": "close", "note": "done",
-                             "review_by": "2030-01-01"}, "review_by")]:
+                             "review_by": "2030-01-01"}, "review_by"),
+                           ({"decision": "close", "note": "   "}, "note"),
+                           ({"decision": "continue", "note": " \n "}, "note")]:
         with pytest.raises(InvalidContent) as refused:
             service.review_ward_priority(priority["id"], payload, PANEL)
         assert field in refused.value.fields, payload

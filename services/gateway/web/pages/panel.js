@@ -21,9 +21,11 @@ export async function prioritiesSection(wards, names, action) {
       el("tbody"));
     const item = (p) => el("tr", { class: "priority" },
       el("td", {}, el("strong", {}, p.title), el("br"), el("span", { class: "muted" }, p.description)),
-      el("td", {}, new Date(`${p.review_by}T12:00:00`).toLocaleDateString("en-GB")),
+      el("td", {}, p.status === "closed" ? "—" : day(p.review_by)),
       el("td", { class: "optional" }, `${when(p.set_at)} by ${p.set_by}`),
-      el("td", {}, PRIORITY_STATUSES[p.status] || p.status),
+      el("td", {}, PRIORITY_STATUSES[p.status] || p.status,
+        p.reviewed_by ? el("span", { class: "muted" }, el("br"),
+          `Reviewed ${when(p.reviewed_at)} by ${p.reviewed_by}${p.review_note ? `: ${p.review_note}` : ""}`) : null),
       action ? el("td", {}, action(p)) : null);
     sections.push(el("h3", {}, names[ward] || ward),
       await paged(`/api/ward-priorities?ward=${encodeURIComponent(ward)}`, {
@@ -57,10 +59,19 @@ export function priorityForm(wards, names, done) {
   return form;
 }
 
-/** The panel's review of a priority: keep it for another period (six weeks unless a date
- * is given) or close it, saying why. Closing it closes its open actions in tasking. */
+const day = (isoDate) => new Date(`${isoDate}T12:00:00`).toLocaleDateString("en-GB");
+
+/** What the page says once a review is saved. */
+export function reviewedMessage(priority) {
+  return priority.status === "closed" ? `Priority closed: "${priority.title}".`
+    : `Priority kept until ${day(priority.review_by)}: "${priority.title}".`;
+}
+
+/** The ward's review of a priority (panel or sergeant): keep it for another period (six
+ * weeks unless a date is given) or close it, saying why. Closing it closes its open
+ * actions in tasking. Nothing for a closed priority. */
 export function reviewForm(priority, done) {
-  if (priority.status === "closed") return el("span", { class: "muted" }, priority.review_note || "");
+  if (priority.status === "closed") return null;
   const id = (name) => `review-${priority.id}-${name}`;  // one form per priority on the page
   const form = el("form", { novalidate: true, class: "review-form" },
     el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
@@ -72,6 +83,10 @@ export function reviewForm(priority, done) {
     field("Why", "note", el("textarea", { maxlength: 2000, id: id("note") }),
           "Needed to close: the ward team and the tasking meeting read it."),
     el("button", { type: "submit" }, "Save review"));
+  const decision = form.querySelector('[name="decision"]');
+  decision.addEventListener("change", () => {  // a closed priority has no next review
+    form.querySelector('[name="review_by"]').disabled = decision.value === "close";
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const value = (name) => form.querySelector(`[name="${name}"]`).value.trim();
@@ -94,9 +109,8 @@ export const wardPrioritiesPage = loads("Ward priorities", async (message) => {
   page("Ward priorities", el("div", { class: "ward-work" },
     notice(message),
     el("h2", {}, "Current priorities"),
-    ...(await prioritiesSection(wards, names, (p) => reviewForm(p, (reviewed) => wardPrioritiesPage(
-      reviewed.status === "closed" ? `Priority closed: "${reviewed.title}".`
-        : `Priority kept until ${new Date(`${reviewed.review_by}T12:00:00`).toLocaleDateString("en-GB")}: "${reviewed.title}".`)))),
+    ...(await prioritiesSection(wards, names,
+      (p) => reviewForm(p, (reviewed) => wardPrioritiesPage(reviewedMessage(reviewed))))),
     el("h2", {}, "Set a new priority"),
     priorityForm(wards, names, (p) => wardPrioritiesPage(
       `Priority set for ${names[p.ward] || p.ward}: "${p.title}".`))));

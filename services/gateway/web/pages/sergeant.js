@@ -4,7 +4,7 @@ import { api, el, field, isoFromLocal, loads, localInput, page, paged, showError
   when, words, notice } from "../core.js";
 import { reportCard, reportsView } from "./analyst.js";
 import { inboxPage } from "./inbox.js";
-import { prioritiesSection, priorityForm } from "./panel.js";
+import { prioritiesSection, priorityForm, reviewForm, reviewedMessage } from "./panel.js";
 
 export const TASK_STATUSES = { open: "Open", reports_in: "Reports in", expired: "Expired" };
 
@@ -28,12 +28,15 @@ function taskRow(t, names) {
 export const wardPage = loads("Ward view", async (message) => {
   const wards = state.me.wards || [];
   const names = await wardNames();
-  const taskFrom = (p) => el("button", { type: "button", class: "secondary",
-    "aria-label": `Task a PCSO: ${p.title}`, onclick: () => taskPcsoPage(p) }, "Task a PCSO");
+  const taskFrom = (p) => p.status === "closed" ? null : el("button", { type: "button",
+    class: "secondary", "aria-label": `Task a PCSO: ${p.title}`, onclick: () => taskPcsoPage(p) },
+    "Task a PCSO");
+  const act = (p) => el("div", { class: "priority-actions" }, taskFrom(p),
+    reviewForm(p, (reviewed) => wardPage(reviewedMessage(reviewed))));
   page("Ward view", el("div", { class: "ward-work" },
     notice(message),
     el("h2", {}, "Ward priorities"),
-    ...(await prioritiesSection(wards, names, taskFrom)),
+    ...(await prioritiesSection(wards, names, act)),
     el("h2", {}, "Open PCSO tasks"),
     await paged("/api/pcso-tasks?status=open", { list: tasksTable(), item: (t) => taskRow(t, names),
       more: "More open tasks", empty: "No PCSO task is open in your wards." }),

@@ -5,8 +5,9 @@ Revises: 7fabd4a116e1
 Create Date: 2026-11-25 00:30:00.000000
 
 A priority past its review date was marked "due for review" and stayed so: the panel had
-no way to keep it for another period or to close it. The review's maker, time and note are
-kept on the priority (the latest review; the event log has every one).
+no way to keep it for another period or to close it. The latest review's maker, time and
+note are kept on the priority (an earlier review's are replaced; its outcome, the status
+and review date, went out on ward_priority.set).
 """
 from typing import Sequence, Union
 
