@@ -148,13 +148,13 @@ def blocking_keys(person):
     never by scoring every subject: birth date, and each name's sound with that birth
     date; names alone for the rarer search without a birth date."""
     codes = _name_codes(person)
-    keys = {f"n:{code}" for code in codes}
+    keys = {_key("n", code) for code in codes}
     if person.date_of_birth:
         born = person.date_of_birth.isoformat()
         keys.add(f"d:{born}")
-        keys |= {f"nd:{code}:{born}" for code in codes}
+        keys |= {_key("nd", code, born) for code in codes}
     else:
-        keys |= {f"nn:{code}" for code in codes}
+        keys |= {_key("nn", code) for code in codes}
     return keys
 
 
@@ -167,11 +167,11 @@ def lookup_keys(person):
     1,000,000 subjects)."""
     codes = _name_codes(person)
     if not person.date_of_birth:
-        return {f"n:{code}" for code in codes}
+        return {_key("n", code) for code in codes}
     mistyped = birth_dates_a_typo_away(person.date_of_birth)
     return ({f"d:{person.date_of_birth.isoformat()}"}
-            | {f"nd:{code}:{day.isoformat()}" for code in codes for day in mistyped}
-            | {f"nn:{code}" for code in codes})
+            | {_key("nd", code, day.isoformat()) for code in codes for day in mistyped}
+            | {_key("nn", code) for code in codes})
 
 
 def birth_dates_a_typo_away(born):
@@ -197,11 +197,17 @@ def birth_dates_a_typo_away(born):
     return frozenset(days)
 
 
-NAME_CODE_LENGTH = 106
-"""A name's sound is cut to this many characters in a key, so that the longest key
-("nd:<sound>:<birth date>") fits `subject_keys.key` (120): a 100-character name in another
-script can transliterate to 400 letters. Every sound that fitted before is kept whole, so
-stored keys need no rewriting; beyond 106 letters two names agree anyway."""
+KEY_LENGTH = 120
+"""`subject_keys.key`'s length. A 100-character name in another script can transliterate to
+400 letters, so a name's sound is cut to what fits beside its key's prefix and birth date;
+every key that fitted before is kept whole, so nothing stored needs rewriting, and names
+whose first hundred-odd letters sound alike are candidates anyway."""
+
+
+def _key(kind, code, born=None):
+    """`<kind>:<name sound>[:<birth date>]`, the sound cut to fit KEY_LENGTH."""
+    suffix = f":{born}" if born else ""
+    return f"{kind}:{code[:KEY_LENGTH - len(kind) - 1 - len(suffix)]}{suffix}"
 
 
 def _name_codes(person):
@@ -209,7 +215,7 @@ def _name_codes(person):
     codes = set()
     for name in names:
         if name:
-            codes.add((jellyfish.metaphone(name) or name)[:NAME_CODE_LENGTH])
+            codes.add(jellyfish.metaphone(name) or name)
             for group in _variant_groups(name):  # a nickname finds its full name
                 codes.add(f"v{group}")
     return codes

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from services.referrals.matching import (Person, _compare_birth_dates, _name_codes,
-                                        birth_dates_a_typo_away, blocking_keys, compare,
-                                        lookup_keys)
+from services.referrals.matching import (KEY_LENGTH, Person, _compare_birth_dates, _key,
+                                        _name_codes, birth_dates_a_typo_away, blocking_keys,
+                                        compare, lookup_keys)
 from services.referrals.orm import subject_keys
 from shared.testing.factories import FAMILY_NAMES, GIVEN_NAMES
 
@@ -107,7 +107,19 @@ def test_every_key_fits_its_column_however_long_the_name(name):
     undated = Person(given_name=name, family_name=name)
     keys = blocking_keys(person) | lookup_keys(person) | blocking_keys(undated) \
         | lookup_keys(undated)
-    assert max(len(key) for key in keys) <= subject_keys.c.key.type.length
+    assert max(len(key) for key in keys) <= subject_keys.c.key.type.length == KEY_LENGTH
     # Cut or not, the same person is still found under the keys they were stored with.
     assert blocking_keys(person) & lookup_keys(person)
     assert blocking_keys(undated) & lookup_keys(undated)
+
+
+def test_a_key_that_fitted_its_column_before_it_was_cut_is_kept_whole():
+    """Subjects already stored under a long name's keys are still found: only keys that
+    never fitted the column (and so were never stored) are cut."""
+    sound = "X" * 117  # the longest sound both of an undated subject's keys could hold
+    undated = Person(given_name="x", family_name="x")
+    assert {_key("n", sound), _key("nn", sound)} == {f"n:{sound}", f"nn:{sound}"}
+    assert _key("nd", "X" * 106, "2009-03-14") == f"nd:{'X' * 106}:2009-03-14"
+    assert len(_key("nd", "X" * 300, "2009-03-14")) == KEY_LENGTH
+    assert blocking_keys(undated) == {f"{kind}:{code}" for kind in ("n", "nn")
+                                      for code in _name_codes(undated)}
