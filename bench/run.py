@@ -162,29 +162,39 @@ def shaped_pipeline(amqp_uri, database_url):
         rng = random.Random(9)
         payloads = [{**referral_payload(rng), "key": str(n)} for n in range(REFERRALS)]
         session, pool = requests.Session(), eventlet.GreenPool(CLIENTS)
-        failed = []
+        answered, failed = [], []
 
         def submit(body):
-            if session.post(url, json=body, timeout=60).status_code != 201:
-                failed.append(body["key"])
+            try:
+                response = session.post(url, json=body, timeout=60)
+            except requests.RequestException as exc:
+                failed.append(f"{body['key']}: {exc}")
+                return
+            (answered if response.status_code == 201 else failed).append(body["key"])
+
+        counter = shaped.connect()  # one connection, polled as often as the full pipeline's
 
         def until(done, timeout=600):
             deadline = time.monotonic() + timeout
-            while not done(shaped.counts()):
+            while not done(shaped.counts(counter)):
                 if failed or time.monotonic() > deadline:
-                    raise RuntimeError(f"the shaped pipeline did not finish ({len(failed)} "
-                                       f"requests refused)")
-                eventlet.sleep(0.05)
+                    raise RuntimeError(f"the shaped pipeline did not finish ({failed[:3]} of "
+                                       f"{len(failed)} requests failed)")
+                eventlet.sleep(0.1)
 
-        cpu_before = cpu_seconds(processes)
-        started = time.perf_counter()
-        for payload in payloads:
-            pool.spawn_n(submit, payload)
-        until(lambda rows: rows["tasking_items"] >= REFERRALS
-              and rows["acknowledgements"] >= REFERRALS)
-        elapsed = time.perf_counter() - started
-        until(lambda rows: rows["chronology"] >= 2 * REFERRALS
-              and rows["owner_notices"] >= REFERRALS)
+        try:
+            cpu_before = cpu_seconds(processes)
+            started = time.perf_counter()
+            for payload in payloads:
+                pool.spawn_n(submit, payload)
+            until(lambda rows: len(answered) == REFERRALS
+                  and rows["tasking_items"] >= REFERRALS
+                  and rows["acknowledgements"] >= REFERRALS)
+            elapsed = time.perf_counter() - started
+            until(lambda rows: rows["chronology"] >= 2 * REFERRALS
+                  and rows["owner_notices"] >= REFERRALS)
+        finally:
+            counter.close()
         return {"rate": round(REFERRALS / elapsed, 1),
                 "cpu_ms_per_referral": cpu_per_referral(cpu_before, cpu_seconds(processes))}
     finally:

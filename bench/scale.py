@@ -188,7 +188,8 @@ def chronology(raw, database_url):
               ["seq", "event_id", "type", "version", "occurred_at", "message",
                "received_at"], log)
     with raw.cursor() as cur:
-        cur.execute("ANALYZE casereview.record_parents; ANALYZE casereview.chronology_entries")
+        cur.execute("ANALYZE casereview.record_parents; ANALYZE casereview.chronology_entries;"
+                    " ANALYZE casereview.event_log")
     raw.commit()  # statistics taken in a transaction never committed are thrown away
     engine = make_engine(database_url, "casereview")
     timings = []

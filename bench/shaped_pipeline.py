@@ -111,16 +111,18 @@ def prepare():
     conn.close()
 
 
-def counts():
-    """Rows written so far, by table."""
+def connect():
     conn = psycopg2.connect(DSN)
-    with conn, conn.cursor() as cur:
-        found = {}
-        for table in TABLES:
-            cur.execute(f"SELECT count(*) FROM {SCHEMA}.{table}")
-            found[table] = cur.fetchone()[0]
-    conn.close()
-    return found
+    conn.autocommit = True
+    return conn
+
+
+def counts(conn):
+    """Rows written so far, by table."""
+    with conn.cursor() as cur:
+        cur.execute(" UNION ALL ".join(f"SELECT '{table}', count(*) FROM {SCHEMA}.{table}"
+                                       for table in TABLES))
+        return dict(cur.fetchall())
 
 
 def serve(which, amqp_uri, http_port):

@@ -35,7 +35,7 @@ def _suggest_review(session, recorded, rulebook, as_of):
         person = projection.person(session, subject_id)
         # Two replicas handling two events about one person must not both suggest.
         reviews.lock_person(session, person)
-        entries = projection.chronology(session, subject_id, person)
+        entries = projection.chronology(session, subject_id)
         for candidate in rulebook.find(entries, as_of, only=rulebook.suggest_review_when):
             if reviews.active_for(session, person, candidate.rule):
                 continue

@@ -99,15 +99,11 @@ def person(session, subject_id):
     return group
 
 
-def chronology(session, subject_id, person_records=None):
-    """Every entry about the person `subject_id` is (across linked records), oldest first.
-    `person_records`: that person's subject records, when the caller has looked them up
-    already (`person`)."""
-    if person_records is None:
-        person_records = person(session, subject_id)
+def chronology(session, subject_id):
+    """Every entry about the person `subject_id` is (across linked records), oldest first."""
     # (type, id) -> (parent type, parent id), for every record under the person
     parents = {(row.record_type, row.record_id): (row.parent_type, row.parent_id)
-               for row in session.execute(_story_of(person_records))}
+               for row in session.execute(_story_of(person(session, subject_id)))}
     wanted = sorted(record for record in parents if record[0] != "subject")
     if not wanted:
         return []

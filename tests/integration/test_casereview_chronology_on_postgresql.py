@@ -1,7 +1,7 @@
 """The chronology's SQL on PostgreSQL: every test of tests/unit/test_casereview_chronology.py
 runs again here on a real server, because the story is one recursive query, the read
-models are written with ON CONFLICT, and each entry's actor and causation are taken out of
-the stored JSON envelope by the server: SQLite alone would not catch a PostgreSQL slip."""
+models are written with ON CONFLICT, and each entry is read with its stored JSON envelope:
+SQLite alone would not catch a PostgreSQL slip."""
 import pytest
 
 from services.casereview.orm import metadata
