@@ -200,6 +200,14 @@ class UnitOfWork:
         self._pending = []
 
 
+def row_by_id(session, table, row_id, for_update=False):
+    """The row of `table` whose `id` is `row_id`, as a dict (None if there is none);
+    locked until the transaction ends with `for_update`."""
+    query = sa.select(table).where(table.c.id == row_id)
+    row = session.execute(query.with_for_update() if for_update else query).first()
+    return row._asdict() if row else None
+
+
 def _insert_or_nothing(session, table):
     """INSERT ... ON CONFLICT DO NOTHING in the session's dialect."""
     return _dialect_insert(session, table).on_conflict_do_nothing()

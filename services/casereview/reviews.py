@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from services.casereview.orm import (findings, lessons, missed_opportunities, review_stages,
                                      reviews)
+from shared.db import row_by_id
 from shared.errors import NotFound
 from shared.paging import decode_cursor, page
 
@@ -26,11 +27,10 @@ def add(session, subject_id, stage, trigger, by, now, incident_summary=None,
 
 
 def get(session, review_id, for_update=False):
-    query = sa.select(reviews).where(reviews.c.id == review_id)
-    row = session.execute(query.with_for_update() if for_update else query).first()
-    if row is None:
+    review = row_by_id(session, reviews, review_id, for_update)
+    if review is None:
         raise NotFound("No such case review.", {"id": [review_id]})
-    return row._asdict()
+    return review
 
 
 def update(session, review_id, **values):

@@ -11,7 +11,7 @@ from services.referrals.orm import ward_priorities
 from services.referrals.repository import known_wards
 from services.referrals.schemas import (WardPriorityReviewSchema, WardPrioritySchema,
                                         load_or_refuse)
-from shared.db import utcnow
+from shared.db import row_by_id, utcnow
 from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
 from shared.paging import decode_cursor, page
 
@@ -72,11 +72,10 @@ def review_ward_priority(priority_id, payload, actor, uow, today=None):
 
 
 def get_ward_priority(session, priority_id, for_update=False):
-    query = sa.select(ward_priorities).where(ward_priorities.c.id == priority_id)
-    row = session.execute(query.with_for_update() if for_update else query).first()
-    if row is None:
+    priority = row_by_id(session, ward_priorities, priority_id, for_update)
+    if priority is None:
         raise NotFound("No such ward priority.", {"id": [priority_id]})
-    return row._asdict()
+    return priority
 
 
 def list_ward_priorities(session, ward, status, limit, cursor):

@@ -8,7 +8,7 @@ from services.referrals.domain import subject_match_key
 from services.referrals.matching import Person, blocking_keys, lookup_keys
 from services.referrals.orm import (referral_history, referrals, subject_keys, subjects,
                                     wards)
-from shared.db import utcnow
+from shared.db import row_by_id, utcnow
 
 CANDIDATES_PER_LOOKUP = 200
 """Most subjects scored for one new subject; blocks larger than this are cut (oldest first)."""
@@ -119,12 +119,10 @@ def update_referral(session, referral_id, **values):
 
 
 def get_referral(session, referral_id, for_update=False):
-    query = sa.select(referrals).where(referrals.c.id == referral_id)
-    row = session.execute(query.with_for_update() if for_update else query).first()
-    if row is None:
+    referral = row_by_id(session, referrals, referral_id, for_update)
+    if referral is None:
         return None
-    referral = row._asdict()
-    referral["subject"] = get_subject(session, row.subject_id)
+    referral["subject"] = get_subject(session, referral["subject_id"])
     referral["history"] = [h._asdict() for h in session.execute(
         sa.select(referral_history.c.status, referral_history.c.at, referral_history.c.by,
                   referral_history.c.agency, referral_history.c.reason)

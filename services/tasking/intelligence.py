@@ -12,7 +12,7 @@ from services.tasking.orm import intelligence_reports, pcso_tasks
 from services.tasking.schemas import (AdHocReportSchema, FeedbackSchema, GradeSchema,
                                       IntelligenceQuerySchema, PcsoTaskQuerySchema,
                                       PcsoTaskSchema, ReportSchema, load_or_refuse)
-from shared.db import utcnow
+from shared.db import row_by_id, utcnow
 from shared.errors import Forbidden, InvalidContent, NotFound
 
 log = structlog.get_logger(__name__)
@@ -46,7 +46,7 @@ def assign_pcso_task(payload, assignee_account, actor, uow):
 
 def get_pcso_task(task_id, actor, uow):
     with uow:
-        task = _visible(repository.get_row(uow.session, pcso_tasks, task_id),
+        task = _visible(row_by_id(uow.session, pcso_tasks, task_id),
                         domain.pcso_task_scope(actor), task_id, "PCSO task")
         task["reports"] = repository.reports_of_task(uow.session, task_id)
     return task
@@ -72,7 +72,7 @@ def file_report(task_id, payload, actor, sla, uow):
     reports it asked for are in."""
     cmd = load_or_refuse(ReportSchema, payload)
     with uow:
-        task = _visible(repository.get_row(uow.session, pcso_tasks, task_id, for_update=True),
+        task = _visible(row_by_id(uow.session, pcso_tasks, task_id, for_update=True),
                         domain.pcso_task_scope(actor), task_id, "PCSO task")
         if task["assignee"] != actor["username"]:
             raise Forbidden("Only the PCSO given this task files reports against it.")
@@ -103,7 +103,7 @@ def file_ad_hoc_report(payload, actor, sla, uow):
 
 def get_report(report_id, actor, uow):
     with uow:
-        return _visible(repository.get_row(uow.session, intelligence_reports, report_id),
+        return _visible(row_by_id(uow.session, intelligence_reports, report_id),
                         domain.intelligence_scope(actor), report_id, "intelligence report")
 
 
@@ -250,8 +250,8 @@ def _biu_only(actor):
 
 def _for_biu(uow, report_id, actor, step):
     _biu_only(actor)
-    report = _visible(repository.get_row(uow.session, intelligence_reports, report_id,
-                                         for_update=True),
+    report = _visible(row_by_id(uow.session, intelligence_reports, report_id,
+                                for_update=True),
                       domain.intelligence_scope(actor), report_id, "intelligence report")
     domain.check_intelligence_step(report, step)
     return report

@@ -12,7 +12,7 @@ from services.tasking.handlers import record_new_item
 from services.tasking.orm import meetings
 from services.tasking.schemas import (AgendaView, CloseMeetingSchema, MeetingActionSchema,
                                       OpenMeetingSchema, load_or_refuse)
-from shared.db import utcnow
+from shared.db import row_by_id, utcnow
 from shared.errors import Forbidden, InvalidContent, NotFound
 
 log = structlog.get_logger(__name__)
@@ -48,8 +48,8 @@ def add_action(meeting_id, payload, actor, uow):
     _coordinator_only(actor)
     cmd = load_or_refuse(MeetingActionSchema, payload)
     with uow:
-        meeting = _visible(repository.get_row(uow.session, meetings, meeting_id,
-                                              for_update=True), meeting_id, actor)
+        meeting = _visible(row_by_id(uow.session, meetings, meeting_id, for_update=True),
+                           meeting_id, actor)
         domain.check_meeting_open(meeting, "given new actions")
         if cmd["ward"] not in meeting["wards"]:
             raise InvalidContent("The action is for a ward this meeting does not cover.",
@@ -63,8 +63,8 @@ def close_meeting(meeting_id, payload, actor, uow):
     _coordinator_only(actor)
     cmd = load_or_refuse(CloseMeetingSchema, payload)
     with uow:
-        meeting = _visible(repository.get_row(uow.session, meetings, meeting_id,
-                                              for_update=True), meeting_id, actor)
+        meeting = _visible(row_by_id(uow.session, meetings, meeting_id, for_update=True),
+                           meeting_id, actor)
         domain.check_meeting_open(meeting, "closed again")
         repository.update_row(uow.session, meetings, meeting_id, status="closed",
                               minutes=cmd["minutes"], closed_by=actor["username"],
@@ -76,7 +76,7 @@ def close_meeting(meeting_id, payload, actor, uow):
 def get_meeting(meeting_id, actor, uow):
     """The meeting with its agenda, the actions it raised and (once closed) its minutes."""
     with uow:
-        meeting = _visible(repository.get_row(uow.session, meetings, meeting_id),
+        meeting = _visible(row_by_id(uow.session, meetings, meeting_id),
                            meeting_id, actor)
         meeting["actions"] = repository.items_of_meeting(uow.session, meeting_id)
     return meeting

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from services.tasking.orm import (intelligence_reports, referral_records,
                                   tasking_item_history, tasking_items, ward_priority_records)
-from shared.db import upsert
+from shared.db import row_by_id, upsert
 from shared.paging import decode_cursor, page
 
 
@@ -41,11 +41,9 @@ def add_history(session, item_id, kind, note, by, at):
 
 
 def get_item(session, item_id, for_update=False):
-    query = sa.select(tasking_items).where(tasking_items.c.id == item_id)
-    row = session.execute(query.with_for_update() if for_update else query).first()
-    if row is None:
+    item = row_by_id(session, tasking_items, item_id, for_update)
+    if item is None:
         return None
-    item = row._asdict()
     item["history"] = [h._asdict() for h in session.execute(
         sa.select(tasking_item_history.c.kind, tasking_item_history.c.note,
                   tasking_item_history.c.by, tasking_item_history.c.at)
@@ -157,12 +155,6 @@ def intelligence_awaiting_feedback(session, wards):
 
 # --- PCSO tasks and intelligence reports ---------------------------------------------
 
-def get_row(session, table, row_id, for_update=False):
-    query = sa.select(table).where(table.c.id == row_id)
-    row = session.execute(query.with_for_update() if for_update else query).first()
-    return row._asdict() if row else None
-
-
 def update_row(session, table, row_id, **values):
     session.execute(table.update().where(table.c.id == row_id).values(**values))
 
@@ -185,4 +177,3 @@ def list_rows(session, table, scope, filters, sort_column, limit, cursor, descen
     for column, value in filters.items():
         query = query.where(table.c[column] == value)
     return keyset_page(session, query, table, sort_column, limit, cursor, descending)
-
