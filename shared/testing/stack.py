@@ -1,6 +1,7 @@
 """Wardline as real OS processes, one per service (`wardline run SERVICE`), for end-to-end
 tests: started, killed, restarted and read like an operator would."""
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -15,9 +16,29 @@ from shared.demo import DEMO_PASSWORD
 
 
 def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A free port below the machine's ephemeral range, so that nothing else takes it
+    between being chosen here and being bound by the process it is for: the kernel hands
+    ephemeral ports to every port-0 bind (the services' health servers) and to every
+    outgoing connection's own end, and the old way (bind port 0, close, reuse the number)
+    chose among exactly those. CI once saw such a gateway port answer /health and then
+    404 for /api/auth/token, as if another process listened on it too."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(10_000, max(_lowest_ephemeral_port(), 20_000))
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:  # in use
+                continue
+            return port
+    raise RuntimeError("no free port below the ephemeral range")
+
+
+def _lowest_ephemeral_port():
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 class ServiceStack:
