@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import sessionmaker
 
+from shared.errors import NotFound
 from shared.events import Event, serialize
 
 
@@ -200,11 +201,14 @@ class UnitOfWork:
         self._pending = []
 
 
-def row_by_id(session, table, row_id, for_update=False):
-    """The row of `table` whose `id` is `row_id`, as a dict (None if there is none);
-    locked until the transaction ends with `for_update`."""
+def row_by_id(session, table, row_id, for_update=False, missing=None):
+    """The row of `table` whose `id` is `row_id`, as a dict; locked until the transaction
+    ends with `for_update`. None if there is none, or with `missing` (what to tell the
+    caller) a NotFound naming the id."""
     query = sa.select(table).where(table.c.id == row_id)
     row = session.execute(query.with_for_update() if for_update else query).first()
+    if row is None and missing:
+        raise NotFound(missing, {"id": [row_id]})
     return row._asdict() if row else None
 
 

@@ -27,10 +27,7 @@ def add(session, subject_id, stage, trigger, by, now, incident_summary=None,
 
 
 def get(session, review_id, for_update=False):
-    review = row_by_id(session, reviews, review_id, for_update)
-    if review is None:
-        raise NotFound("No such case review.", {"id": [review_id]})
-    return review
+    return row_by_id(session, reviews, review_id, for_update, missing="No such case review.")
 
 
 def update(session, review_id, **values):

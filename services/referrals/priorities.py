@@ -12,7 +12,7 @@ from services.referrals.repository import known_wards
 from services.referrals.schemas import (WardPriorityReviewSchema, WardPrioritySchema,
                                         load_or_refuse)
 from shared.db import row_by_id, utcnow
-from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
+from shared.errors import Conflict, Forbidden, InvalidContent
 from shared.paging import decode_cursor, page
 
 SYSTEM = {"username": "referrals", "role": "system", "agency": None}
@@ -72,10 +72,8 @@ def review_ward_priority(priority_id, payload, actor, uow, today=None):
 
 
 def get_ward_priority(session, priority_id, for_update=False):
-    priority = row_by_id(session, ward_priorities, priority_id, for_update)
-    if priority is None:
-        raise NotFound("No such ward priority.", {"id": [priority_id]})
-    return priority
+    return row_by_id(session, ward_priorities, priority_id, for_update,
+                     missing="No such ward priority.")
 
 
 def list_ward_priorities(session, ward, status, limit, cursor):
