@@ -43,6 +43,9 @@ import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 from kombu import Connection, Exchange  # noqa: E402
 
+# Imported now, not when the data-scale phase starts: a tree edited during a run must
+# not mix old modules with new ones.
+from bench import scale  # noqa: E402
 from shared.bus import DEAD_LETTER_QUEUE  # noqa: E402
 from shared.config import SERVICES, setting  # noqa: E402
 from shared.db import driver_url  # noqa: E402
@@ -87,7 +90,6 @@ def main():
             results["latency_at_20_per_s_ms"] = steady_latency(stack)
         finally:
             stack.stop()
-        from bench import scale
         results["data_scale_p95_ms"] = scale.run(database_url)
     finally:
         infra.delete_vhost(vhost)

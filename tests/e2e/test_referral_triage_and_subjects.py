@@ -1,5 +1,4 @@
 """Referrals across agencies over HTTP, with every service running as its own process."""
-import time
 from datetime import date, timedelta
 
 import pytest
@@ -107,11 +106,9 @@ def test_a_sergeant_sets_a_priority_for_their_own_ward_and_tasking_takes_it_up(s
     assert "Not my ward" not in {p["title"] for p in listed}
 
     # ward_priority.set reaches tasking, which raises an action for the priority.
-    deadline = time.monotonic() + 10
-    while not (items := stack.get(f"/api/tasking/items?source_id={priority['id']}",
-                                  "coordinator").json()["items"]):
-        assert time.monotonic() < deadline, "no tasking item for the ward priority"
-        time.sleep(0.1)
+    items = wait_for(lambda: stack.get(f"/api/tasking/items?source_id={priority['id']}",
+                                       "coordinator").json()["items"])
+    assert items, "no tasking item for the ward priority"
     [item] = items
     assert (item["ward"], item["source_type"]) == ("hackney-central", "ward_priority")
 
