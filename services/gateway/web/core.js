@@ -77,6 +77,9 @@ export function page(title, ...content) {
 }
 
 export const when = (iso) => (iso ? new Date(iso).toLocaleString("en-GB") : "");
+/** A date (YYYY-MM-DD) as people read it, without shifting it across time zones. */
+export const day = (iso) => (iso ? new Date(`${String(iso).slice(0, 10)}T12:00:00`)
+  .toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" }) : "");
 /** What just happened, read out by screen readers (and focusable for a page to move to). */
 export const notice = (text) => (text ? el("p", { class: "notice", role: "status", tabindex: "-1" }, text) : null);
 export const words = (code) => String(code ?? "").replaceAll("_", " ");

@@ -2,8 +2,8 @@
 // (agenda, actions with an owning agency and a due date, minutes), chases overdue actions
 // and decides whether two records are one person. The small list and form helpers at the
 // end are shared with the reviewer's and admin's pages.
-import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, el, field, go, isoFromLocal, localInput, options, page,
-  paged, showErrors, wardNames, when, words, notice } from "../core.js";
+import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, day, el, field, go, isoFromLocal, localInput, options,
+  page, paged, showErrors, wardNames, when, words, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
 import { referPage } from "./partner.js";
 
@@ -327,9 +327,6 @@ export function agencySelect(id, chosen, blank) {
 
 
 export const th = (text, cls) => el("th", { scope: "col", class: cls }, text);
-/** A date (YYYY-MM-DD) as people read it, without shifting it across time zones. */
-export const day = (iso) => (iso ? new Date(`${String(iso).slice(0, 10)}T12:00:00`)
-  .toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" }) : "");
 export const today = () => localInput(new Date()).slice(0, 10);
 let uids = 0;
 export const uid = () => `u${++uids}`;

@@ -1,6 +1,6 @@
 // A ward panel member sets what their ward's Safer Neighbourhoods team works on (ward
 // priorities) and follows them. The sergeant's ward view reuses the list and the form.
-import { api, el, field, loads, page, paged, showErrors, state, wardNames, when, notice } from "../core.js";
+import { api, day, el, field, loads, page, paged, showErrors, state, wardNames, when, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
 
 export const PRIORITY_STATUSES = { active: "Active", due_for_review: "Due for review", closed: "Closed" };
@@ -59,8 +59,6 @@ export function priorityForm(wards, names, done) {
   return form;
 }
 
-const day = (isoDate) => new Date(`${isoDate}T12:00:00`).toLocaleDateString("en-GB");
-
 /** What the page says once a review is saved. */
 export function reviewedMessage(priority) {
   return priority.status === "closed" ? `Priority closed: "${priority.title}".`
@@ -89,7 +87,10 @@ export function reviewForm(priority, done) {
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const value = (name) => form.querySelector(`[name="${name}"]`).value.trim();
+    const value = (name) => {
+      const control = form.querySelector(`[name="${name}"]`);
+      return control.disabled ? "" : control.value.trim();  // closing: no next review
+    };
     const body = { decision: value("decision"),
                    ...(value("review_by") ? { review_by: value("review_by") } : {}),
                    ...(value("note") ? { note: value("note") } : {}) };
