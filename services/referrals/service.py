@@ -69,18 +69,19 @@ class ReferralsService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def set_ward_priority(self, payload, actor):
-        return WardPriorityView().dump(priorities.set_ward_priority(payload, actor, self.uow))
+        return schema_for(WardPriorityView).dump(
+            priorities.set_ward_priority(payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_ward_priority(self, priority_id):
         with self.uow:
-            return WardPriorityView().dump(priorities.get_ward_priority(self.uow.session,
-                                                                        priority_id))
+            return schema_for(WardPriorityView).dump(
+                priorities.get_ward_priority(self.uow.session, priority_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def review_ward_priority(self, priority_id, payload, actor):
-        return WardPriorityView().dump(priorities.review_ward_priority(priority_id, payload,
-                                                                       actor, self.uow))
+        return schema_for(WardPriorityView).dump(
+            priorities.review_ward_priority(priority_id, payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_ward_priorities(self, ward=None, status=None, limit=50, cursor=None):
