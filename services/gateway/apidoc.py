@@ -88,7 +88,9 @@ class AuditEntryView(Schema):
     action = fields.String()
     record_type = fields.String()
     record_ids = fields.List(fields.String())
-    purpose = fields.String()
+    purpose = fields.String(metadata={"description": "the route's own purpose, always"})
+    stated_purpose = fields.String(allow_none=True, metadata={
+        "description": "the purpose the caller stated (`X-Purpose`), kept beside the route's"})
     recipient = fields.String(allow_none=True)
     correlation_id = fields.String(allow_none=True)
     event_id = fields.String(allow_none=True)

@@ -14,20 +14,22 @@ ACTIONS = ("collection", "alteration", "consultation", "disclosure", "combinatio
 MAX_PURPOSE = 300
 
 
-def purpose_of(request, default):
-    """The purpose the caller states (`X-Purpose` header), else the route's own."""
+def stated_purpose(request):
+    """The purpose the caller states (`X-Purpose` header), if any: kept beside the
+    route's own purpose, never instead of it."""
     stated = (request.headers.get("X-Purpose") or "").strip()
-    return (stated or default)[:MAX_PURPOSE]
+    return stated[:MAX_PURPOSE] or None
 
 
 def record(session, principal, action, record_type, record_ids, purpose,
-           correlation_id=None, recipient=None, event_id=None):
+           correlation_id=None, recipient=None, event_id=None, stated=None):
     assert action in ACTIONS, action
     session.execute(audit_log.insert().values(
         at=utcnow(), username=principal["username"], role=principal["role"],
         agency=principal.get("agency"), action=action, record_type=record_type,
-        record_ids=[str(i) for i in record_ids], purpose=purpose, recipient=recipient,
-        correlation_id=correlation_id, event_id=event_id))
+        record_ids=[str(i) for i in record_ids], purpose=purpose[:MAX_PURPOSE],
+        stated_purpose=stated, recipient=recipient, correlation_id=correlation_id,
+        event_id=event_id))
 
 
 class AuditQuery(Schema):

@@ -32,7 +32,8 @@ audit_log = sa.Table(
     sa.Column("action", sa.String(20), nullable=False),
     sa.Column("record_type", sa.String(30), nullable=False),
     sa.Column("record_ids", sa.JSON, nullable=False),
-    sa.Column("purpose", sa.String(300), nullable=False),
+    sa.Column("purpose", sa.String(300), nullable=False),  # the route's (or event's) own
+    sa.Column("stated_purpose", sa.String(300), nullable=True),  # what the caller said
     sa.Column("recipient", sa.String(120), nullable=True),  # to whom, for a disclosure
     sa.Column("correlation_id", sa.String(100), nullable=True),
     sa.Column("event_id", sa.String(36), nullable=True, unique=True),

@@ -2,7 +2,8 @@
 with a variant per audience where they must differ (`<event>.<audience>.txt`). The first
 line is the title. Templates see the context built here and the audience ("partner" or
 "police"); the context holds no names of people, and what only the police may read (the
-coordinator's reasons) is shown to the police audience only."""
+coordinator's internal reasons) is shown to the police audience only; the referring team
+is given the reason written for them (`referrer_reason`)."""
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -67,6 +68,7 @@ def referral_context(payload, contact):
         "redirect_agency": AGENCY_NAMES.get(payload.get("redirect_to_agency"),
                                             payload.get("redirect_to_agency")),
         "reason": payload.get("reason"),
+        "referrer_reason": payload.get("referrer_reason"),
         "outcome": payload.get("outcome"),
         "agency_name": agency_name(payload.get("agency")),
         "contact": contact,

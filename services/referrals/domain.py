@@ -46,26 +46,40 @@ def check_closable(current):
                        {"status": [current]})
 
 
-def may_read_referral(actor, referral):
-    """Need to know (DOMAIN.md): the coordinator, the BIU and reviewers see the borough; a
-    sergeant the referrals in their wards; a partner their own agency's referrals and any
-    redirected to it; a PCSO the referrals they made. Admins and panels see no case data."""
+def referral_audience(actor, referral, disclosed_to=()):
+    """Who the caller is to this referral, as `shared.need_to_know` names audiences, or
+    None when they may not read it. Need to know (docs/need-to-know.md): the coordinator,
+    the BIU and reviewers see the borough; a sergeant the referrals in their wards; a PCSO
+    the referrals they made; a partner their own agency's referrals (as the referrer) and
+    those redirected to their agency or on which it owns, or has owned, an action (as the
+    owning agency). Admins and panels see no case data."""
     role = actor["role"]
-    if role in BOROUGH_WIDE_ROLES:
-        return True
+    if role in ("coordinator", "reviewer"):
+        return role
+    if role == "analyst":
+        return "police"
     if role in WARD_ROLES:
-        return referral["ward"] in (actor.get("wards") or [])
-    if role == "partner":
-        return actor.get("agency") in (referral["referring_agency"],
-                                       referral.get("redirect_to_agency"))
+        return "police" if referral["ward"] in (actor.get("wards") or []) else None
     if role == "pcso":
-        return referral["referred_by"] == actor["username"]
-    return False
+        return "police" if referral["referred_by"] == actor["username"] else None
+    if role == "partner":
+        agency = actor.get("agency")
+        if actor["username"] == referral["referred_by"] or \
+                (agency and agency == referral["referring_agency"]):
+            return "referrer"
+        if agency and (agency == referral.get("redirect_to_agency") or agency in disclosed_to):
+            return "owning_agency"
+    return None
+
+
+def may_read_referral(actor, referral, disclosed_to=()):
+    return referral_audience(actor, referral, disclosed_to) is not None
 
 
 def referral_scope(actor):
     """The same rule as a query filter: (column, allowed values) pairs any of which admits
-    a referral, or None for the whole borough."""
+    a referral, or None for the whole borough. `disclosed_to` admits the referrals
+    disclosed to those agencies."""
     role = actor["role"]
     if role in BOROUGH_WIDE_ROLES:
         return None
@@ -73,10 +87,22 @@ def referral_scope(actor):
         return [("ward", list(actor.get("wards") or []))]
     if role == "partner":
         return [("referring_agency", [actor.get("agency")]),
-                ("redirect_to_agency", [actor.get("agency")])]
+                ("referred_by", [actor["username"]]),
+                ("redirect_to_agency", [actor.get("agency")]),
+                ("disclosed_to", [actor.get("agency")])]
     if role == "pcso":
         return [("referred_by", [actor["username"]])]
     return []  # nothing
+
+
+def check_conditions_acknowledged(referral, acknowledged):
+    """A code C referral goes to another agency only with its handling conditions
+    acknowledged by whoever sends it (3x5x2: "sharing permitted with conditions")."""
+    if referral["handling_code"] == "C" and not acknowledged:
+        raise Conflict("This referral has handling code C: acknowledge its conditions "
+                       f"(\"{referral.get('handling_conditions') or ''}\") before it goes to "
+                       "another agency.", {"handling_conditions_acknowledged": [
+                           "Must be true for a code C referral."]})
 
 
 def may_submit_referral(actor):

@@ -4,12 +4,14 @@ import uuid
 import structlog
 
 from services.referrals import linking, repository
-from services.referrals.domain import (check_closable, may_read_referral, may_submit_referral,
-                                       referral_scope, status_after_triage)
+from services.referrals.domain import (check_closable, check_conditions_acknowledged,
+                                       may_submit_referral, referral_audience, referral_scope,
+                                       status_after_triage)
 from services.referrals.schemas import (CloseSchema, ReferralQuerySchema, SubmitReferralSchema,
                                         TriageSchema, load_or_refuse)
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
+from shared.need_to_know import shape
 from shared.paging import decode_cursor, page
 
 log = structlog.get_logger(__name__)
@@ -26,9 +28,10 @@ def submit_referral(payload, actor, uow):
     with uow:
         cmd = load_or_refuse(SubmitReferralSchema, payload,
                              repository.known_wards(uow.session, payload))
-        subject_id = repository.find_subject_by_key(uow.session, cmd["subject"])
+        subject_id = repository.find_subject_by_key(uow.session, cmd["subject"],
+                                                    actor["agency"])
         if subject_id is None:
-            subject_id = repository.add_subject(uow.session, cmd["subject"])
+            subject_id = repository.add_subject(uow.session, cmd["subject"], actor["agency"])
             linking.match_new_subject(uow, subject_id, cmd["subject"])
         referral = {
             "id": str(uuid.uuid4()), "subject_id": subject_id, "status": "received",
@@ -49,14 +52,16 @@ def submit_referral(payload, actor, uow):
         stored["subject"] = repository.get_subject(uow.session, subject_id)
     log.info("referral.submitted", referral_id=referral["id"], category=referral["category"],
              risk_level=referral["risk_level"], ward=referral["ward"])
-    return _visible(stored, referral["id"], actor)
+    return _shaped(stored, referral["id"], actor)
 
 
 def get_referral(referral_id, actor, uow):
-    """A referral with its subject and history, for someone entitled to see it."""
+    """A referral with its subject and history, as the caller's audience may read it."""
     with uow:
         referral = repository.get_referral(uow.session, referral_id)
-    return _visible(referral, referral_id, actor)
+        disclosed = repository.disclosed_agencies(uow.session, referral_id) \
+            if referral else set()
+    return _shaped(referral, referral_id, actor, disclosed)
 
 
 def list_referrals(query, actor, uow):
@@ -69,7 +74,12 @@ def list_referrals(query, actor, uow):
     with uow:
         rows = repository.list_referrals(uow.session, referral_scope(actor), filters,
                                          params["limit"] + 1, after)
-    return page(rows, params["limit"], lambda r: (r["submitted_at"].isoformat(), r["id"]))
+    result = page(rows, params["limit"], lambda r: (r["submitted_at"].isoformat(), r["id"]))
+    # The scope admitted only referrals the caller may read: a partner's that are not their
+    # agency's own were disclosed to it.
+    disclosed = {actor.get("agency")}
+    return {**result, "items": [shape("referral", referral_audience(actor, r, disclosed), r)
+                                for r in result["items"]]}
 
 
 def triage_referral(referral_id, payload, actor, uow):
@@ -78,21 +88,26 @@ def triage_referral(referral_id, payload, actor, uow):
     with uow:
         referral = _visible(repository.get_referral(uow.session, referral_id, for_update=True),
                             referral_id, actor)
-        if cmd.get("redirect_to_agency") == referral["referring_agency"]:
+        agency = cmd.get("redirect_to_agency")
+        if agency == referral["referring_agency"]:
             raise InvalidContent("A referral is redirected to another agency.", {
                 "redirect_to_agency": ["Must differ from the referring agency."]})
         status = status_after_triage(referral["status"], cmd["decision"])
+        if agency:
+            check_conditions_acknowledged(referral, cmd["handling_conditions_acknowledged"])
         now = utcnow()
         repository.update_referral(uow.session, referral_id, status=status,
-                                   redirect_to_agency=cmd.get("redirect_to_agency"))
+                                   redirect_to_agency=agency)
         repository.add_history(uow.session, referral_id, status, now, actor["username"],
-                               actor.get("agency"), cmd["reason"])
-        uow.publish("referral.triaged", 1, {
+                               actor.get("agency"), cmd["reason"], cmd["referrer_reason"])
+        uow.publish("referral.triaged", 2, {
             **{key: referral[key] for key in EVENT_FIELDS}, "referral_id": referral_id,
             "subject_id": referral["subject_id"], "decision": cmd["decision"],
             "status": status, "reason": cmd["reason"],
-            "redirect_to_agency": cmd.get("redirect_to_agency"),
+            "referrer_reason": cmd["referrer_reason"], "redirect_to_agency": agency,
             "triaged_by": actor["username"], "triaged_at": now}, actor)
+        if agency:
+            disclose(uow, referral, agency, "redirect", None, now, actor)
     log.info("referral.triaged", referral_id=referral_id, decision=cmd["decision"])
     return get_referral(referral_id, actor, uow)
 
@@ -107,8 +122,9 @@ def close_referral(referral_id, payload, actor, uow):
         now = utcnow()
         repository.update_referral(uow.session, referral_id, status="closed",
                                    outcome=cmd["outcome"])
+        # The outcome is written for the referring team: both audiences read it.
         repository.add_history(uow.session, referral_id, "closed", now, actor["username"],
-                               actor.get("agency"), cmd["outcome"])
+                               actor.get("agency"), cmd["outcome"], cmd["outcome"])
         uow.publish("referral.closed", 1, {
             **{key: referral[key] for key in ("category", "ward", "referring_agency",
                                               "referred_by")},
@@ -143,8 +159,55 @@ def acknowledge_referral(referral_id, actor, uow):
     return get_referral(referral_id, actor, uow)
 
 
-def _visible(referral, referral_id, actor):
-    # Another agency's referral reads as absent, so ids cannot be probed.
-    if referral is None or not may_read_referral(actor, referral):
+def record_action(event, uow):
+    """Tasking raised or moved an action: if it is on a referral, its owning agency may now
+    read that referral (need to know: "the agency that owns an action reads its referral").
+    An action whose raising has not arrived yet is retried until it has."""
+    payload = event.payload
+    with uow:
+        if not uow.first_time(event):
+            log.info("event.already_applied")
+            return
+        item_id = payload["tasking_item_id"]
+        if event.type == "tasking_item.raised":
+            if payload.get("source_type") != "referral":
+                return
+            referral_id = payload["source_id"]
+        else:
+            referral_id = repository.referral_of_action(uow.session, item_id)
+            if referral_id is None:
+                return  # not an action on a referral (its raising named no referral)
+        referral = repository.get_referral(uow.session, referral_id, for_update=True)
+        if referral is None:
+            log.warning("referral.action_for_unknown_referral", tasking_item_id=item_id)
+            return
+        repository.record_action(uow.session, item_id, referral_id, payload["owner_agency"])
+        if payload["owner_agency"] != referral["referring_agency"]:
+            disclose(uow, referral, payload["owner_agency"], "action", item_id, utcnow(),
+                     event.actor)
+
+
+def disclose(uow, referral, agency, via, tasking_item_id, at, actor):
+    """The first time an agency other than the referrer's may read a referral: recorded,
+    and announced, so the audit trail shows the disclosure with its recipient."""
+    if repository.add_disclosure(uow.session, referral["id"], agency, via, tasking_item_id,
+                                 at):
+        uow.publish("referral.disclosed", 1, {
+            "referral_id": referral["id"], "subject_id": referral["subject_id"],
+            "agency": agency, "via": via, "tasking_item_id": tasking_item_id,
+            "category": referral["category"], "handling_code": referral["handling_code"],
+            "disclosed_at": at}, actor)
+        log.info("referral.disclosed", referral_id=referral["id"], agency=agency, via=via)
+
+
+def _visible(referral, referral_id, actor, disclosed=()):
+    """The referral, if the caller may read it; another agency's referral reads as
+    absent, so ids cannot be probed."""
+    if referral is None or referral_audience(actor, referral, disclosed) is None:
         raise NotFound("No referral with that id that you may see.", {"id": [referral_id]})
     return referral
+
+
+def _shaped(referral, referral_id, actor, disclosed=()):
+    _visible(referral, referral_id, actor, disclosed)
+    return shape("referral", referral_audience(actor, referral, disclosed), referral)

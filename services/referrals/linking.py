@@ -6,11 +6,12 @@ import uuid
 import sqlalchemy as sa
 
 from services.referrals import repository
-from services.referrals.domain import BOROUGH_WIDE_ROLES, referral_scope
+from services.referrals.domain import BOROUGH_WIDE_ROLES, referral_audience, referral_scope
 from services.referrals.matching import compare
 from services.referrals.orm import subject_links, subjects
 from shared.db import utcnow
 from shared.errors import Conflict, NotFound
+from shared.need_to_know import shape
 from shared.paging import decode_cursor, page
 
 ACTIVE = ("automatic", "confirmed")
@@ -61,7 +62,10 @@ def decide(uow, link_id, decision, reason, actor):
 
 
 def person_view(session, subject_id, actor):
-    """A person, every record joined to them, and the referrals the caller may see."""
+    """A person, the records joined to them that the caller may read, and the referrals
+    the caller may see. Each agency's knowledge of a person is its own record: a partner
+    reads its own agency's records (and is told only whether other agencies know the
+    person); a sergeant or PCSO the records behind referrals they may see."""
     subject = repository.get_subject(session, subject_id)
     if subject is None:
         raise NotFound("No such subject.", {"id": [subject_id]})
@@ -69,17 +73,29 @@ def person_view(session, subject_id, actor):
     visible = repository.list_referrals(
         session, referral_scope(actor), {"subject_ids": [r["id"] for r in records]},
         limit=500)
+    audience = _person_audience(actor)
+    if audience == "referrer":
+        # Referrals disclosed to the agency are read through the referral, not here.
+        visible = [r for r in visible if referral_audience(actor, r) == "referrer"]
     if actor["role"] not in BOROUGH_WIDE_ROLES:
         if not visible:
             raise NotFound("No such subject that you may see.", {"id": [subject_id]})
-        # Another agency's record of the person (its spelling, birth date, address) is
-        # theirs: a partner sees only the records behind referrals they may see.
         mine = {referral["subject_id"] for referral in visible}
+        others = [record for record in records if record["id"] not in mine]
         records = [record for record in records if record["id"] in mine]
     first = records[0]
-    return {"id": subject["person_id"], "given_name": first["given_name"],
-            "family_name": first["family_name"], "date_of_birth": first["date_of_birth"],
-            "address": first["address"], "records": records, "referrals": visible}
+    return shape("person", audience, {
+        "id": subject["person_id"], "given_name": first["given_name"],
+        "family_name": first["family_name"], "date_of_birth": first["date_of_birth"],
+        "address": first["address"], "records": records, "referrals": visible,
+        "known_to_other_agencies": audience == "referrer" and bool(others)})
+
+
+def _person_audience(actor):
+    role = actor["role"]
+    if role in ("coordinator", "reviewer"):
+        return role
+    return "referrer" if role == "partner" else "police"
 
 
 def list_links_page(session, status, limit, cursor, dump):

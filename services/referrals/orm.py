@@ -20,6 +20,9 @@ subjects = sa.Table(
     sa.Column("family_name", sa.String(100), nullable=False),
     sa.Column("date_of_birth", sa.Date, nullable=True),
     sa.Column("address", sa.String(300), nullable=True),
+    # The agency whose record this is: each agency's knowledge of a person is its own
+    # record, and a partner reads only its own agency's (None: made before this rule).
+    sa.Column("agency", sa.String(60), nullable=True),
     sa.Column("match_key", sa.String(260), nullable=False, index=True),
     # Subjects found to be one person share a person_id (the first subject's id); links
     # can be undone, so records are joined, never merged.
@@ -84,7 +87,30 @@ referral_history = sa.Table(
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("by", sa.String(80), nullable=False),
     sa.Column("agency", sa.String(60), nullable=True),
-    sa.Column("reason", sa.String(1000), nullable=True),
+    sa.Column("reason", sa.String(1000), nullable=True),  # internal: police and coordinator
+    sa.Column("referrer_reason", sa.String(1000), nullable=True),  # for the referring team
+)
+
+referral_actions = sa.Table(
+    "referral_actions", metadata,
+    # Tasking's actions raised on a referral, as tasking announced them: which agency owns
+    # each now. An agency that owns, or has owned, one reads the referral.
+    sa.Column("tasking_item_id", sa.String(36), primary_key=True),
+    sa.Column("referral_id", sa.String(36), sa.ForeignKey("referrals.id"), nullable=False,
+              index=True),
+    sa.Column("owner_agency", sa.String(60), nullable=False),
+)
+
+referral_disclosures = sa.Table(
+    "referral_disclosures", metadata,
+    # Every agency other than the referrer's that may read a referral, since when and why
+    # (redirected to it, or owning an action on it). Its first row is the disclosure.
+    sa.Column("referral_id", sa.String(36), sa.ForeignKey("referrals.id"), primary_key=True),
+    sa.Column("agency", sa.String(60), primary_key=True),
+    sa.Column("via", sa.String(20), nullable=False),
+    sa.Column("tasking_item_id", sa.String(36), nullable=True),
+    sa.Column("disclosed_at", UtcDateTime, nullable=False),
+    sa.Index("ix_referral_disclosures_agency", "agency"),
 )
 
 ward_priorities = sa.Table(

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from services.referrals.domain import subject_match_key
 from services.referrals.matching import Person, blocking_keys, lookup_keys
-from services.referrals.orm import (referral_history, referrals, subject_keys, subjects,
-                                    wards)
+from services.referrals.orm import (referral_actions, referral_disclosures, referral_history,
+                                    referrals, subject_keys, subjects, wards)
 from shared.db import row_by_id, utcnow
 
 CANDIDATES_PER_LOOKUP = 200
@@ -48,18 +48,22 @@ def load_ward_register(session, register):
     return len(new)
 
 
-def find_subject_by_key(session, person):
+def find_subject_by_key(session, person, agency):
+    """This agency's own record of the person, if it has one: another agency's record of
+    the same person is theirs (matching links the two under one person)."""
     key = subject_match_key(person["given_name"], person["family_name"],
                             person.get("date_of_birth"))
-    return session.execute(sa.select(subjects.c.id).where(subjects.c.match_key == key)
+    return session.execute(sa.select(subjects.c.id).where(subjects.c.match_key == key,
+                                                          subjects.c.agency == agency)
                            .order_by(subjects.c.created_at).limit(1)).scalar()
 
 
-def add_subject(session, person):
+def add_subject(session, person, agency):
     subject_id = str(uuid.uuid4())
     session.execute(subjects.insert().values(
         id=subject_id, given_name=person["given_name"], family_name=person["family_name"],
         date_of_birth=person.get("date_of_birth"), address=person.get("address"),
+        agency=agency,
         match_key=subject_match_key(person["given_name"], person["family_name"],
                                     person.get("date_of_birth")),
         person_id=subject_id, created_at=utcnow()))
@@ -108,8 +112,9 @@ def add_referral(session, referral):
     return {**stored, "history": [first]}
 
 
-def add_history(session, referral_id, status, at, by, agency, reason):
-    entry = {"status": status, "at": at, "by": by, "agency": agency, "reason": reason}
+def add_history(session, referral_id, status, at, by, agency, reason, referrer_reason=None):
+    entry = {"status": status, "at": at, "by": by, "agency": agency, "reason": reason,
+             "referrer_reason": referrer_reason}
     session.execute(referral_history.insert().values(referral_id=referral_id, **entry))
     return entry
 
@@ -125,7 +130,8 @@ def get_referral(session, referral_id, for_update=False):
     referral["subject"] = get_subject(session, referral["subject_id"])
     referral["history"] = [h._asdict() for h in session.execute(
         sa.select(referral_history.c.status, referral_history.c.at, referral_history.c.by,
-                  referral_history.c.agency, referral_history.c.reason)
+                  referral_history.c.agency, referral_history.c.reason,
+                  referral_history.c.referrer_reason)
         .where(referral_history.c.referral_id == referral_id)
         .order_by(referral_history.c.id))]
     return referral
@@ -136,8 +142,8 @@ def list_referrals(session, scope, filters, limit, after=None):
     query = sa.select(referrals).order_by(referrals.c.submitted_at.desc(),
                                           referrals.c.id.desc()).limit(limit)
     if scope is not None:
-        query = query.where(sa.or_(sa.false(), *[
-            referrals.c[column].in_(values) for column, values in scope]))
+        query = query.where(sa.or_(sa.false(), *[_admits(column, values)
+                                                 for column, values in scope]))
     for column, value in filters.items():
         if column == "subject_ids":
             query = query.where(referrals.c.subject_id.in_(value))
@@ -149,3 +155,48 @@ def list_referrals(session, scope, filters, limit, after=None):
                             < sa.tuple_(sa.literal(submitted_at, referrals.c.submitted_at.type),
                                         sa.literal(referral_id)))
     return [row._asdict() for row in session.execute(query)]
+
+
+def _admits(column, values):
+    if column == "disclosed_to":
+        return referrals.c.id.in_(sa.select(referral_disclosures.c.referral_id)
+                                  .where(referral_disclosures.c.agency.in_(values)))
+    return referrals.c[column].in_(values)
+
+
+def disclosed_agencies(session, referral_id):
+    """The agencies other than the referrer's that may read the referral."""
+    return set(session.execute(sa.select(referral_disclosures.c.agency).where(
+        referral_disclosures.c.referral_id == referral_id)).scalars())
+
+
+def add_disclosure(session, referral_id, agency, via, tasking_item_id, at):
+    """Record that `agency` may read the referral; False when it already could."""
+    exists = session.execute(sa.select(referral_disclosures.c.agency).where(
+        referral_disclosures.c.referral_id == referral_id,
+        referral_disclosures.c.agency == agency)).first()
+    if exists:
+        return False
+    session.execute(referral_disclosures.insert().values(
+        referral_id=referral_id, agency=agency, via=via, tasking_item_id=tasking_item_id,
+        disclosed_at=at))
+    return True
+
+
+def record_action(session, tasking_item_id, referral_id, owner_agency):
+    """Tasking's action on a referral, and the agency that owns it now."""
+    known = session.execute(sa.select(referral_actions.c.referral_id).where(
+        referral_actions.c.tasking_item_id == tasking_item_id)).scalar()
+    if known is None:
+        session.execute(referral_actions.insert().values(
+            tasking_item_id=tasking_item_id, referral_id=referral_id,
+            owner_agency=owner_agency))
+    else:
+        session.execute(referral_actions.update().where(
+            referral_actions.c.tasking_item_id == tasking_item_id).values(
+            owner_agency=owner_agency))
+
+
+def referral_of_action(session, tasking_item_id):
+    return session.execute(sa.select(referral_actions.c.referral_id).where(
+        referral_actions.c.tasking_item_id == tasking_item_id)).scalar()

@@ -25,9 +25,12 @@ def _not_blank(value):
         raise ValidationError("Must not be empty or only spaces.")
 
 
+def _length(max_length):
+    return validate.Length(max=max_length, error=f"Must be at most {max_length} characters.")
+
+
 def _text(max_length, required=True):
-    validators = [validate.Length(max=max_length,
-                                  error=f"Must be at most {max_length} characters.")]
+    validators = [_length(max_length)]
     if required:
         validators.append(_not_blank)
     return fields.String(required=required, validate=validators)
@@ -81,6 +84,7 @@ class HistoryView(Schema):
     by = fields.String()
     agency = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
+    referrer_reason = fields.String(allow_none=True)
 
 
 class ReferralView(Schema):
@@ -117,13 +121,31 @@ class PersonView(Schema):
     address = fields.String(allow_none=True)
     records = fields.List(fields.Nested(SubjectRecordView))
     referrals = fields.List(fields.Nested(lambda: ReferralView(exclude=("history",))))
+    known_to_other_agencies = fields.Boolean(metadata={
+        "description": "For a partner: whether other agencies hold records of this person "
+                       "(never which, nor what they recorded); ask the coordinator."})
 
 
 class TriageSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(
         ("accept", "redirect", "no_further_action")))
-    reason = _text(1000)
+    reason = fields.String(required=True, validate=[_length(1000), _not_blank], metadata={
+        "description": "The internal reason, for the police and the coordinator only."})
+    referrer_reason = fields.String(load_default=None, validate=[_length(1000), _not_blank],
+                                    metadata={
+        "description": "The reason the referring team is given: required for no further "
+                       "action and for a redirect. It is the only reason they see."})
     redirect_to_agency = fields.String(load_default=None, validate=validate.OneOf(AGENCIES))
+    handling_conditions_acknowledged = fields.Boolean(load_default=False, metadata={
+        "description": "A code C referral is redirected only once the coordinator has "
+                       "acknowledged its handling conditions."})
+
+    @validates_schema
+    def _referrer_is_told_why(self, data, **_):
+        if data.get("decision") in ("no_further_action", "redirect") and \
+                not data.get("referrer_reason"):
+            raise ValidationError("Write the reason the referring team will be given.",
+                                  "referrer_reason")
 
     @validates_schema
     def _redirect_needs_agency(self, data, **_):

@@ -6,6 +6,7 @@ from services.referrals import handlers, linking, priorities, repository
 from services.referrals.orm import metadata
 from services.referrals.schemas import (LinkDecisionSchema, PersonView, ReferralView,
                                         SubjectLinkView, WardPriorityView, load_or_refuse)
+from shared.consumers import domain_event_handler
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED, schema_for
 from shared.health import HealthEndpoint
@@ -89,6 +90,14 @@ class ReferralsService(HealthEndpoint):
             result = priorities.list_ward_priorities(self.uow.session, ward, status, limit,
                                                      cursor)
         return {**result, "items": WardPriorityView(many=True).dump(result["items"])}
+
+    @domain_event_handler("tasking", "tasking_item.raised")
+    def record_action_raised(self, event):
+        handlers.record_action(event, self.uow)
+
+    @domain_event_handler("tasking", "tasking_item.assigned")
+    def record_action_assigned(self, event):
+        handlers.record_action(event, self.uow)
 
     @configured_timer("PRIORITY_REVIEW_CHECK_SECONDS")
     def mark_priorities_due_for_review(self):

@@ -49,12 +49,12 @@ def apply_triage(event, rules, uow):
         actor = {"username": triage["triaged_by"], "role": "coordinator", "agency": None}
         if triage["decision"] == "no_further_action":
             for item in open_items:
-                record_completion(uow, item, f"{TRIAGE_OUTCOME_PREFIX} {triage['reason']}",
+                record_completion(uow, item, f"{TRIAGE_OUTCOME_PREFIX} {_told(triage)}",
                                   actor, utcnow(), cause="triage")
         elif triage["decision"] == "redirect":
             for item in open_items:
                 record_assignment(uow, item, triage["redirect_to_agency"], None, item["due_by"], actor,
-                        f"Referral redirected at triage: {triage['reason']}")
+                        f"Referral redirected at triage: {_told(triage)}")
             if not open_items:
                 _raise_for_referral(uow, triage, rules, triage["triaged_at"],
                                     owner_agency=triage["redirect_to_agency"])
@@ -62,6 +62,12 @@ def apply_triage(event, rules, uow):
             _raise_for_referral(uow, triage, rules, triage["triaged_at"])
     log.info("referral.triage_applied", referral_id=triage["referral_id"],
              decision=triage["decision"], open_items=len(open_items))
+
+
+def _told(triage):
+    """What an action may say of triage: the reason written for the referring team (the
+    referrer reads the outcome, the receiving agency the history), never the internal one."""
+    return triage.get("referrer_reason") or "decided by the partnership"
 
 
 def record_referral_closed(event, uow):

@@ -53,8 +53,14 @@ class ReferralTriagedV1(Schema):
     triaged_at = fields.AwareDateTime(required=True)
 
 
-REFERRAL_TRIAGED = contract(
-    source="referrals", type="referral.triaged", version=1, schema=ReferralTriagedV1,
+def upcast_triaged_v1_v2(payload):
+    """v1 had one reason, written for the police and the coordinator. It is never shown
+    to the referring team, so an upcast v1 event has no reason for them."""
+    return {**payload, "referrer_reason": None}
+
+
+REFERRAL_TRIAGED_V1 = contract(
+    source="referrals", type="referral.triaged", version=1, upcast=upcast_triaged_v1_v2, schema=ReferralTriagedV1,
     description="A coordinator accepted a referral, redirected it to another agency, or "
                 "decided no further action.",
     example={
@@ -65,6 +71,51 @@ REFERRAL_TRIAGED = contract(
         "category": "asb", "risk_level": "medium", "ward": "dalston",
         "referring_agency": "la-community-safety", "referred_by": "council.partner",
         "triaged_by": "coordinator", "triaged_at": "2026-11-24T11:00:00+00:00",
+    },
+)
+
+
+class ReferralTriagedV2(ReferralTriagedV1):
+    reason = fields.String(required=True, metadata={
+        "description": "the internal reason, for the police and the coordinator only"})
+    referrer_reason = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the reason written for the referring team (given for no further "
+                       "action and for a redirect); the only reason they are shown"})
+
+
+REFERRAL_TRIAGED = contract(
+    source="referrals", type="referral.triaged", version=2, schema=ReferralTriagedV2,
+    description="A coordinator accepted a referral, redirected it to another agency, or "
+                "decided no further action, with an internal reason and one for the "
+                "referring team.",
+    example={**REFERRAL_TRIAGED_V1.example,
+             "referrer_reason": "Housing are best placed to act; they will contact you"},
+)
+
+
+class ReferralDisclosedV1(Schema):
+    referral_id = fields.String(required=True)
+    subject_id = fields.String(required=True)
+    agency = fields.String(required=True, metadata={"description": "the recipient agency"})
+    via = fields.String(required=True, validate=validate.OneOf(("redirect", "action")),
+                        metadata={"description": "why it may now read the referral: it was "
+                                                 "redirected to it, or it owns an action on it"})
+    tasking_item_id = fields.String(allow_none=True, load_default=None)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    handling_code = fields.String(required=True, validate=validate.OneOf(("P", "C")))
+    disclosed_at = fields.AwareDateTime(required=True)
+
+
+REFERRAL_DISCLOSED = contract(
+    source="referrals", type="referral.disclosed", version=1, schema=ReferralDisclosedV1,
+    description="An agency other than the referrer's may read a referral for the first "
+                "time (the audit trail records it as a disclosure to that agency).",
+    example={
+        "referral_id": "4f1c2d8e-0000-4000-8000-000000000001",
+        "subject_id": "4f1c2d8e-0000-4000-8000-0000000000aa", "agency": "yot",
+        "via": "action", "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001",
+        "category": "youth_at_risk", "handling_code": "P",
+        "disclosed_at": "2026-11-24T10:00:05+00:00",
     },
 )
 

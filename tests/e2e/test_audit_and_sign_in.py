@@ -5,6 +5,7 @@ import requests
 
 from shared.demo import DEMO_PASSWORD
 from shared.testing.factories import referral_payload
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 
@@ -16,19 +17,31 @@ def trail(stack, **filters):
     return response.json()["items"]
 
 
+def trail_showing(stack, record_id, wanted):
+    """The record's trail once it holds every (username, action) in `wanted`, or None."""
+    def check():
+        found = trail(stack, record_id=record_id)
+        return found if wanted <= {(e["username"], e["action"]) for e in found} else None
+    return wait_for(check)
+
+
 def test_collection_consultation_and_disclosure_are_recorded_with_purpose(stack):
     referral = stack.post("/api/referrals", "yot.partner", json=referral_payload()).json()
     stack.get(f"/api/referrals/{referral['id']}", "coordinator",
               headers={"X-Purpose": "Preparing Tuesday's tasking meeting"})
     stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator",
                json={"decision": "redirect", "reason": "Tenancy",
+                     "referrer_reason": "Housing will act",
                      "redirect_to_agency": "housing"})
-    entries = trail(stack, record_id=referral["id"])
-    seen = {(e["username"], e["action"]) for e in entries}
-    assert {("yot.partner", "collection"), ("coordinator", "consultation"),
-            ("coordinator", "alteration"), ("coordinator", "disclosure")} <= seen
+    wanted = {("yot.partner", "collection"), ("coordinator", "consultation"),
+              ("coordinator", "alteration"), ("coordinator", "disclosure")}
+    # The triage and its disclosure are recorded from referrals' own events.
+    entries = trail_showing(stack, referral["id"], wanted)
+    assert entries, trail(stack, record_id=referral["id"])
     read = next(e for e in entries if e["action"] == "consultation")
-    assert read["purpose"] == "Preparing Tuesday's tasking meeting" and read["at"]
+    # The caller's stated purpose is kept beside the route's, never instead of it.
+    assert read["purpose"] == "Reading a referral" and read["at"]
+    assert read["stated_purpose"] == "Preparing Tuesday's tasking meeting"
     shared = next(e for e in entries if e["action"] == "disclosure")
     assert shared["recipient"] == "agency:housing"
 

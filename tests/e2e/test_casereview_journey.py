@@ -46,7 +46,8 @@ def story(stack):
     council = stack.post("/api/referrals", "council.partner", json=referral_payload(
         category="asb", risk_level="medium", ward="dalston", subject=PERSON)).json()
     stack.post(f"/api/referrals/{council['id']}/triage", "coordinator", json={
-        "decision": "redirect", "reason": "Tenancy enforcement lead", "redirect_to_agency":
+        "decision": "redirect", "reason": "Tenancy enforcement lead",
+        "referrer_reason": "Housing lead on this", "redirect_to_agency":
         "housing"}).raise_for_status()
     yot = stack.post("/api/referrals", "yot.partner", json=referral_payload(
         category="youth_at_risk", risk_level="high", ward="dalston", subject=PERSON)).json()
@@ -148,6 +149,7 @@ def test_a_redirect_the_receiving_agency_acknowledged_is_no_candidate(stack):
         category="youth_at_risk", risk_level="medium", ward="dalston", subject=person)).json()
     stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
         "decision": "redirect", "reason": "Community safety lead on this estate",
+        "referrer_reason": "The council will lead",
         "redirect_to_agency": "la-community-safety"}).raise_for_status()
     acknowledged = stack.post(f"/api/referrals/{referral['id']}/acknowledge",
                               "council.partner")

@@ -31,7 +31,8 @@ def test_a_redirected_referrals_action_moves_agency_and_is_completed_by_its_new_
     assert due == timedelta(hours=24)
 
     stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
-        "decision": "redirect", "reason": "Tenancy enforcement", "redirect_to_agency": "yot"})
+        "decision": "redirect", "reason": "Tenancy enforcement", "redirect_to_agency": "yot",
+        "referrer_reason": "YOT will take this up"})
     moved = wait_for(lambda: [i for i in items_for(stack, referral["id"])
                               if i["owner_agency"] == "yot"])
     assert moved and moved[0]["id"] == item["id"]

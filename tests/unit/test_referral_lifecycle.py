@@ -46,16 +46,20 @@ def refer(service, actor=YOT, **overrides):
     ("no_further_action", "no_further_action")])
 def test_a_received_referral_can_be_triaged_each_way_then_closed(service, db, decision, status):
     referral = refer(service)
-    body = {"decision": decision, "reason": "Discussed at daily management meeting"}
+    body = {"decision": decision, "reason": "Discussed at daily management meeting",
+            "referrer_reason": "The partnership has decided who acts"}
     if decision == "redirect":
         body["redirect_to_agency"] = "housing"
     triaged = service.triage_referral(referral["id"], body, COORDINATOR)
     assert triaged["status"] == status
     assert triaged["history"][-1]["by"] == "coordinator"
     assert triaged["history"][-1]["reason"] == body["reason"]
+    assert triaged["history"][-1]["referrer_reason"] == body["referrer_reason"]
     closed = service.close_referral(referral["id"], {"outcome": "Family engaged"}, COORDINATOR)
     assert closed["status"] == "closed" and closed["outcome"] == "Family engaged"
-    assert db.event_types == ["referral.submitted", "referral.triaged", "referral.closed"]
+    disclosed = ["referral.disclosed"] if decision == "redirect" else []
+    assert db.event_types == ["referral.submitted", "referral.triaged", *disclosed,
+                              "referral.closed"]
 
 
 @pytest.mark.parametrize("current", ["accepted", "redirected", "no_further_action", "closed"])
@@ -90,6 +94,7 @@ def test_a_referral_cannot_be_redirected_to_its_own_agency_or_an_unknown_one(ser
     for agency, message in (("yot", "Must differ"), ("yott", "Must be one of")):
         with pytest.raises(InvalidContent) as refused:
             service.triage_referral(referral["id"], {"decision": "redirect", "reason": "r",
+                                                     "referrer_reason": "r",
                                                      "redirect_to_agency": agency},
                                     COORDINATOR)
         assert message in refused.value.fields["redirect_to_agency"][0]
@@ -101,11 +106,13 @@ def test_only_the_receiving_agency_acknowledges_a_redirect_and_only_once(service
     with pytest.raises(NotFound):  # not shared with housing until redirected
         service.acknowledge_referral(referral["id"], housing)
     service.triage_referral(referral["id"], {"decision": "redirect", "reason": "tenancy",
+                                             "referrer_reason": "Housing will act",
                                              "redirect_to_agency": "housing"}, COORDINATOR)
     with pytest.raises(Forbidden):
         service.acknowledge_referral(referral["id"], YOT)
-    acknowledged = service.acknowledge_referral(referral["id"], housing)
-    assert acknowledged["history"][-1]["status"] == "acknowledged"
+    service.acknowledge_referral(referral["id"], housing)
+    history = service.get_referral(referral["id"], COORDINATOR)["history"]
+    assert history[-1]["status"] == "acknowledged" and history[-1]["agency"] == "housing"
     assert db.event_types[-1] == "referral.acknowledged"
     with pytest.raises(Conflict):
         service.acknowledge_referral(referral["id"], housing)
@@ -117,6 +124,7 @@ def test_a_redirected_referral_is_shared_with_the_receiving_agency(service):
     with pytest.raises(NotFound):
         service.get_referral(referral["id"], housing)
     service.triage_referral(referral["id"], {"decision": "redirect", "reason": "tenancy",
+                                             "referrer_reason": "Housing will act",
                                              "redirect_to_agency": "housing"}, COORDINATOR)
     assert service.get_referral(referral["id"], housing)["status"] == "redirected"
 

@@ -105,10 +105,13 @@ def test_accepted_referral_keeps_its_item_and_no_further_action_completes_it(tas
     tasking.raise_item_for_referral(other)
     tasking.apply_triage(referral_event(
         "referral.triaged", referral_id=other.payload["referral_id"],
-        decision="no_further_action", status="no_further_action", reason="Known to CSC"))
+        decision="no_further_action", status="no_further_action", reason="Known to CSC",
+        referrer_reason="Children's services already support the family"))
     completed = [i for i in db.rows("tasking_items") if i["status"] == "completed"]
     assert [i["source_id"] for i in completed] == [other.payload["referral_id"]]
-    assert completed[0]["outcome"] == "No further action at triage: Known to CSC"
+    # The outcome is read by the referring team: their reason, never the internal one.
+    assert completed[0]["outcome"] == ("No further action at triage: Children's services "
+                                       "already support the family")
     assert db.event_types[-1] == "tasking_item.completed"
     assert db.committed_events[-1].payload["cause"] == "triage"  # not an outcome to report
 

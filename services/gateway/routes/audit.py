@@ -10,15 +10,15 @@ SYSTEM = {"username": "wardline", "role": "system", "agency": None}
 
 class AuditRoutes:
     def record_access(self, request, action, record_type, record_ids, purpose, recipient=None):
-        """Write one audit row for what this request did (in its own transaction: the
-        data has already been read or changed by the owning service)."""
+        """Write one audit row for what this request read, before the answer leaves: the
+        row commits, or the request fails and nothing is shown (fail closed). Changes are
+        recorded from the owner's own events instead (below), which commit with them."""
         if not record_ids:
             return
         with self.uow:
             audit.record(self.uow.session, request.principal, action, record_type, record_ids,
-                         audit.purpose_of(request, purpose),
-                         correlation_id=request.correlation_id,
-                         recipient=recipient)
+                         purpose, correlation_id=request.correlation_id,
+                         recipient=recipient, stated=audit.stated_purpose(request))
 
     def audited(self, request, action, record_type, result, purpose):
         """Record `action` on the record(s) in `result` (one, or a page of `items`), and
@@ -34,16 +34,73 @@ class AuditRoutes:
             result = audit.search(self.uow.session, request.args.to_dict(), page_limit(request))
         return result
 
-    @domain_event_handler("referrals", "subject.linked")
-    def audit_subject_link(self, event):
-        """Joining two people's records is a combination of personal data, whoever did it."""
+    def _record_change(self, event, action, record_type, ids, purpose, recipient=None):
+        """One audit row for a change the owning service announced: the event left its
+        outbox in the same transaction as the change, so no change goes unrecorded, and a
+        redelivered event is recorded once (the event id is unique on the trail)."""
         with self.uow:
             if not self.uow.first_time(event):
                 return
-            payload = event.payload
-            action = "combination" if payload["action"] == "linked" else "alteration"
             who = event.actor if event.actor.get("role") != "system" else SYSTEM
-            audit.record(self.uow.session, who, action, "subject",
-                         [payload["subject_id"], payload["linked_subject_id"]],
-                         f"subject records {payload['action']} ({payload['method']})",
-                         correlation_id=event.correlation_id, event_id=event.event_id)
+            audit.record(self.uow.session, who, action, record_type,
+                         [i for i in ids if i], purpose, correlation_id=event.correlation_id,
+                         recipient=recipient, event_id=event.event_id)
+
+    @domain_event_handler("referrals", "referral.triaged")
+    def audit_triage(self, event):
+        p = event.payload
+        self._record_change(event, "alteration", "referral", [p["referral_id"]],
+                            f"Triage: {p['decision']}")
+
+    @domain_event_handler("referrals", "referral.closed")
+    def audit_referral_closed(self, event):
+        self._record_change(event, "alteration", "referral", [event.payload["referral_id"]],
+                            "Closing a referral")
+
+    @domain_event_handler("referrals", "referral.acknowledged")
+    def audit_referral_acknowledged(self, event):
+        self._record_change(event, "alteration", "referral", [event.payload["referral_id"]],
+                            "Taking up a redirected referral")
+
+    @domain_event_handler("referrals", "referral.disclosed")
+    def audit_referral_disclosed(self, event):
+        """The first time another agency may read a referral: a disclosure, to it."""
+        p = event.payload
+        why = {"redirect": "Redirected to the agency best placed to act",
+               "action": "The agency owns an action on the referral"}[p["via"]]
+        self._record_change(event, "disclosure", "referral",
+                            [p["referral_id"], p["subject_id"]], why,
+                            recipient=f"agency:{p['agency']}")
+
+    @domain_event_handler("tasking", "tasking_item.assigned")
+    def audit_action_assigned(self, event):
+        self._record_change(event, "alteration", "tasking_item",
+                            [event.payload["tasking_item_id"]], "Assigning an action")
+
+    @domain_event_handler("tasking", "tasking_item.updated")
+    def audit_action_updated(self, event):
+        self._record_change(event, "alteration", "tasking_item",
+                            [event.payload["tasking_item_id"]], "Recording progress on an action")
+
+    @domain_event_handler("tasking", "tasking_item.completed")
+    def audit_action_completed(self, event):
+        self._record_change(event, "alteration", "tasking_item",
+                            [event.payload["tasking_item_id"]], "Completing an action")
+
+    @domain_event_handler("tasking", "intelligence.graded")
+    def audit_intelligence_graded(self, event):
+        self._record_change(event, "alteration", "intelligence_report",
+                            [event.payload["intelligence_report_id"]], "Grading intelligence (3x5x2)")
+
+    @domain_event_handler("tasking", "intelligence.feedback_given")
+    def audit_intelligence_feedback(self, event):
+        self._record_change(event, "alteration", "intelligence_report",
+                            [event.payload["intelligence_report_id"]], "Feedback on how intelligence was used")
+
+    @domain_event_handler("referrals", "subject.linked")
+    def audit_subject_link(self, event):
+        """Joining two people's records is a combination of personal data, whoever did it."""
+        p = event.payload
+        self._record_change(event, "combination" if p["action"] == "linked" else "alteration",
+                            "subject", [p["subject_id"], p["linked_subject_id"]],
+                            f"subject records {p['action']} ({p['method']})")

@@ -29,7 +29,7 @@ REFERRER_SEES = ("id", "title", "ward", "owner_agency", "status", "overdue", "du
 def is_referring_side(referral, caller):
     """The person who referred it, or (for a partner) their agency's team: journey 1's
     "the referring team is told the outcome"."""
-    return (caller["username"] == referral["referred_by"]
+    return (caller["username"] == referral.get("referred_by")
             or (caller["role"] == "partner" and caller.get("agency")
                 and caller["agency"] == referral["referring_agency"]))
 
@@ -75,8 +75,11 @@ class ReferralRoutes:
             items += [as_referrer_sees(item) for item in self.tasking.list_tasking_items(
                 "referral", referral_id, 200) if item["id"] not in shown]
         referral["tasking_items"] = items
+        # What the referring team was told is theirs: an agency the referral was disclosed
+        # to reads the referral, not the referrer's notices.
+        told = caller["role"] != "partner" or is_referring_side(referral, caller)
         referral["feedback"] = self.notifications.feedback_for(
-            "referral", referral_id, f"agency:{referral['referring_agency']}")
+            "referral", referral_id, f"agency:{referral['referring_agency']}") if told else []
         self.record_access(request, "consultation", "referral", [referral_id],
                            "Reading a referral")
         self.record_access(request, "consultation", "tasking_item",
@@ -87,23 +90,15 @@ class ReferralRoutes:
     @api("POST", "/api/referrals/<string:referral_id>/triage", roles=("coordinator",),
          request=TriageSchema, response=ReferralView)
     def triage_referral(self, request, referral_id):
-        referral = self.referrals.triage_referral(referral_id, json_body(request),
-                                                  actor(request.principal))
-        self.record_access(request, "alteration", "referral", [referral_id], "Triage")
-        if referral["redirect_to_agency"]:
-            self.record_access(request, "disclosure", "referral", [referral_id],
-                               "Redirected to the agency best placed to act",
-                               recipient=f"agency:{referral['redirect_to_agency']}")
-        return referral
+        # The change and its disclosure reach the audit trail from referrals' own events.
+        return self.referrals.triage_referral(referral_id, json_body(request),
+                                              actor(request.principal))
 
     @api("POST", "/api/referrals/<string:referral_id>/close", roles=("coordinator",),
          request=CloseSchema, response=ReferralView)
     def close_referral(self, request, referral_id):
-        referral = self.referrals.close_referral(referral_id, json_body(request),
-                                                 actor(request.principal))
-        self.record_access(request, "alteration", "referral", [referral_id],
-                           "Closing a referral")
-        return referral
+        return self.referrals.close_referral(referral_id, json_body(request),
+                                             actor(request.principal))
 
     @api("POST", "/api/referrals/<string:referral_id>/acknowledge", roles=("partner",),
          response=ReferralView)

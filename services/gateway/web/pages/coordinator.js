@@ -20,20 +20,32 @@ function triageCard(r) {
       accept: "Accept", redirect: "Redirect to another agency", no_further_action: "No further action" }))),
     field("Redirect to", "redirect_to_agency", el("select", { id: `agency-${r.id}` },
       el("option", { value: "" }, "(only for a redirect)"), AGENCIES.map((a) => el("option", { value: a }, a)))),
-    field("Reason", "reason", el("textarea", { id: `reason-${r.id}` })),
+    field("Internal reason (police and coordinator only)", "reason",
+          el("textarea", { id: `reason-${r.id}` })),
+    field("Reason for the referring team (needed for a redirect or no further action)",
+          "referrer_reason", el("textarea", { id: `referrer-reason-${r.id}` })),
+    ...(r.handling_code === "C" ? [field("I have read the handling conditions and they allow "
+      + "this redirect", "handling_conditions_acknowledged",
+      el("input", { type: "checkbox", id: `ack-${r.id}` }))] : []),
     el("button", { class: "primary", type: "submit" }, "Record decision"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const agency = form.redirect_to_agency.value;
+    const told = form.referrer_reason.value.trim();
+    const acknowledged = form.handling_conditions_acknowledged;
     try {
       await api("POST", `/api/referrals/${r.id}/triage`, { decision: form.decision.value,
-        reason: form.reason.value, ...(agency ? { redirect_to_agency: agency } : {}) });
+        reason: form.reason.value, ...(told ? { referrer_reason: told } : {}),
+        ...(agency ? { redirect_to_agency: agency } : {}),
+        ...(acknowledged ? { handling_conditions_acknowledged: acknowledged.checked } : {}) });
       triagePage();
     } catch (error) { showErrors(form, error); }
   });
   return el("section", { class: "card", "aria-labelledby": `h-${r.id}` },
     el("h2", { id: `h-${r.id}` }, `${CATEGORIES[r.category]}, ${r.risk_level} risk, ${r.ward}`),
     el("p", {}, `${r.summary} (from ${r.referring_agency}, ${when(r.submitted_at)})`),
+    ...(r.handling_code === "C" ? [el("p", { class: "alert" },
+      `Handling code C. Conditions: ${r.handling_conditions || "(none stated)"}`)] : []),
     form);
 }
 

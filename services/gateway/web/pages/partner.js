@@ -18,6 +18,11 @@ export async function referPage() {
     field("Summary", "summary", el("textarea", { maxlength: 500 }), "What is the concern, in a sentence or two?"),
     field("Details", "details", el("textarea", {})),
     field("Lawful basis for sharing", "lawful_basis", el("select", {}, options(LAWFUL_BASES))),
+    field("Handling code", "handling_code", el("select", {}, options({
+      P: "P: may be shared lawfully", C: "C: may be shared with conditions" })),
+      "Choose C when the information may only be shared under conditions, and say which."),
+    field("Handling conditions (code C)", "handling_conditions", el("textarea", { maxlength: 1000 }),
+          "Shown to everyone who reads the referral, and in its notices."),
     el("button", { class: "primary", type: "submit" }, "Send referral"));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -28,6 +33,8 @@ export async function referPage() {
                  ...(value("subject.address") ? { address: value("subject.address") } : {}) },
       category: value("category"), risk_level: value("risk_level"), ward: value("ward"),
       summary: value("summary"), lawful_basis: value("lawful_basis"),
+      handling_code: value("handling_code"),
+      ...(value("handling_conditions") ? { handling_conditions: value("handling_conditions") } : {}),
       ...(value("details") ? { details: value("details") } : {}) };
     try {
       const referral = await api("POST", "/api/referrals", body);
@@ -55,8 +62,13 @@ export async function referralPage(id, message) {
   page(`Referral: ${CATEGORIES[r.category]}`,
     notice(message),
     el("p", {}, `Status: ${r.status.replaceAll("_", " ")}. Ward ${r.ward}. Risk ${r.risk_level}.`),
+    el("p", {}, r.summary),
+    r.handling_code === "C" ? el("p", { class: "alert" },
+      `Handling code C. Conditions: ${r.handling_conditions || "(none stated)"}`) : null,
+    r.history ? null : el("p", { class: "muted" }, `Referred by ${r.referring_agency}: shared `
+      + "with your agency because it owns an action on it, or it was passed to you."),
     el("h2", {}, "What you have been told"),
-    r.feedback.length ? el("ul", {}, r.feedback.map((f) => el("li", { class: "feedback" },
+    (r.feedback || []).length ? el("ul", {}, r.feedback.map((f) => el("li", { class: "feedback" },
       el("strong", {}, f.title), el("br"), el("span", { class: "muted" }, f.body))))
       : el("p", { class: "muted" }, "Nothing yet: the acknowledgement arrives within seconds."),
     el("h2", {}, "Actions"),
@@ -66,9 +78,11 @@ export async function referralPage(id, message) {
         : `${t.title}: ${t.overdue ? "overdue" : t.status}, owned by ${t.owner_agency}, due ${when(t.due_by)}`,
       t.outcome ? [el("br"), el("span", { class: "outcome" }, `Outcome: ${t.outcome}`)] : null)))
       : el("p", { class: "muted" }, "No actions you may see yet."),
-    el("h2", {}, "History"),
-    el("ol", {}, r.history.map((h) => el("li", {},
-      `${h.status.replaceAll("_", " ")}: ${when(h.at)} by ${h.by}${h.reason ? ` (${h.reason})` : ""}`))));
+    r.history ? [el("h2", {}, "History"),
+      el("ol", {}, r.history.map((h) => {
+        const why = h.referrer_reason || h.reason;  // a partner is given only the reason written for them
+        return el("li", {}, `${h.status.replaceAll("_", " ")}: ${when(h.at)} by ${h.by}${why ? ` (${why})` : ""}`);
+      }))] : null);
 }
 
 
