@@ -142,8 +142,8 @@ def cmd_users_add(args):
 
 def cmd_demo_seed(args):
     from services.gateway import accounts
-    from services.referrals import repository
-    from shared.demo import DEMO_PASSWORD, DEMO_USERS, ward_register
+    from services.referrals import agreements, repository
+    from shared.demo import DEMO_PASSWORD, DEMO_USERS, sharing_agreements, ward_register
 
     with _session("gateway") as session:
         if args.if_empty and accounts.count_users(session):
@@ -151,9 +151,10 @@ def cmd_demo_seed(args):
                   + ", ".join(u["username"] for u in DEMO_USERS)
                   + f"; password {DEMO_PASSWORD}")
             return
+    borough = load_config("referrals")["BOROUGH"]
     with _session("referrals") as session:
-        added = repository.load_ward_register(session, ward_register(
-            load_config("referrals")["BOROUGH"]))
+        added = repository.load_ward_register(session, ward_register(borough))
+        agreements.load_agreements(session, sharing_agreements(borough), CLI_ACTOR)
     with _unit_of_work("gateway") as uow:
         for user in DEMO_USERS:
             if not accounts.find_user(uow.session, user["username"]):

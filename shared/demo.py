@@ -30,3 +30,9 @@ def ward_register(borough):
         known = sorted(p.stem for p in path.parent.glob("*.json"))
         raise SystemExit(f"wardline: no borough '{borough}'; known: {', '.join(known)}")
     return json.loads(path.read_text())["wards"]
+
+
+def sharing_agreements(borough):
+    """The borough file's information sharing agreements, loaded with the demo seed."""
+    path = Path(__file__).with_name("boroughs") / f"{borough}.json"
+    return json.loads(path.read_text()).get("sharing_agreements", [])

@@ -30,7 +30,7 @@ _REFERRAL = ("id", "status", "subject_id", "subject", "category", "risk_level", 
              "summary", "details", "lawful_basis", "handling_code", "handling_conditions",
              "redirect_to_agency", "outcome", "referring_agency", "referred_by",
              "submitted_at", "history")
-_REFERRAL_STEP = ("status", "at", "by", "agency", "reason", "referrer_reason")
+_REFERRAL_STEP = ("status", "at", "by", "agency", "reason", "reason_for_referrer")
 _PERSON = ("id", "given_name", "family_name", "date_of_birth", "address", "records",
            "referrals", "known_to_other_agencies")
 _TASKING_ITEM = ("id", "title", "description", "ward", "owner_agency", "owner_user",
@@ -115,6 +115,46 @@ ROW_RULES = {
 """Which records (not fields) an audience gets, where that is narrower than its role."""
 
 
+RELATIONSHIPS = ("referrer", "owner_of_action", "same_ward", "other_ward", "none")
+"""How a reader stands to a record: they (or their agency) made it; their agency owns, or
+has owned, an action on it (or it was redirected to them); it is in one of their wards;
+it is in another ward; none of these."""
+
+WHO = {
+    "referral": {
+        ("partner", "referrer"): "referrer", ("partner", "owner_of_action"): "owning_agency",
+        ("coordinator", "*"): "coordinator", ("reviewer", "*"): "reviewer",
+        ("analyst", "*"): "police", ("sergeant", "same_ward"): "police",
+        ("pcso", "referrer"): "police",
+    },
+    "person": {
+        ("partner", "referrer"): "referrer",
+        ("coordinator", "*"): "coordinator", ("reviewer", "*"): "reviewer",
+        ("analyst", "*"): "police", ("sergeant", "same_ward"): "police",
+        ("pcso", "referrer"): "police",
+    },
+    "tasking_item": {
+        ("partner", "referrer"): "referrer", ("partner", "owner_of_action"): "owning_agency",
+        ("coordinator", "*"): "coordinator", ("reviewer", "*"): "reviewer",
+        ("analyst", "*"): "police", ("sergeant", "same_ward"): "police",
+        ("pcso", "owner_of_action"): "police", ("panel", "same_ward"): "panel",
+    },
+    "intelligence_report": {
+        ("analyst", "*"): "police", ("sergeant", "same_ward"): "police",
+        ("pcso", "referrer"): "police", ("coordinator", "*"): "coordinator",
+    },
+}
+"""Kind -> (role, relationship) -> audience; "*" is any relationship. A pair not listed
+reads none of that kind (404, or 403 where the role may never ask)."""
+
+
+def audience_of(kind, role, relationship):
+    """The audience a reader of `role` standing in `relationship` to a record of `kind`
+    belongs to, or None."""
+    who = WHO[kind]
+    return who.get((role, relationship), who.get((role, "*")))
+
+
 def fields_for(kind, audience):
     """The fields `audience` reads of `kind`; empty when it reads none of that kind."""
     return VIEWS[kind].get(audience, ())
@@ -159,6 +199,16 @@ def markdown():
             lines += ["", "Reads none of it (404): " + ", ".join(missing) + "."]
         for audience, rule in ROW_RULES.get(kind, {}).items():
             lines += ["", f"Records, for `{audience}`: {rule}."]
+        lines.append("")
+    lines += ["## Who is which audience", "",
+              "How a reader stands to a record decides their audience: `referrer` (they or "
+              "their agency made it), `owner_of_action` (their agency owns or has owned an "
+              "action on it, or it was redirected to them), `same_ward`, `other_ward`, "
+              "`none`. `*` is any of these; a pair not listed reads nothing of that kind.", ""]
+    for kind, who in WHO.items():
+        lines += [f"### {kind}", "", "| role | relationship | audience |", "|---|---|---|"]
+        lines += [f"| {role} | {relationship} | {audience} |"
+                  for (role, relationship), audience in who.items()]
         lines.append("")
     return "\n".join(lines)
 

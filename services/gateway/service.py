@@ -14,12 +14,14 @@ from services.gateway.routes.metrics import MetricsRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.operations import OperationsRoutes
 from services.gateway.routes.referrals import ReferralRoutes
+from services.gateway.routes.sharing import SharingAgreementRoutes
 from services.gateway.routes.tasking import TaskingRoutes
 from services.gateway.routes.web import WebPages
 from shared.dependencies import Database, LoggingContext
 
 
-class GatewayService(AccountRoutes, ReferralRoutes, NotificationRoutes, AuditRoutes,
+class GatewayService(AccountRoutes, ReferralRoutes, SharingAgreementRoutes, NotificationRoutes,
+                     AuditRoutes,
                      TaskingRoutes, CaseReviewRoutes, DashboardRoutes, OperationsRoutes,
                      MetricsRoutes, DocsRoutes, WebPages):
     name = "gateway"

@@ -3,7 +3,7 @@ with a variant per audience where they must differ (`<event>.<audience>.txt`). T
 line is the title. Templates see the context built here and the audience ("partner" or
 "police"); the context holds no names of people, and what only the police may read (the
 coordinator's internal reasons) is shown to the police audience only; the referring team
-is given the reason written for them (`referrer_reason`)."""
+is given the reason written for them (`reason_for_referrer`)."""
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -56,7 +56,8 @@ def render(template, audience, context):
 def referral_context(payload, contact):
     """What a referral's notifications may say: the concern, the ward, the decision."""
     when = (payload.get("closed_at") or payload.get("triaged_at")
-            or payload.get("acknowledged_at") or payload["submitted_at"])
+            or payload.get("acknowledged_at") or payload.get("refused_at")
+            or payload["submitted_at"])
     return {
         "concern": CONCERNS.get(payload.get("category"), "a concern"),
         "ward": ward_name(payload["ward"]),
@@ -68,9 +69,11 @@ def referral_context(payload, contact):
         "redirect_agency": AGENCY_NAMES.get(payload.get("redirect_to_agency"),
                                             payload.get("redirect_to_agency")),
         "reason": payload.get("reason"),
-        "referrer_reason": payload.get("referrer_reason"),
+        "reason_for_referrer": payload.get("reason_for_referrer"),
         "outcome": payload.get("outcome"),
         "agency_name": agency_name(payload.get("agency")),
+        "referring_agency_name": agency_name(payload.get("referring_agency")),
+        "missing": payload.get("reason") if payload.get("via") else None,
         "contact": contact,
     }
 

@@ -109,6 +109,13 @@ def referral_acknowledged(payload, people):
     return _referring_side(payload, "referral.acknowledged", "referral.taken_up", people)
 
 
+def referral_disclosure_refused(payload, people):
+    """An agency owns an action on a referral no agreement lets it read: the coordinator
+    hears what is missing, so that nothing falls between agencies."""
+    return [person(name, "referral.disclosure_refused", "referral.disclosure_refused")
+            for name in people.with_role("coordinator")]
+
+
 def tasking_item_overdue(payload, people):
     """The owner is chased and the coordinator told: nothing falls between agencies."""
     told = agency_team(payload["owner_agency"], payload["ward"], "tasking_item.overdue",
@@ -160,6 +167,7 @@ RULES = {
     "referral.closed": referral_closed,
     "tasking_item.raised": tasking_item_raised,
     "referral.acknowledged": referral_acknowledged,
+    "referral.disclosure_refused": referral_disclosure_refused,
     "tasking_item.assigned": tasking_item_assigned,
     "tasking_item.completed": tasking_item_completed,
     "tasking_item.overdue": tasking_item_overdue,

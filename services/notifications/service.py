@@ -42,6 +42,10 @@ class NotificationsService(HealthEndpoint):
     def tell_referral_closed(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
+    @domain_event_handler("referrals", "referral.disclosure_refused")
+    def tell_coordinator_disclosure_refused(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
     @domain_event_handler("referrals", "referral.acknowledged")
     def tell_referral_taken_up(self, event):
         handlers.notify(event, self.uow, self.digest_time)

@@ -129,3 +129,41 @@ def check_review_date(review_by, today):
     if review_by > today + timedelta(days=366):
         return "Must be within a year: priorities are reviewed at least yearly."
     return None
+
+
+AGREEMENT_REVIEW_WARNING = timedelta(days=30)
+AGREEMENT_KEEPERS = frozenset({"admin", "coordinator"})
+
+
+def agreement_status(agreement, today):
+    """An agreement is in force from its start date until its end date, if it has one.
+    One past its review date stays in force (the parties have not ended it) but is
+    flagged as overdue for review."""
+    if agreement["starts_on"] > today:
+        return "not_started"
+    if agreement["ends_on"] is not None and agreement["ends_on"] < today:
+        return "ended"
+    return "in_force"
+
+
+def agreement_flags(agreement, today):
+    return {"status": agreement_status(agreement, today),
+            "review_due": today <= agreement["review_by"] <= today + AGREEMENT_REVIEW_WARNING,
+            "review_overdue": agreement["review_by"] < today}
+
+
+def agreement_covers(agreement, referral, to_agency, today):
+    """Whether `agreement` lets the referring agency's referral reach `to_agency`."""
+    return (agreement_status(agreement, today) == "in_force"
+            and referral["referring_agency"] in agreement["parties"]
+            and to_agency in agreement["parties"]
+            and referral["category"] in agreement["categories"]
+            and referral["lawful_basis"] in agreement["lawful_bases"])
+
+
+def missing_agreement(referral, to_agency):
+    """What is missing, in words a coordinator can act on."""
+    return (f"No information sharing agreement in force between "
+            f"{referral['referring_agency']} and {to_agency} covers "
+            f"{referral['category']} referrals on the lawful basis "
+            f"{referral['lawful_basis']}: record one under Sharing agreements first.")

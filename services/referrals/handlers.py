@@ -3,10 +3,10 @@ import uuid
 
 import structlog
 
-from services.referrals import linking, repository
+from services.referrals import agreements, linking, repository
 from services.referrals.domain import (check_closable, check_conditions_acknowledged,
-                                       may_submit_referral, referral_audience, referral_scope,
-                                       status_after_triage)
+                                       may_submit_referral, missing_agreement,
+                                       referral_audience, referral_scope, status_after_triage)
 from services.referrals.schemas import (CloseSchema, ReferralQuerySchema, SubmitReferralSchema,
                                         TriageSchema, load_or_refuse)
 from shared.db import utcnow
@@ -95,19 +95,23 @@ def triage_referral(referral_id, payload, actor, uow):
         status = status_after_triage(referral["status"], cmd["decision"])
         if agency:
             check_conditions_acknowledged(referral, cmd["handling_conditions_acknowledged"])
+            agreement = agreements.agreement_for(uow.session, referral, agency)
+            if agreement is None:
+                message = missing_agreement(referral, agency)
+                raise Conflict(message, {"redirect_to_agency": [message]})
         now = utcnow()
         repository.update_referral(uow.session, referral_id, status=status,
                                    redirect_to_agency=agency)
         repository.add_history(uow.session, referral_id, status, now, actor["username"],
-                               actor.get("agency"), cmd["reason"], cmd["referrer_reason"])
+                               actor.get("agency"), cmd["reason"], cmd["reason_for_referrer"])
         uow.publish("referral.triaged", 2, {
             **{key: referral[key] for key in EVENT_FIELDS}, "referral_id": referral_id,
             "subject_id": referral["subject_id"], "decision": cmd["decision"],
             "status": status, "reason": cmd["reason"],
-            "referrer_reason": cmd["referrer_reason"], "redirect_to_agency": agency,
+            "reason_for_referrer": cmd["reason_for_referrer"], "redirect_to_agency": agency,
             "triaged_by": actor["username"], "triaged_at": now}, actor)
         if agency:
-            disclose(uow, referral, agency, "redirect", None, now, actor)
+            disclose(uow, referral, agency, "redirect", None, now, actor, agreement)
     log.info("referral.triaged", referral_id=referral_id, decision=cmd["decision"])
     return get_referral(referral_id, actor, uow)
 
@@ -181,23 +185,42 @@ def record_action(event, uow):
         if referral is None:
             log.warning("referral.action_for_unknown_referral", tasking_item_id=item_id)
             return
-        repository.record_action(uow.session, item_id, referral_id, payload["owner_agency"])
-        if payload["owner_agency"] != referral["referring_agency"]:
-            disclose(uow, referral, payload["owner_agency"], "action", item_id, utcnow(),
-                     event.actor)
+        agency = payload["owner_agency"]
+        repository.record_action(uow.session, item_id, referral_id, agency)
+        if agency == referral["referring_agency"] or \
+                agency in repository.disclosed_agencies(uow.session, referral_id):
+            return
+        agreement = agreements.agreement_for(uow.session, referral, agency)
+        if agreement is None:
+            _refuse_disclosure(uow, referral, agency, item_id, event.actor)
+        else:
+            disclose(uow, referral, agency, "action", item_id, utcnow(), event.actor,
+                     agreement)
 
 
-def disclose(uow, referral, agency, via, tasking_item_id, at, actor):
-    """The first time an agency other than the referrer's may read a referral: recorded,
-    and announced, so the audit trail shows the disclosure with its recipient."""
+def disclose(uow, referral, agency, via, tasking_item_id, at, actor, agreement):
+    """The first time an agency other than the referrer's may read a referral, under an
+    agreement in force: recorded, and announced, so the audit trail shows the disclosure
+    with its recipient."""
     if repository.add_disclosure(uow.session, referral["id"], agency, via, tasking_item_id,
                                  at):
         uow.publish("referral.disclosed", 1, {
             "referral_id": referral["id"], "subject_id": referral["subject_id"],
             "agency": agency, "via": via, "tasking_item_id": tasking_item_id,
             "category": referral["category"], "handling_code": referral["handling_code"],
-            "disclosed_at": at}, actor)
+            "agreement_id": agreement["id"], "disclosed_at": at}, actor)
         log.info("referral.disclosed", referral_id=referral["id"], agency=agency, via=via)
+
+
+def _refuse_disclosure(uow, referral, agency, tasking_item_id, actor):
+    """The agency owns the action but may not read the referral: the coordinator is
+    told what agreement is missing, and nothing is disclosed."""
+    uow.publish("referral.disclosure_refused", 1, {
+        "referral_id": referral["id"], "agency": agency, "via": "action",
+        "tasking_item_id": tasking_item_id, "category": referral["category"],
+        "ward": referral["ward"], "referring_agency": referral["referring_agency"],
+        "reason": missing_agreement(referral, agency), "refused_at": utcnow()}, actor)
+    log.warning("referral.disclosure_refused", referral_id=referral["id"], agency=agency)
 
 
 def _visible(referral, referral_id, actor, disclosed=()):

@@ -88,7 +88,7 @@ referral_history = sa.Table(
     sa.Column("by", sa.String(80), nullable=False),
     sa.Column("agency", sa.String(60), nullable=True),
     sa.Column("reason", sa.String(1000), nullable=True),  # internal: police and coordinator
-    sa.Column("referrer_reason", sa.String(1000), nullable=True),  # for the referring team
+    sa.Column("reason_for_referrer", sa.String(1000), nullable=True),  # for the referring team
 )
 
 referral_actions = sa.Table(
@@ -111,6 +111,26 @@ referral_disclosures = sa.Table(
     sa.Column("tasking_item_id", sa.String(36), nullable=True),
     sa.Column("disclosed_at", UtcDateTime, nullable=False),
     sa.Index("ix_referral_disclosures_agency", "agency"),
+)
+
+sharing_agreements = sa.Table(
+    "sharing_agreements", metadata,
+    # The partnership's information sharing agreements: which agencies may share which
+    # kinds of referral, on which lawful bases, from when, until their review. A referral
+    # reaches another agency only under one that is in force.
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("title", sa.String(200), nullable=False),
+    sa.Column("parties", sa.JSON, nullable=False),
+    sa.Column("categories", sa.JSON, nullable=False),
+    sa.Column("lawful_bases", sa.JSON, nullable=False),
+    sa.Column("starts_on", sa.Date, nullable=False),
+    sa.Column("review_by", sa.Date, nullable=False),
+    sa.Column("ends_on", sa.Date, nullable=True),
+    sa.Column("notes", sa.Text, nullable=True),
+    sa.Column("created_by", sa.String(80), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_by", sa.String(80), nullable=True),
+    sa.Column("updated_at", UtcDateTime, nullable=True),
 )
 
 ward_priorities = sa.Table(

@@ -112,9 +112,9 @@ def add_referral(session, referral):
     return {**stored, "history": [first]}
 
 
-def add_history(session, referral_id, status, at, by, agency, reason, referrer_reason=None):
+def add_history(session, referral_id, status, at, by, agency, reason, reason_for_referrer=None):
     entry = {"status": status, "at": at, "by": by, "agency": agency, "reason": reason,
-             "referrer_reason": referrer_reason}
+             "reason_for_referrer": reason_for_referrer}
     session.execute(referral_history.insert().values(referral_id=referral_id, **entry))
     return entry
 
@@ -131,7 +131,7 @@ def get_referral(session, referral_id, for_update=False):
     referral["history"] = [h._asdict() for h in session.execute(
         sa.select(referral_history.c.status, referral_history.c.at, referral_history.c.by,
                   referral_history.c.agency, referral_history.c.reason,
-                  referral_history.c.referrer_reason)
+                  referral_history.c.reason_for_referrer)
         .where(referral_history.c.referral_id == referral_id)
         .order_by(referral_history.c.id))]
     return referral

@@ -84,7 +84,7 @@ class HistoryView(Schema):
     by = fields.String()
     agency = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
-    referrer_reason = fields.String(allow_none=True)
+    reason_for_referrer = fields.String(allow_none=True)
 
 
 class ReferralView(Schema):
@@ -131,7 +131,7 @@ class TriageSchema(Schema):
         ("accept", "redirect", "no_further_action")))
     reason = fields.String(required=True, validate=[_length(1000), _not_blank], metadata={
         "description": "The internal reason, for the police and the coordinator only."})
-    referrer_reason = fields.String(load_default=None, validate=[_length(1000), _not_blank],
+    reason_for_referrer = fields.String(load_default=None, validate=[_length(1000), _not_blank],
                                     metadata={
         "description": "The reason the referring team is given: required for no further "
                        "action and for a redirect. It is the only reason they see."})
@@ -143,9 +143,9 @@ class TriageSchema(Schema):
     @validates_schema
     def _referrer_is_told_why(self, data, **_):
         if data.get("decision") in ("no_further_action", "redirect") and \
-                not data.get("referrer_reason"):
+                not data.get("reason_for_referrer"):
             raise ValidationError("Write the reason the referring team will be given.",
-                                  "referrer_reason")
+                                  "reason_for_referrer")
 
     @validates_schema
     def _redirect_needs_agency(self, data, **_):
@@ -245,3 +245,70 @@ def load_or_refuse(schema, payload, known_wards=None):
     if errors:
         raise InvalidContent("Some fields are invalid; nothing was stored.", errors)
     return cmd
+
+
+def _codes(allowed, what):
+    return fields.List(fields.String(validate=validate.OneOf(allowed)), required=True,
+                       validate=validate.Length(min=1, error=f"Name at least one {what}."))
+
+
+class SharingAgreementSchema(Schema):
+    """An information sharing agreement as an admin or the coordinator records it."""
+    title = _text(200)
+    parties = fields.List(fields.String(validate=validate.OneOf(AGENCIES)), required=True,
+                          validate=validate.Length(min=2, error="Name at least two agencies."),
+                          metadata={"description": "agency codes of every party"})
+    categories = _codes(CATEGORIES, "referral category")
+    lawful_bases = _codes(LAWFUL_BASES, "lawful basis")
+    starts_on = fields.Date(required=True)
+    review_by = fields.Date(required=True, metadata={
+        "description": "when the parties review it; flagged from 30 days before"})
+    ends_on = fields.Date(load_default=None, metadata={
+        "description": "when it stops being in force, if it does"})
+    notes = fields.String(load_default=None, validate=_length(4000))
+
+    @validates_schema
+    def _dates_in_order(self, data, **_):
+        if data.get("starts_on") and data.get("review_by") and \
+                data["review_by"] <= data["starts_on"]:
+            raise ValidationError("Must be after the start date.", "review_by")
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            raise ValidationError("Must not be before the start date.", "ends_on")
+
+    @validates_schema
+    def _parties_once(self, data, **_):
+        parties = data.get("parties") or []
+        if len(set(parties)) != len(parties):
+            raise ValidationError("Name each agency once.", "parties")
+
+
+class SharingAgreementChangesSchema(SharingAgreementSchema):
+    """Any fields of an agreement, to change (PATCH); the agreement that results is
+    checked again as a whole."""
+
+
+class SharingAgreementQuerySchema(Schema):
+    agency = fields.String(validate=validate.OneOf(AGENCIES))
+    review_due = fields.Boolean(metadata={"description": "only those due for review within "
+                                                         "30 days, or overdue"})
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    cursor = fields.String(load_default=None)
+
+
+class SharingAgreementView(Schema):
+    id = fields.String()
+    title = fields.String()
+    parties = fields.List(fields.String())
+    categories = fields.List(fields.String())
+    lawful_bases = fields.List(fields.String())
+    starts_on = fields.Date()
+    review_by = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+    notes = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "not_started, in_force or ended"})
+    review_due = fields.Boolean(metadata={"description": "its review is within 30 days"})
+    review_overdue = fields.Boolean(metadata={"description": "its review date has passed"})
+    created_by = fields.String()
+    created_at = fields.AwareDateTime()
+    updated_by = fields.String(allow_none=True)
+    updated_at = fields.AwareDateTime(allow_none=True)

@@ -2,10 +2,11 @@
 triage, ward priorities and the ward register."""
 from nameko.dependency_providers import Config
 
-from services.referrals import handlers, linking, priorities, repository
+from services.referrals import agreements, handlers, linking, priorities, repository
 from services.referrals.orm import metadata
 from services.referrals.schemas import (LinkDecisionSchema, PersonView, ReferralView,
-                                        SubjectLinkView, WardPriorityView, load_or_refuse)
+                                        SharingAgreementView, SubjectLinkView,
+                                        WardPriorityView, load_or_refuse)
 from shared.consumers import domain_event_handler
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED, schema_for
@@ -90,6 +91,26 @@ class ReferralsService(HealthEndpoint):
             result = priorities.list_ward_priorities(self.uow.session, ward, status, limit,
                                                      cursor)
         return {**result, "items": WardPriorityView(many=True).dump(result["items"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_sharing_agreements(self, query, actor):
+        result = agreements.list_agreements(query, actor, self.uow)
+        return {**result, "items": SharingAgreementView(many=True).dump(result["items"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_sharing_agreement(self, agreement_id, actor):
+        return SharingAgreementView().dump(agreements.get_agreement(agreement_id, actor,
+                                                                    self.uow))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_sharing_agreement(self, payload, actor):
+        return SharingAgreementView().dump(agreements.record_agreement(payload, actor,
+                                                                       self.uow))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def revise_sharing_agreement(self, agreement_id, payload, actor):
+        return SharingAgreementView().dump(agreements.revise_agreement(agreement_id, payload,
+                                                                       actor, self.uow))
 
     @domain_event_handler("tasking", "tasking_item.raised")
     def record_action_raised(self, event):

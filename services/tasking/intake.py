@@ -67,7 +67,7 @@ def apply_triage(event, rules, uow):
 def _told(triage):
     """What an action may say of triage: the reason written for the referring team (the
     referrer reads the outcome, the receiving agency the history), never the internal one."""
-    return triage.get("referrer_reason") or "decided by the partnership"
+    return triage.get("reason_for_referrer") or "decided by the partnership"
 
 
 def record_referral_closed(event, uow):

@@ -56,7 +56,7 @@ class ReferralTriagedV1(Schema):
 def upcast_triaged_v1_v2(payload):
     """v1 had one reason, written for the police and the coordinator. It is never shown
     to the referring team, so an upcast v1 event has no reason for them."""
-    return {**payload, "referrer_reason": None}
+    return {**payload, "reason_for_referrer": None}
 
 
 REFERRAL_TRIAGED_V1 = contract(
@@ -78,7 +78,7 @@ REFERRAL_TRIAGED_V1 = contract(
 class ReferralTriagedV2(ReferralTriagedV1):
     reason = fields.String(required=True, metadata={
         "description": "the internal reason, for the police and the coordinator only"})
-    referrer_reason = fields.String(allow_none=True, load_default=None, metadata={
+    reason_for_referrer = fields.String(allow_none=True, load_default=None, metadata={
         "description": "the reason written for the referring team (given for no further "
                        "action and for a redirect); the only reason they are shown"})
 
@@ -89,7 +89,7 @@ REFERRAL_TRIAGED = contract(
                 "decided no further action, with an internal reason and one for the "
                 "referring team.",
     example={**REFERRAL_TRIAGED_V1.example,
-             "referrer_reason": "Housing are best placed to act; they will contact you"},
+             "reason_for_referrer": "Housing are best placed to act; they will contact you"},
 )
 
 
@@ -103,6 +103,8 @@ class ReferralDisclosedV1(Schema):
     tasking_item_id = fields.String(allow_none=True, load_default=None)
     category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
     handling_code = fields.String(required=True, validate=validate.OneOf(("P", "C")))
+    agreement_id = fields.String(required=True, metadata={
+        "description": "the information sharing agreement it was disclosed under"})
     disclosed_at = fields.AwareDateTime(required=True)
 
 
@@ -115,7 +117,38 @@ REFERRAL_DISCLOSED = contract(
         "subject_id": "4f1c2d8e-0000-4000-8000-0000000000aa", "agency": "yot",
         "via": "action", "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001",
         "category": "youth_at_risk", "handling_code": "P",
+        "agreement_id": "5a9e0000-0000-4000-8000-000000000001",
         "disclosed_at": "2026-11-24T10:00:05+00:00",
+    },
+)
+
+
+class ReferralDisclosureRefusedV1(Schema):
+    referral_id = fields.String(required=True)
+    agency = fields.String(required=True, metadata={"description": "the agency refused"})
+    via = fields.String(required=True, validate=validate.OneOf(("action",)))
+    tasking_item_id = fields.String(allow_none=True, load_default=None)
+    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    ward = fields.String(required=True)
+    referring_agency = fields.String(required=True)
+    reason = fields.String(required=True, metadata={"description": "what is missing"})
+    refused_at = fields.AwareDateTime(required=True)
+
+
+REFERRAL_DISCLOSURE_REFUSED = contract(
+    source="referrals", type="referral.disclosure_refused", version=1,
+    schema=ReferralDisclosureRefusedV1,
+    description="An agency was given an action on a referral, but no sharing agreement in "
+                "force lets the referral reach it: it cannot read the referral, and the "
+                "coordinator is told what is missing.",
+    example={
+        "referral_id": "4f1c2d8e-0000-4000-8000-000000000001", "agency": "health",
+        "via": "action", "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001",
+        "category": "vulnerable_adult", "ward": "dalston",
+        "referring_agency": "la-community-safety",
+        "reason": "No information sharing agreement in force between la-community-safety "
+                  "and health covers vulnerable_adult referrals on the lawful basis consent.",
+        "refused_at": "2026-11-24T10:00:05+00:00",
     },
 )
 

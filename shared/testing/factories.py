@@ -31,3 +31,14 @@ def referral_payload(rng=None, **overrides):
     }
     payload.update(overrides)
     return payload
+
+
+def sharing_agreement_payload(**overrides):
+    """An agreement in force between every agency, for every category and basis: what the
+    demo borough's overarching protocol provides."""
+    from services.referrals.schemas import LAWFUL_BASES
+    from shared.events.referrals import CATEGORIES
+    from shared.partnership import AGENCIES
+    return {"title": "Partnership protocol", "parties": list(AGENCIES),
+            "categories": list(CATEGORIES), "lawful_bases": list(LAWFUL_BASES),
+            "starts_on": "2026-01-01", "review_by": "2027-12-31", **overrides}

@@ -57,7 +57,7 @@ def test_a_sergeant_sees_referral_and_feedback_times_for_their_wards(page, stack
         time.sleep(0.2)
     assert stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
         "decision": "redirect", "reason": "Tenancy enforcement",
-        "referrer_reason": "Housing will act on the tenancy",
+        "reason_for_referrer": "Housing will act on the tenancy",
         "redirect_to_agency": "housing"}).status_code == 200
     report = stack.post("/api/intelligence", "pcso.dalston", json={
         "ward": "dalston", "observed_at": datetime.now(timezone.utc).isoformat(),

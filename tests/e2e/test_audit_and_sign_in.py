@@ -2,7 +2,9 @@
 why; wrong passwords are slowed and then locked."""
 import pytest
 import requests
+import sqlalchemy as sa
 
+from shared.db import driver_url
 from shared.demo import DEMO_PASSWORD
 from shared.testing.factories import referral_payload
 from shared.testing.waiting import wait_for
@@ -31,7 +33,7 @@ def test_collection_consultation_and_disclosure_are_recorded_with_purpose(stack)
               headers={"X-Purpose": "Preparing Tuesday's tasking meeting"})
     stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator",
                json={"decision": "redirect", "reason": "Tenancy",
-                     "referrer_reason": "Housing will act",
+                     "reason_for_referrer": "Housing will act",
                      "redirect_to_agency": "housing"})
     wanted = {("yot.partner", "collection"), ("coordinator", "consultation"),
               ("coordinator", "alteration"), ("coordinator", "disclosure")}
@@ -70,3 +72,28 @@ def test_repeated_wrong_passwords_lock_the_account_for_a_while(stack):
     right = requests.post(url, json={"username": "locked.out", "password": DEMO_PASSWORD},
                           timeout=30)
     assert right.status_code == 429 and right.json()["error"]["code"] == "locked"
+
+
+def test_a_read_whose_audit_row_cannot_be_written_shows_nothing(stack):
+    """Fail closed: with the audit trail refusing rows, the referral is not shown."""
+    referral = stack.post("/api/referrals", "yot.partner", json=referral_payload()).json()
+    engine = sa.create_engine(driver_url(stack.env["WARDLINE_DATABASE_URL"]))
+    with engine.begin() as conn:
+        conn.execute(sa.text(
+            "CREATE FUNCTION gateway.refuse_audit_rows() RETURNS trigger AS $$ BEGIN "
+            "RAISE EXCEPTION 'the audit trail is unavailable'; END $$ LANGUAGE plpgsql"))
+        conn.execute(sa.text("CREATE TRIGGER refuse_audit_rows BEFORE INSERT ON "
+                             "gateway.audit_log FOR EACH ROW EXECUTE FUNCTION "
+                             "gateway.refuse_audit_rows()"))
+    try:
+        answer = stack.get(f"/api/referrals/{referral['id']}", "coordinator")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP TRIGGER refuse_audit_rows ON gateway.audit_log"))
+            conn.execute(sa.text("DROP FUNCTION gateway.refuse_audit_rows()"))
+        engine.dispose()
+    assert answer.status_code == 500
+    assert referral["summary"] not in answer.text
+    assert referral["subject"]["family_name"] not in answer.text
+    # With the trail back, the same read works and is recorded.
+    assert stack.get(f"/api/referrals/{referral['id']}", "coordinator").status_code == 200

@@ -70,6 +70,8 @@ NOT_PERSONAL = {
     "GET /api/directory": "staff contact details",
     "GET /api/notifications/failed-emails": "staff e-mail addresses (admins)",
     "GET /api/audit": "the trail itself (admins)",
+    "GET /api/sharing-agreements": "agreements between agencies, no person",
+    "GET /api/sharing-agreements/{agreement_id}": "an agreement between agencies, no person",
     "GET /api/docs": "describes the API",
     "GET /api/openapi.json": "describes the API",
     "GET /health": "operations", "GET /readyz": "operations", "GET /livez": "operations",
@@ -119,6 +121,73 @@ def world(stack):
             "linked_subject_id": links[0]["subject_ids"][0], "item_id": items[0]["id"],
             "meeting_id": meeting.json()["id"], "task_id": task.json()["id"],
             "report_id": report.json()["id"], "review_id": review.json()["id"]}
+
+
+# Every route that changes data, and how a change to a person's data reaches the trail:
+# ("event", type) when the audit row is derived from the owner's own event, which left its
+# outbox in the same transaction as the change; ("route", action) when the gateway writes
+# it (a collection the answer names, or a change the owner announces no event for).
+PERSONAL_CHANGES = {
+    "POST /api/referrals": ("route", "collection"),
+    "POST /api/referrals/{referral_id}/triage": ("event", "referral.triaged"),
+    "POST /api/referrals/{referral_id}/close": ("event", "referral.closed"),
+    "POST /api/referrals/{referral_id}/acknowledge": ("event", "referral.acknowledged"),
+    "POST /api/subject-links/{link_id}/{decision}": ("event", "subject.linked"),
+    "POST /api/tasking/items": ("event", "tasking_item.raised"),
+    "POST /api/tasking/items/{item_id}/assign": ("event", "tasking_item.assigned"),
+    "POST /api/tasking/items/{item_id}/updates": ("event", "tasking_item.updated"),
+    "POST /api/tasking/items/{item_id}/complete": ("event", "tasking_item.completed"),
+    "POST /api/tasking/meetings/{meeting_id}/actions": ("event", "tasking_item.raised"),
+    "POST /api/pcso-tasks": ("event", "pcso_task.assigned"),
+    "POST /api/pcso-tasks/{task_id}/reports": ("route", "collection"),
+    "POST /api/intelligence": ("route", "collection"),
+    "POST /api/intelligence/{report_id}/note": ("event", "intelligence.noted"),
+    "POST /api/intelligence/{report_id}/grade": ("event", "intelligence.graded"),
+    "POST /api/intelligence/{report_id}/feedback": ("event", "intelligence.feedback_given"),
+    "POST /api/case-reviews": ("route", "collection"),
+    "POST /api/case-reviews/{review_id}/accept": ("route", "alteration"),
+    "POST /api/case-reviews/{review_id}/stage": ("route", "alteration"),
+    "POST /api/case-reviews/{review_id}/missed-opportunities/{candidate_id}/{decision}": (
+        "route", "alteration"),
+    "POST /api/case-reviews/{review_id}/findings": ("route", "alteration"),
+    "POST /api/case-reviews/{review_id}/lessons": ("route", "alteration"),
+    "POST /api/case-reviews/{review_id}/publish": ("route", "disclosure"),
+    "POST /api/users": ("route", "collection"),
+}
+NOT_PERSONAL_CHANGES = {
+    "POST /api/auth/token": "signing in (the sign-in throttle keeps its own record)",
+    "POST /api/tasking/meetings": "a meeting's date and wards",
+    "POST /api/tasking/meetings/{meeting_id}/close": "the meeting's minutes: actions and "
+                                                     "decisions, kept to the meeting",
+    "POST /api/ward-priorities": "a ward's problem and place, not people",
+    "POST /api/ward-priorities/{priority_id}/review": "a ward's problem and place",
+    "POST /api/sharing-agreements": "an agreement between agencies",
+    "PATCH /api/sharing-agreements/{agreement_id}": "an agreement between agencies",
+    "POST /api/notifications/{notification_id}/read": "the reader's own inbox",
+    "POST /api/notifications/preferences": "the reader's own email choice",
+    "POST /api/directory": "staff contact details",
+    "POST /api/directory/{contact_id}/confirm": "staff contact details",
+}
+
+
+def test_every_change_route_is_declared_personal_or_not(stack):
+    document = requests.get(stack.base_url + "/api/openapi.json", timeout=10).json()
+    changes = {f"{method.upper()} {path}" for path, methods in document["paths"].items()
+               for method in methods if method in ("post", "put", "patch", "delete")}
+    assert not set(PERSONAL_CHANGES) & set(NOT_PERSONAL_CHANGES)
+    assert changes - set(PERSONAL_CHANGES) - set(NOT_PERSONAL_CHANGES) == set(), \
+        "a new change route: add it to PERSONAL_CHANGES (and audit it) or NOT_PERSONAL_CHANGES"
+    assert set(PERSONAL_CHANGES) | set(NOT_PERSONAL_CHANGES) <= changes, "a declared route is gone"
+
+
+def test_every_event_a_personal_change_is_audited_from_has_an_audit_handler():
+    from services.gateway.service import GatewayService
+    handled = {entrypoint.event_type for name in dir(GatewayService)
+               for entrypoint in getattr(getattr(GatewayService, name), "nameko_entrypoints",
+                                         ())
+               if hasattr(entrypoint, "event_type")}
+    wanted = {detail for how, detail in PERSONAL_CHANGES.values() if how == "event"}
+    assert wanted - handled == set(), "these events change a person's data but are not audited"
 
 
 def test_every_read_route_is_declared_personal_or_not(stack):

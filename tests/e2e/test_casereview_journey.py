@@ -47,11 +47,13 @@ def story(stack):
         category="asb", risk_level="medium", ward="dalston", subject=PERSON)).json()
     stack.post(f"/api/referrals/{council['id']}/triage", "coordinator", json={
         "decision": "redirect", "reason": "Tenancy enforcement lead",
-        "referrer_reason": "Housing lead on this", "redirect_to_agency":
+        "reason_for_referrer": "Housing lead on this", "redirect_to_agency":
         "housing"}).raise_for_status()
     yot = stack.post("/api/referrals", "yot.partner", json=referral_payload(
         category="youth_at_risk", risk_level="high", ward="dalston", subject=PERSON)).json()
-    assert yot["subject_id"] == council["subject_id"]  # recognised as one person
+    # Each agency keeps its own record; the two are recognised as one person at once.
+    person = stack.get(f"/api/subjects/{yot['subject_id']}", "coordinator").json()
+    assert {r["id"] for r in person["records"]} == {yot["subject_id"], council["subject_id"]}
     return {"subject_id": yot["subject_id"], "referrals": [council["id"], yot["id"]]}
 
 
@@ -149,7 +151,7 @@ def test_a_redirect_the_receiving_agency_acknowledged_is_no_candidate(stack):
         category="youth_at_risk", risk_level="medium", ward="dalston", subject=person)).json()
     stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
         "decision": "redirect", "reason": "Community safety lead on this estate",
-        "referrer_reason": "The council will lead",
+        "reason_for_referrer": "The council will lead",
         "redirect_to_agency": "la-community-safety"}).raise_for_status()
     acknowledged = stack.post(f"/api/referrals/{referral['id']}/acknowledge",
                               "council.partner")

@@ -83,7 +83,7 @@ def test_a_referral_acted_on_and_intelligence_fed_back_are_timed(stack):
     assert waiting, "the referral never counted as waiting for action"
     stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
         "decision": "redirect", "reason": "Tenancy enforcement",
-        "referrer_reason": "Housing will act on the tenancy",
+        "reason_for_referrer": "Housing will act on the tenancy",
         "redirect_to_agency": "housing"})
     acted = wait_for(lambda: dashboard(stack, "coordinator")["referral_to_action"][
         "count"] > before["referral_to_action"]["count"])

@@ -84,15 +84,15 @@ def test_the_referrer_reads_only_the_reason_written_for_them(stack):
     path = f"/api/referrals/{referral['id']}/triage"
     refused = stack.post(path, "coordinator", json={"decision": "no_further_action",
                                                      "reason": INTERNAL})
-    assert refused.status_code == 422 and "referrer_reason" in refused.json()["error"]["fields"]
+    assert refused.status_code == 422 and "reason_for_referrer" in refused.json()["error"]["fields"]
     assert stack.post(path, "coordinator", json={
         "decision": "no_further_action", "reason": INTERNAL,
-        "referrer_reason": FOR_REFERRER}).status_code == 200
+        "reason_for_referrer": FOR_REFERRER}).status_code == 200
 
     # The referral's history, as the referrer reads it.
     seen = stack.get(f"/api/referrals/{referral['id']}", "yot.partner").json()
     step = seen["history"][-1]
-    assert step["referrer_reason"] == FOR_REFERRER and "reason" not in step
+    assert step["reason_for_referrer"] == FOR_REFERRER and "reason" not in step
     assert INTERNAL not in str(seen)
     # The action the triage completed carries the referrer's reason as its outcome.
     completed = wait_for(lambda: [i for i in actions_of(stack, referral["id"], "yot.partner")
@@ -108,7 +108,7 @@ def test_the_referrer_reads_only_the_reason_written_for_them(stack):
     assert notices and FOR_REFERRER in str(notices) and INTERNAL not in str(notices)
     # The coordinator keeps both.
     full = stack.get(f"/api/referrals/{referral['id']}", "coordinator").json()["history"][-1]
-    assert (full["reason"], full["referrer_reason"]) == (INTERNAL, FOR_REFERRER)
+    assert (full["reason"], full["reason_for_referrer"]) == (INTERNAL, FOR_REFERRER)
 
 
 def test_a_code_c_referral_is_redirected_only_with_its_conditions_acknowledged(stack):
@@ -117,7 +117,7 @@ def test_a_code_c_referral_is_redirected_only_with_its_conditions_acknowledged(s
         handling_conditions="Not to be shared with the family or the school")).json()
     path = f"/api/referrals/{referral['id']}/triage"
     body = {"decision": "redirect", "reason": "Tenancy lead", "redirect_to_agency": "housing",
-            "referrer_reason": "Housing are best placed to act"}
+            "reason_for_referrer": "Housing are best placed to act"}
     refused = stack.post(path, "coordinator", json=body)
     assert refused.status_code == 409
     assert "handling_conditions_acknowledged" in refused.json()["error"]["fields"]

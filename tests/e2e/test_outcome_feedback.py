@@ -97,7 +97,7 @@ def test_no_further_action_at_triage_is_told_by_the_triage_alone(stack):
                                       "coordinator").json()["items"])
     stack.post(f"/api/referrals/{referral_id}/triage", "coordinator", json={
         "decision": "no_further_action", "reason": "Known to CAIT; enquiry under way",
-        "referrer_reason": "Already being looked into by the police"}
+        "reason_for_referrer": "Already being looked into by the police"}
     ).raise_for_status()
     assert wait_for(lambda: [i for i in stack.get(f"/api/tasking/items?source_id={referral_id}",
                                                   "coordinator").json()["items"]

@@ -78,7 +78,9 @@ def test_malformed_json_and_missing_token_get_clear_errors(stack):
 
 
 def test_another_agencys_referral_reads_as_not_found(stack):
-    submitted = stack.post("/api/referrals", "yot.partner", json=referral_payload())
+    # A young person at risk: its action stays with the YOT, so the council has no part.
+    submitted = stack.post("/api/referrals", "yot.partner",
+                           json=referral_payload(category="youth_at_risk"))
     referral_id = submitted.json()["id"]
     assert stack.get(f"/api/referrals/{referral_id}", "council.partner").status_code == 404
     assert stack.get(f"/api/referrals/{uuid.uuid4()}", "yot.partner").status_code == 404

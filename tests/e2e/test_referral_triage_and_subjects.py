@@ -59,7 +59,7 @@ def test_triage_records_who_when_why_and_refuses_an_illegal_step_with_409(stack)
     triaged = stack.post(path + "/triage", "coordinator",
                          json={"decision": "no_further_action",
                                "reason": "Already known to children's services",
-                               "referrer_reason": "Children's services already support"})
+                               "reason_for_referrer": "Children's services already support"})
     assert triaged.status_code == 200
     step = triaged.json()["history"][-1]
     assert (step["status"], step["by"]) == ("no_further_action", "coordinator") and step["at"]

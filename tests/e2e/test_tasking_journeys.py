@@ -32,7 +32,7 @@ def test_a_redirected_referrals_action_moves_agency_and_is_completed_by_its_new_
 
     stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
         "decision": "redirect", "reason": "Tenancy enforcement", "redirect_to_agency": "yot",
-        "referrer_reason": "YOT will take this up"})
+        "reason_for_referrer": "YOT will take this up"})
     moved = wait_for(lambda: [i for i in items_for(stack, referral["id"])
                               if i["owner_agency"] == "yot"])
     assert moved and moved[0]["id"] == item["id"]

@@ -19,10 +19,10 @@ def test_every_view_names_only_fields_its_kind_has():
 def test_shape_leaves_out_what_the_audience_may_not_read():
     referral = {field: f"<{field}>" for field in FIELDS["referral"]}
     referral["history"] = [{"status": "no_further_action", "reason": "known to CID",
-                            "referrer_reason": "Already being handled"}]
+                            "reason_for_referrer": "Already being handled"}]
     seen = shape("referral", "referrer", referral)
     assert seen["history"] == [{"status": "no_further_action",
-                                "referrer_reason": "Already being handled"}]
+                                "reason_for_referrer": "Already being handled"}]
     owner = shape("referral", "owning_agency", referral)
     assert "history" not in owner and "details" not in owner and owner["summary"]
 

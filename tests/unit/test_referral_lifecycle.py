@@ -5,12 +5,12 @@ from datetime import date, timedelta
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.referrals import priorities, repository
+from services.referrals import agreements, priorities, repository
 from services.referrals.domain import status_after_triage
 from services.referrals.orm import metadata
 from services.referrals.service import ReferralsService
 from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
-from shared.testing.factories import referral_payload
+from shared.testing.factories import referral_payload, sharing_agreement_payload
 from shared.testing.memory import InMemoryDatabase
 
 YOT = {"username": "yot.partner", "role": "partner", "agency": "yot", "wards": []}
@@ -29,6 +29,7 @@ def db():
     with db.unit_of_work() as uow:
         repository.load_ward_register(uow.session, [
             {"code": "dalston", "name": "Dalston"}, {"code": "homerton", "name": "Homerton"}])
+        agreements.load_agreements(uow.session, [sharing_agreement_payload()], COORDINATOR)
     return db
 
 
@@ -47,14 +48,14 @@ def refer(service, actor=YOT, **overrides):
 def test_a_received_referral_can_be_triaged_each_way_then_closed(service, db, decision, status):
     referral = refer(service)
     body = {"decision": decision, "reason": "Discussed at daily management meeting",
-            "referrer_reason": "The partnership has decided who acts"}
+            "reason_for_referrer": "The partnership has decided who acts"}
     if decision == "redirect":
         body["redirect_to_agency"] = "housing"
     triaged = service.triage_referral(referral["id"], body, COORDINATOR)
     assert triaged["status"] == status
     assert triaged["history"][-1]["by"] == "coordinator"
     assert triaged["history"][-1]["reason"] == body["reason"]
-    assert triaged["history"][-1]["referrer_reason"] == body["referrer_reason"]
+    assert triaged["history"][-1]["reason_for_referrer"] == body["reason_for_referrer"]
     closed = service.close_referral(referral["id"], {"outcome": "Family engaged"}, COORDINATOR)
     assert closed["status"] == "closed" and closed["outcome"] == "Family engaged"
     disclosed = ["referral.disclosed"] if decision == "redirect" else []
@@ -94,7 +95,7 @@ def test_a_referral_cannot_be_redirected_to_its_own_agency_or_an_unknown_one(ser
     for agency, message in (("yot", "Must differ"), ("yott", "Must be one of")):
         with pytest.raises(InvalidContent) as refused:
             service.triage_referral(referral["id"], {"decision": "redirect", "reason": "r",
-                                                     "referrer_reason": "r",
+                                                     "reason_for_referrer": "r",
                                                      "redirect_to_agency": agency},
                                     COORDINATOR)
         assert message in refused.value.fields["redirect_to_agency"][0]
@@ -106,7 +107,7 @@ def test_only_the_receiving_agency_acknowledges_a_redirect_and_only_once(service
     with pytest.raises(NotFound):  # not shared with housing until redirected
         service.acknowledge_referral(referral["id"], housing)
     service.triage_referral(referral["id"], {"decision": "redirect", "reason": "tenancy",
-                                             "referrer_reason": "Housing will act",
+                                             "reason_for_referrer": "Housing will act",
                                              "redirect_to_agency": "housing"}, COORDINATOR)
     with pytest.raises(Forbidden):
         service.acknowledge_referral(referral["id"], YOT)
@@ -124,7 +125,7 @@ def test_a_redirected_referral_is_shared_with_the_receiving_agency(service):
     with pytest.raises(NotFound):
         service.get_referral(referral["id"], housing)
     service.triage_referral(referral["id"], {"decision": "redirect", "reason": "tenancy",
-                                             "referrer_reason": "Housing will act",
+                                             "reason_for_referrer": "Housing will act",
                                              "redirect_to_agency": "housing"}, COORDINATOR)
     assert service.get_referral(referral["id"], housing)["status"] == "redirected"
 

@@ -106,7 +106,7 @@ def test_accepted_referral_keeps_its_item_and_no_further_action_completes_it(tas
     tasking.apply_triage(referral_event(
         "referral.triaged", referral_id=other.payload["referral_id"],
         decision="no_further_action", status="no_further_action", reason="Known to CSC",
-        referrer_reason="Children's services already support the family"))
+        reason_for_referrer="Children's services already support the family"))
     completed = [i for i in db.rows("tasking_items") if i["status"] == "completed"]
     assert [i["source_id"] for i in completed] == [other.payload["referral_id"]]
     # The outcome is read by the referring team: their reason, never the internal one.

@@ -1,7 +1,7 @@
 """Signing in and managing accounts."""
 import eventlet
 
-from services.gateway import accounts, tokens
+from services.gateway import accounts, audit, tokens
 from services.gateway.apidoc import TokenRequestSchema, TokenView, UserView, page_of
 from services.gateway.http import actor, api, json_body, page_limit
 from shared.db import utcnow
@@ -10,6 +10,7 @@ from shared.paging import decode_cursor, page
 from shared.partnership import ROLES
 
 ANYONE_SIGNED_IN = ROLES
+CASE_READING = ("coordinator", "reviewer", "analyst")
 
 
 class AccountRoutes:
@@ -51,6 +52,13 @@ class AccountRoutes:
         with self.uow:
             user = accounts.add_user(self.uow.session, payload, known_wards)
             accounts.announce(self.uow, user, actor(request.principal))
+            # The account and its audit row commit together. A case-reading role is
+            # named as such: it opens the partnership's case data to a person.
+            audit.record(self.uow.session, request.principal, "collection", "user_account",
+                         [user["id"]], f"Adding an account with the {user['role']} role"
+                         + (" (reads case data)" if user["role"] in CASE_READING else ""),
+                         correlation_id=request.correlation_id,
+                         stated=audit.stated_purpose(request))
         return 201, user
 
     @api("GET", "/api/users", roles=("admin",), response=page_of(UserView))

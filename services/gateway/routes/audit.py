@@ -67,10 +67,27 @@ class AuditRoutes:
         """The first time another agency may read a referral: a disclosure, to it."""
         p = event.payload
         why = {"redirect": "Redirected to the agency best placed to act",
-               "action": "The agency owns an action on the referral"}[p["via"]]
+               "action": "The agency owns an action on the referral"}[p["via"]] + \
+            f" (sharing agreement {p['agreement_id']})"
         self._record_change(event, "disclosure", "referral",
                             [p["referral_id"], p["subject_id"]], why,
                             recipient=f"agency:{p['agency']}")
+
+    @domain_event_handler("tasking", "tasking_item.raised")
+    def audit_action_raised(self, event):
+        self._record_change(event, "collection", "tasking_item",
+                            [event.payload["tasking_item_id"]], "Raising an action")
+
+    @domain_event_handler("tasking", "pcso_task.assigned")
+    def audit_pcso_task_assigned(self, event):
+        self._record_change(event, "collection", "pcso_task",
+                            [event.payload["pcso_task_id"]], "Tasking a PCSO")
+
+    @domain_event_handler("tasking", "intelligence.noted")
+    def audit_intelligence_noted(self, event):
+        self._record_change(event, "alteration", "intelligence_report",
+                            [event.payload["intelligence_report_id"]],
+                            "Noting intelligence formally")
 
     @domain_event_handler("tasking", "tasking_item.assigned")
     def audit_action_assigned(self, event):

@@ -48,15 +48,20 @@ class CaseReviewRoutes:
          request=AcceptSuggestionSchema, response=ReviewView)
     def accept_case_review(self, request, review_id):
         """Open a review that a pattern in the chronology suggested."""
-        return self.casereview.accept_suggested_review(review_id, json_body(request),
-                                                       actor(request.principal))
+        review = self.casereview.accept_suggested_review(review_id, json_body(request),
+                                                         actor(request.principal))
+        self._record_review_access(request, "alteration", review,
+                                   "Opening a review the chronology suggested")
+        return review
 
     @api("POST", "/api/case-reviews/<string:review_id>/stage", roles=REVIEWERS,
          response=ReviewView)
     def move_case_review(self, request, review_id):
         """`{stage: gathering | panel | declined}`; other moves are a 409."""
-        return self.casereview.move_review(review_id, json_body(request).get("stage"),
-                                           actor(request.principal))
+        review = self.casereview.move_review(review_id, json_body(request).get("stage"),
+                                             actor(request.principal))
+        self._record_review_access(request, "alteration", review, "Moving a case review on")
+        return review
 
     @api("GET", "/api/case-reviews/<string:review_id>/timeline", roles=REVIEWERS,
          response=page_of(EntryView))
@@ -89,20 +94,27 @@ class CaseReviewRoutes:
                  "<string:candidate_id>/<any(confirm,dismiss):decision>", roles=REVIEWERS,
          request=DecisionSchema, response=MissedOpportunityView)
     def decide_missed_opportunity(self, request, review_id, candidate_id, decision):
-        return self.casereview.decide_missed_opportunity(
+        decided = self.casereview.decide_missed_opportunity(
             review_id, candidate_id, decision, json_body(request), actor(request.principal))
+        self.record_access(request, "alteration", "case_review", [review_id],
+                           f"Deciding a missed opportunity ({decision})")
+        return decided
 
     @api("POST", "/api/case-reviews/<string:review_id>/findings", roles=REVIEWERS,
          request=FindingSchema, response=ReviewView, status=201)
     def add_case_review_finding(self, request, review_id):
-        return 201, self.casereview.add_finding(review_id, json_body(request),
-                                                actor(request.principal))
+        review = self.casereview.add_finding(review_id, json_body(request),
+                                             actor(request.principal))
+        self._record_review_access(request, "alteration", review, "Recording a finding")
+        return 201, review
 
     @api("POST", "/api/case-reviews/<string:review_id>/lessons", roles=REVIEWERS,
          request=LessonSchema, response=ReviewView, status=201)
     def add_case_review_lesson(self, request, review_id):
-        return 201, self.casereview.add_lesson(review_id, json_body(request),
-                                               actor(request.principal))
+        review = self.casereview.add_lesson(review_id, json_body(request),
+                                            actor(request.principal))
+        self._record_review_access(request, "alteration", review, "Recording a lesson")
+        return 201, review
 
     @api("POST", "/api/case-reviews/<string:review_id>/publish", roles=REVIEWERS,
          response=ReviewView)

@@ -2,6 +2,7 @@
 // data: no referral, action, intelligence or review is shown here.
 import { api, el, field, options, page, showErrors, wardNames, when, words, paged, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
+import { agreementsPage } from "./agreements.js";
 import { agencyName, agencySelect, th } from "./coordinator.js";
 
 const ROLES = { partner: "Partner agency staff", panel: "Ward panel chair", coordinator: "Tasking coordinator",
@@ -132,4 +133,5 @@ function addContactForm(wards, refresh) {
 }
 
 export const pages = [["Users", usersPage], ["Add a user", addUserPage], ["Directory", () => directoryPage()],
+                      ["Sharing agreements", () => agreementsPage()],
                       ["Inbox", inboxPage]];

@@ -5,6 +5,7 @@
 import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, day, el, field, go, isoFromLocal, localInput, options,
   page, paged, showErrors, wardNames, when, words, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
+import { agreementsPage } from "./agreements.js";
 import { referPage } from "./partner.js";
 
 export async function triagePage() {
@@ -23,7 +24,7 @@ function triageCard(r) {
     field("Internal reason (police and coordinator only)", "reason",
           el("textarea", { id: `reason-${r.id}` })),
     field("Reason for the referring team (needed for a redirect or no further action)",
-          "referrer_reason", el("textarea", { id: `referrer-reason-${r.id}` })),
+          "reason_for_referrer", el("textarea", { id: `reason-for-referrer-${r.id}` })),
     ...(r.handling_code === "C" ? [field("I have read the handling conditions and they allow "
       + "this redirect", "handling_conditions_acknowledged",
       el("input", { type: "checkbox", id: `ack-${r.id}` }))] : []),
@@ -31,11 +32,11 @@ function triageCard(r) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const agency = form.redirect_to_agency.value;
-    const told = form.referrer_reason.value.trim();
+    const told = form.reason_for_referrer.value.trim();
     const acknowledged = form.handling_conditions_acknowledged;
     try {
       await api("POST", `/api/referrals/${r.id}/triage`, { decision: form.decision.value,
-        reason: form.reason.value, ...(told ? { referrer_reason: told } : {}),
+        reason: form.reason.value, ...(told ? { reason_for_referrer: told } : {}),
         ...(agency ? { redirect_to_agency: agency } : {}),
         ...(acknowledged ? { handling_conditions_acknowledged: acknowledged.checked } : {}) });
       triagePage();
@@ -356,4 +357,5 @@ const personName = (p) => [p.given_name, p.family_name].filter(Boolean).join(" "
 
 export const pages = [["Triage queue", triagePage], ["Tasking meetings", meetingsPage],
                       ["Overdue board", overduePage], ["Possible matches", subjectLinksPage],
-                      ["Refer someone", referPage], ["Inbox", inboxPage]];
+                      ["Refer someone", referPage], ["Sharing agreements", () => agreementsPage()],
+                      ["Inbox", inboxPage]];

@@ -80,7 +80,7 @@ export async function referralPage(id, message) {
       : el("p", { class: "muted" }, "No actions you may see yet."),
     r.history ? [el("h2", {}, "History"),
       el("ol", {}, r.history.map((h) => {
-        const why = h.referrer_reason || h.reason;  // a partner is given only the reason written for them
+        const why = h.reason_for_referrer || h.reason;  // a partner is given only the reason written for them
         return el("li", {}, `${h.status.replaceAll("_", " ")}: ${when(h.at)} by ${h.by}${why ? ` (${why})` : ""}`);
       }))] : null);
 }

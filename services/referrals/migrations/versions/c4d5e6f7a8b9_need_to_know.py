@@ -1,5 +1,5 @@
 """need to know: each agency's own subject records, triage's reason for the referrer, and
-the agencies a referral was disclosed to
+the agencies a referral was disclosed to, under the register of sharing agreements
 
 Revision ID: c4d5e6f7a8b9
 Revises: b3c1d2e4f5a6
@@ -29,7 +29,7 @@ def upgrade() -> None:
     op.execute("UPDATE subjects SET agency = (SELECT r.referring_agency FROM referrals r "
                "WHERE r.subject_id = subjects.id ORDER BY r.submitted_at LIMIT 1)")
     with op.batch_alter_table("referral_history") as table:
-        table.add_column(sa.Column("referrer_reason", sa.String(1000), nullable=True))
+        table.add_column(sa.Column("reason_for_referrer", sa.String(1000), nullable=True))
     op.create_table(
         "referral_actions",
         sa.Column("tasking_item_id", sa.String(36), primary_key=True),
@@ -46,14 +46,30 @@ def upgrade() -> None:
         sa.Column("tasking_item_id", sa.String(36), nullable=True),
         sa.Column("disclosed_at", sa.DateTime(timezone=True), nullable=False))
     op.create_index("ix_referral_disclosures_agency", "referral_disclosures", ["agency"])
+    op.create_table(
+        "sharing_agreements",
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("title", sa.String(200), nullable=False),
+        sa.Column("parties", sa.JSON, nullable=False),
+        sa.Column("categories", sa.JSON, nullable=False),
+        sa.Column("lawful_bases", sa.JSON, nullable=False),
+        sa.Column("starts_on", sa.Date, nullable=False),
+        sa.Column("review_by", sa.Date, nullable=False),
+        sa.Column("ends_on", sa.Date, nullable=True),
+        sa.Column("notes", sa.Text, nullable=True),
+        sa.Column("created_by", sa.String(80), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(80), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    op.drop_table("sharing_agreements")
     op.drop_index("ix_referral_disclosures_agency", table_name="referral_disclosures")
     op.drop_table("referral_disclosures")
     op.drop_index("ix_referral_actions_referral_id", table_name="referral_actions")
     op.drop_table("referral_actions")
     with op.batch_alter_table("referral_history") as table:
-        table.drop_column("referrer_reason")
+        table.drop_column("reason_for_referrer")
     with op.batch_alter_table("subjects") as table:
         table.drop_column("agency")
