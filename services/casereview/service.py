@@ -6,6 +6,7 @@ from nameko.dependency_providers import Config
 from services.casereview import handlers
 from services.casereview.orm import metadata
 from services.casereview.rules import RuleBook
+from services.casereview.workflow import check_may_review
 from services.casereview.schemas import (AcceptSuggestionSchema, DecisionSchema, EntryView,
                                          FindingSchema, LessonSchema, MissedOpportunityView,
                                          OpenReviewSchema, ReviewView, load)
@@ -104,64 +105,76 @@ class CaseReviewService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def open_review(self, payload, actor):
+        check_may_review(actor)
         cmd = load(OpenReviewSchema(), payload)
         return ReviewView().dump(handlers.open_review(cmd, actor, self.uow, utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def accept_suggested_review(self, review_id, payload, actor):
+        check_may_review(actor)
         cmd = load(AcceptSuggestionSchema(), payload)
         return ReviewView().dump(handlers.accept_suggestion(review_id, cmd, actor, self.uow,
                                                             utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def move_review(self, review_id, stage, actor):
+        check_may_review(actor)
         return ReviewView().dump(handlers.move_review(review_id, stage, actor, self.uow,
                                                       utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
-    def get_review(self, review_id):
+    def get_review(self, review_id, actor):
+        check_may_review(actor)
         return ReviewView().dump(handlers.get_review(self.uow, review_id))
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_reviews(self, stage=None, limit=50, cursor=None):
+    def list_reviews(self, actor, stage=None, limit=50, cursor=None):
+        check_may_review(actor)
         result = handlers.list_reviews(self.uow, stage, limit, cursor)
         return {**result, "items": ReviewView(many=True, exclude=(
             "history", "findings", "lessons")).dump(result["items"])}
 
     @rpc(expected_exceptions=EXPECTED)
-    def timeline(self, review_id, limit=200, cursor=None):
+    def timeline(self, review_id, actor, limit=200, cursor=None):
+        check_may_review(actor)
         result = handlers.timeline(self.uow, review_id, limit, cursor)
         return {**result, "items": EntryView(many=True).dump(result["items"])}
 
     @rpc(expected_exceptions=EXPECTED)
-    def timeline_svg(self, review_id):
+    def timeline_svg(self, review_id, actor):
+        check_may_review(actor)
         return handlers.timeline_svg(self.uow, review_id)
 
     @rpc(expected_exceptions=EXPECTED)
-    def missed_opportunities(self, review_id):
+    def missed_opportunities(self, review_id, actor):
+        check_may_review(actor)
         return MissedOpportunityView(many=True).dump(
             handlers.missed_opportunities(self.uow, review_id, self.rulebook, utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_missed_opportunity(self, review_id, candidate_id, decision, payload, actor):
+        check_may_review(actor)
         reason = load(DecisionSchema(), payload)["reason"]
         return MissedOpportunityView().dump(handlers.decide_missed_opportunity(
             self.uow, review_id, candidate_id, decision, reason, actor, utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def add_finding(self, review_id, payload, actor):
+        check_may_review(actor)
         cmd = load(FindingSchema(), payload)
         return ReviewView().dump(handlers.add_finding(self.uow, review_id, cmd, actor,
                                                       utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def add_lesson(self, review_id, payload, actor):
+        check_may_review(actor)
         cmd = load(LessonSchema(), payload)
         return ReviewView().dump(handlers.add_lesson(self.uow, review_id, cmd, actor,
                                                      utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def publish_review(self, review_id, actor):
+        check_may_review(actor)
         return ReviewView().dump(handlers.publish(self.uow, review_id, self.rulebook, actor,
                                                   utcnow()))
 

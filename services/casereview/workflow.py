@@ -8,7 +8,7 @@ A pattern in a chronology can only *suggest* a review; a reviewer opens it (or d
 it). Findings and lessons are recorded while the review is open, gathering or at panel;
 once published, a review is the record of what was learned and does not change.
 """
-from shared.errors import Conflict
+from shared.errors import Conflict, Forbidden
 
 STAGES = ("suggested", "declined", "open", "gathering", "panel", "published")
 
@@ -18,6 +18,17 @@ MOVES = {
     "gathering": ("panel",),
     "panel": ("published",),
 }
+
+REVIEWERS = frozenset({"reviewer"})
+"""Who reads and works on case reviews: its chronology joins every agency's records of
+one person, so no other role sees it."""
+
+
+def check_may_review(actor):
+    """Decided here, from the verified caller, whatever the caller's route checked."""
+    if (actor or {}).get("role") not in REVIEWERS:
+        raise Forbidden("Case reviews are for case reviewers only.")
+
 
 WORKING_STAGES = ("open", "gathering", "panel")
 """Stages in which reviewers record decisions, findings and lessons."""

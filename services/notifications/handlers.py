@@ -72,8 +72,16 @@ def _source(payload):
     return None, None
 
 
-def feedback_for(uow, source_type, source_id, recipient):
-    """What `recipient` (the referring agency's team) was told about one record."""
+FEEDBACK_READERS = frozenset({"coordinator", "sergeant", "pcso", "analyst", "reviewer"})
+
+
+def feedback_for(uow, source_type, source_id, recipient, actor):
+    """What `recipient` (the referring agency's team) was told about one record: for that
+    agency's own people, and for the partnership roles who read the record whole. Another
+    agency that may read the record (it owns an action on it) reads none of it."""
+    own_team = actor["role"] == "partner" and recipient == f"agency:{actor.get('agency')}"
+    if not own_team and actor["role"] not in FEEDBACK_READERS:
+        return []
     with uow:
         rows = uow.session.execute(
             sa.select(notifications).where(notifications.c.source_type == source_type,

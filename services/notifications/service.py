@@ -114,10 +114,10 @@ class NotificationsService(HealthEndpoint):
         with self.uow:
             return directory.set_email_mode(self.uow.session, actor["username"], mode)
 
-    @rpc
-    def feedback_for(self, source_type, source_id, recipient):
+    @rpc(expected_exceptions=EXPECTED)
+    def feedback_for(self, source_type, source_id, recipient, actor):
         return NotificationView(many=True).dump(
-            handlers.feedback_for(self.uow, source_type, source_id, recipient))
+            handlers.feedback_for(self.uow, source_type, source_id, recipient, actor))
 
     @rpc(expected_exceptions=EXPECTED)
     def directory(self, ward=None, agency=None, limit=50, cursor=None):

@@ -10,12 +10,19 @@ from services.referrals.domain import BOROUGH_WIDE_ROLES, referral_audience, ref
 from services.referrals.matching import compare
 from services.referrals.orm import subject_links, subjects
 from shared.db import utcnow
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict, Forbidden, NotFound
 from shared.need_to_know import shape
 from shared.paging import decode_cursor, page
 
 ACTIVE = ("automatic", "confirmed")
 SYSTEM = {"username": "referrals", "role": "system", "agency": None}
+
+
+def check_may_link(actor):
+    """Deciding whether records are one person reads every agency's record of them: the
+    coordinator's work alone."""
+    if actor["role"] != "coordinator":
+        raise Forbidden("Only the coordinator decides whether records are one person.")
 
 
 def match_new_subject(uow, subject_id, person):

@@ -56,13 +56,15 @@ class ReferralsService(HealthEndpoint):
             return PersonView().dump(linking.person_view(self.uow.session, subject_id, actor))
 
     @rpc(expected_exceptions=EXPECTED)
-    def list_subject_links(self, status, limit, cursor):
+    def list_subject_links(self, status, limit, cursor, actor):
+        linking.check_may_link(actor)
         with self.uow:
             return linking.list_links_page(self.uow.session, status, limit, cursor,
                                            SubjectLinkView(many=True).dump)
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_subject_link(self, link_id, decision, reason, actor):
+        linking.check_may_link(actor)
         reason = load_or_refuse(LinkDecisionSchema, {"reason": reason} if reason else {}
                                 ).get("reason")
         with self.uow:

@@ -11,7 +11,7 @@ from nameko.testing.services import worker_factory
 from services.casereview.orm import metadata
 from services.casereview.rules import RuleBook
 from services.casereview.service import CaseReviewService
-from shared.errors import Conflict, InvalidContent, NotFound
+from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
 from shared.events import serialize
 from shared.testing.memory import InMemoryDatabase
 from tests.unit.casereview_story import Story
@@ -55,7 +55,7 @@ def test_a_review_moves_open_gathering_panel_published_recording_who_and_when(se
     assert db.event_types == ["case_review.opened"]
 
     service.move_review(review["id"], "gathering", REVIEWER)
-    [candidate] = service.missed_opportunities(review["id"])
+    [candidate] = service.missed_opportunities(review["id"], REVIEWER)
     assert candidate["rule"] == "redirect_not_acknowledged"
     assert candidate["entries"] == [story.events[1].event_id]
     service.add_finding(review["id"], {
@@ -70,7 +70,7 @@ def test_a_review_moves_open_gathering_panel_published_recording_who_and_when(se
         ("published", "reviewer")]
     assert all(h["at"] for h in published["history"])
     assert published["published_by"] == "reviewer" and published["published_at"]
-    [decided] = service.missed_opportunities(review["id"])
+    [decided] = service.missed_opportunities(review["id"], REVIEWER)
     assert decided["status"] == "confirmed" and decided["decided_by"] == "reviewer"
 
     opened, event = db.committed_events
@@ -103,7 +103,7 @@ def test_publishing_needs_panel_every_candidate_decided_and_a_lesson(service):
     with pytest.raises(Conflict, match="cannot go from open to published"):
         service.publish_review(review["id"], REVIEWER)
     service.move_review(review["id"], "gathering", REVIEWER)
-    [candidate] = service.missed_opportunities(review["id"])
+    [candidate] = service.missed_opportunities(review["id"], REVIEWER)
     service.move_review(review["id"], "panel", REVIEWER)
     with pytest.raises(Conflict, match="Decide every possible missed opportunity"):
         service.publish_review(review["id"], REVIEWER)
@@ -122,13 +122,13 @@ def test_a_dismissal_needs_a_reason_and_is_kept_when_the_rules_run_again(service
     story = redirected_story()
     feed(service, story.events)
     review = open_review(service, story.subject_id)
-    [candidate] = service.missed_opportunities(review["id"])
+    [candidate] = service.missed_opportunities(review["id"], REVIEWER)
     with pytest.raises(InvalidContent):
         service.decide_missed_opportunity(review["id"], candidate["id"], "dismiss", {},
                                           REVIEWER)
     service.decide_missed_opportunity(review["id"], candidate["id"], "dismiss",
                                       {"reason": "Handled by phone"}, REVIEWER)
-    [again] = service.missed_opportunities(review["id"])
+    [again] = service.missed_opportunities(review["id"], REVIEWER)
     assert (again["id"], again["status"], again["reason"]) == (
         candidate["id"], "dismissed", "Handled by phone")
 
@@ -152,7 +152,7 @@ def test_a_clean_case_review_has_no_candidate(service):
     story.at(0.5).complete(action)
     feed(service, story.events)
     review = open_review(service, story.subject_id)
-    assert service.missed_opportunities(review["id"]) == []
+    assert service.missed_opportunities(review["id"], REVIEWER) == []
 
 
 def test_a_pattern_suggests_a_review_once_and_a_reviewer_opens_it(service, db):
@@ -164,7 +164,7 @@ def test_a_pattern_suggests_a_review_once_and_a_reviewer_opens_it(service, db):
     feed(service, Story(story.subject_id).events)
     story.at(2).overdue(action)  # a second overdue notice: no second suggestion
     feed(service, story.events[-1:])
-    [suggested] = service.list_reviews()["items"]
+    [suggested] = service.list_reviews(REVIEWER)["items"]
     assert suggested["stage"] == "suggested"
     assert suggested["suggested_by_rule"] == "high_risk_action_overdue"
     assert db.event_types == []  # a suggestion is not a review until a reviewer opens it
@@ -186,10 +186,10 @@ def test_a_pattern_that_appears_only_when_two_records_are_linked_suggests_a_revi
     first.at(1).triage(closed, "no_further_action", reason="Known to early help")
     second.at(10).refer("la-community-safety")
     feed(service, first.events + second.events)
-    assert service.list_reviews()["items"] == []
+    assert service.list_reviews(REVIEWER)["items"] == []
     first.at(11).link(second.subject_id)
     feed(service, first.events[-1:])
-    [suggested] = service.list_reviews()["items"]
+    [suggested] = service.list_reviews(REVIEWER)["items"]
     assert suggested["suggested_by_rule"] == "re_referred_after_no_further_action"
 
 
@@ -199,25 +199,25 @@ def test_a_declined_suggestion_is_not_suggested_again_by_the_same_rule(service):
     first = story.at(0).raise_action(referral, "yot", due_in_hours=24)
     story.at(1).overdue(first)
     feed(service, story.events)
-    [suggested] = service.list_reviews()["items"]
+    [suggested] = service.list_reviews(REVIEWER)["items"]
     service.move_review(suggested["id"], "declined", REVIEWER)
     second = story.at(3).raise_action(referral, "yot", due_in_hours=24)
     story.at(4).overdue(second)
     feed(service, story.events[-2:])
-    assert [r["stage"] for r in service.list_reviews()["items"]] == ["declined"]
+    assert [r["stage"] for r in service.list_reviews(REVIEWER)["items"]] == ["declined"]
 
 
 def test_reviews_are_listed_newest_first_in_pages(service):
     ids = [open_review(service, Story().subject_id)["id"] for _ in range(3)]
-    first = service.list_reviews(limit=2)
-    second = service.list_reviews(limit=2, cursor=first["next_cursor"])
+    first = service.list_reviews(REVIEWER, limit=2)
+    second = service.list_reviews(REVIEWER, limit=2, cursor=first["next_cursor"])
     assert [r["id"] for r in first["items"] + second["items"]] == ids[::-1]
     assert second["next_cursor"] is None
 
 
 def test_an_unknown_review_is_not_found(service):
     with pytest.raises(NotFound):
-        service.get_review("no-such-review")
+        service.get_review("no-such-review", REVIEWER)
 
 
 def test_the_timeline_is_paged_oldest_first(service):
@@ -225,8 +225,8 @@ def test_the_timeline_is_paged_oldest_first(service):
     story.at(3).refer("yot")
     feed(service, story.events)
     review = open_review(service, story.subject_id)
-    first = service.timeline(review["id"], limit=2)
-    rest = service.timeline(review["id"], limit=2, cursor=first["next_cursor"])
+    first = service.timeline(review["id"], REVIEWER, limit=2)
+    rest = service.timeline(review["id"], REVIEWER, limit=2, cursor=first["next_cursor"])
     entries = first["items"] + rest["items"]
     assert [e["id"] for e in entries] == [e.event_id for e in story.events]
     assert entries[0]["link"] == f"/api/referrals/{entries[0]['record_id']}"
@@ -239,8 +239,8 @@ def test_the_swimlane_picture_has_a_lane_per_agency_marks_candidates_and_escapes
     story.at(2).refer("yot", category="exploitation")
     feed(service, story.events)
     review = open_review(service, story.subject_id)
-    found = service.missed_opportunities(review["id"])
-    svg = service.timeline_svg(review["id"])
+    found = service.missed_opportunities(review["id"], REVIEWER)
+    svg = service.timeline_svg(review["id"], REVIEWER)
     root = ET.fromstring(svg)  # well-formed despite <, & and quotes in a reason
     ns = {"s": "http://www.w3.org/2000/svg"}
     texts = ["".join(t.itertext()) for t in root.iterfind(".//s:text", ns)]
@@ -253,3 +253,22 @@ def test_the_swimlane_picture_has_a_lane_per_agency_marks_candidates_and_escapes
     assert {c["rule"] for c in found} == {"redirect_not_acknowledged",
                                           "multi_agency_referrals_without_completed_action"}
     assert any("Possible missed opportunities (for learning, not blame)" in t for t in texts)
+
+
+@pytest.mark.parametrize("role", ["coordinator", "partner", "analyst", "admin", "system"])
+def test_the_service_itself_keeps_case_reviews_to_reviewers(service, role):
+    """Whatever the caller's route checked: casereview decides from the actor it is given."""
+    story = redirected_story()
+    feed(service, story.events)
+    review = open_review(service, story.subject_id)
+    other = {"username": "someone", "role": role, "agency": "la-community-safety"}
+    for read in (lambda: service.get_review(review["id"], other),
+                 lambda: service.timeline(review["id"], other),
+                 lambda: service.timeline_svg(review["id"], other),
+                 lambda: service.missed_opportunities(review["id"], other),
+                 lambda: service.list_reviews(other)):
+        with pytest.raises(Forbidden):
+            read()
+    with pytest.raises(Forbidden):
+        service.open_review({"subject_id": story.subject_id, "trigger": "serious_incident",
+                             "incident_summary": "x", "incident_date": "2026-06-01"}, other)

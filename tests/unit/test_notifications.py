@@ -400,8 +400,15 @@ def test_a_completed_action_tells_the_referrer_and_their_team_the_outcome_once(s
         assert police_only not in mine["body"]
     # It shows on the referral's page, among what the referring team was told.
     assert [n["kind"] for n in service.feedback_for(
-        "referral", REFERRAL["referral_id"], "agency:yot")] == [
+        "referral", REFERRAL["referral_id"], "agency:yot", YOT_READER)] == [
         "referral.acknowledged", "tasking_item.outcome"]
+    # Another agency that may read the referral is not shown what the YOT was told.
+    housing = {"username": "h", "role": "partner", "agency": "housing"}
+    assert service.feedback_for("referral", REFERRAL["referral_id"], "agency:yot",
+                                housing) == []
+
+
+YOT_READER = {"username": "yot.partner", "role": "partner", "agency": "yot"}
 
 
 def test_the_referrer_who_completes_the_action_is_not_told_their_own_outcome(service, db):

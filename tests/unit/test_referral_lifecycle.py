@@ -149,7 +149,7 @@ def test_a_probable_match_waits_for_a_coordinator_who_may_confirm_and_later_unli
     second = refer(service, actor=COUNCIL, subject={"given_name": "Jamal",
                                                     "family_name": "Okafor",
                                                     "date_of_birth": None})
-    [pending] = service.list_subject_links("pending", 10, None)["items"]
+    [pending] = service.list_subject_links("pending", 10, None, COORDINATOR)["items"]
     assert set(pending["subject_ids"]) == {first["subject_id"], second["subject_id"]}
     assert "date of birth: missing" in pending["reasons"]
     assert len(service.get_subject(first["subject_id"], COORDINATOR)["referrals"]) == 1
@@ -184,8 +184,8 @@ def test_namesakes_born_on_different_days_stay_two_people(service):
                             "date_of_birth": "2009-01-01"})
     refer(service, subject={"given_name": "Liam", "family_name": "Walker",
                             "date_of_birth": "2012-07-30"})
-    assert service.list_subject_links("pending", 10, None)["items"] == []
-    assert service.list_subject_links("automatic", 10, None)["items"] == []
+    assert service.list_subject_links("pending", 10, None, COORDINATOR)["items"] == []
+    assert service.list_subject_links("automatic", 10, None, COORDINATOR)["items"] == []
 
 
 def test_a_partner_sees_a_subject_only_through_referrals_they_may_see(service):
@@ -308,3 +308,12 @@ def test_a_ward_registered_after_the_first_referral_is_accepted_on_its_first_use
 def test_a_new_referral_is_answered_as_it_is_read_back_later(service):
     submitted = refer(service)
     assert submitted == service.get_referral(submitted["id"], YOT)
+
+
+@pytest.mark.parametrize("who", [YOT, SERGEANT, PANEL])
+def test_only_the_coordinator_reads_or_decides_subject_links_whatever_the_route_checked(
+        service, who):
+    with pytest.raises(Forbidden):
+        service.list_subject_links("pending", 10, None, who)
+    with pytest.raises(Forbidden):
+        service.decide_subject_link("any-link", "confirm", None, who)

@@ -28,7 +28,8 @@ class CaseReviewRoutes:
     @api("GET", "/api/case-reviews", roles=REVIEWERS, response=page_of(ReviewView),
          query={"stage": fields.String()})
     def list_case_reviews(self, request):
-        reviews = self.casereview.list_reviews(request.args.get("stage"), page_limit(request),
+        reviews = self.casereview.list_reviews(actor(request.principal),
+                                               request.args.get("stage"), page_limit(request),
                                                request.args.get("cursor"))
         # Each review names its subject and the incident: a list of them is a consultation.
         self.record_access(request, "consultation", "case_review",
@@ -40,7 +41,7 @@ class CaseReviewRoutes:
 
     @api("GET", "/api/case-reviews/<string:review_id>", roles=REVIEWERS, response=ReviewView)
     def get_case_review(self, request, review_id):
-        review = self.casereview.get_review(review_id)
+        review = self.casereview.get_review(review_id, actor(request.principal))
         self._record_review_access(request, "consultation", review, "Reading a case review")
         return review
 
@@ -66,18 +67,21 @@ class CaseReviewRoutes:
     @api("GET", "/api/case-reviews/<string:review_id>/timeline", roles=REVIEWERS,
          response=page_of(EntryView))
     def case_review_timeline(self, request, review_id):
-        entries = self.casereview.timeline(review_id, page_limit(request, default=200,
-                                                                 maximum=1000),
+        caller = actor(request.principal)
+        entries = self.casereview.timeline(review_id, caller,
+                                           page_limit(request, default=200, maximum=1000),
                                            request.args.get("cursor"))
-        self._record_review_access(request, "consultation", self.casereview.get_review(review_id),
+        self._record_review_access(request, "consultation",
+                                   self.casereview.get_review(review_id, caller),
                                    "Case review chronology across agencies")
         return entries
 
     @api("GET", "/api/case-reviews/<string:review_id>/timeline.svg", roles=REVIEWERS,
          response="image/svg+xml")
     def case_review_timeline_picture(self, request, review_id):
-        svg = self.casereview.timeline_svg(review_id)
-        self._record_review_access(request, "consultation", self.casereview.get_review(review_id),
+        svg = self.casereview.timeline_svg(review_id, actor(request.principal))
+        self._record_review_access(request, "consultation",
+                                   self.casereview.get_review(review_id, actor(request.principal)),
                                    "Case review chronology picture")
         return Response(svg, status=200, mimetype="image/svg+xml",
                         headers={"Cache-Control": "no-store"})
@@ -85,8 +89,9 @@ class CaseReviewRoutes:
     @api("GET", "/api/case-reviews/<string:review_id>/missed-opportunities",
          roles=REVIEWERS, response=page_of(MissedOpportunityView))
     def case_review_missed_opportunities(self, request, review_id):
-        found = self.casereview.missed_opportunities(review_id)
-        self._record_review_access(request, "consultation", self.casereview.get_review(review_id),
+        found = self.casereview.missed_opportunities(review_id, actor(request.principal))
+        self._record_review_access(request, "consultation",
+                                   self.casereview.get_review(review_id, actor(request.principal)),
                                    "Missed opportunities found in a chronology")
         return {"items": found, "next_cursor": None}  # a review's candidates are few
 

@@ -75,11 +75,9 @@ class ReferralRoutes:
             items += [as_referrer_sees(item) for item in self.tasking.list_tasking_items(
                 "referral", referral_id, 200) if item["id"] not in shown]
         referral["tasking_items"] = items
-        # What the referring team was told is theirs: an agency the referral was disclosed
-        # to reads the referral, not the referrer's notices.
-        told = caller["role"] != "partner" or is_referring_side(referral, caller)
+        # Notifications decides who reads what the referring team was told.
         referral["feedback"] = self.notifications.feedback_for(
-            "referral", referral_id, f"agency:{referral['referring_agency']}") if told else []
+            "referral", referral_id, f"agency:{referral['referring_agency']}", caller)
         self.record_access(request, "consultation", "referral", [referral_id],
                            "Reading a referral")
         self.record_access(request, "consultation", "tasking_item",
@@ -122,7 +120,8 @@ class ReferralRoutes:
             raise InvalidContent("Unknown link status.",
                                  {"status": [f"One of: {', '.join(LINK_STATUSES)}."]})
         links = self.referrals.list_subject_links(status, page_limit(request),
-                                                  request.args.get("cursor"))
+                                                  request.args.get("cursor"),
+                                                  actor(request.principal))
         self.record_access(request, "consultation", "subject",
                            [s for link in links["items"] for s in link["subject_ids"]],
                            "Deciding whether records are one person")
