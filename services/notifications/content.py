@@ -73,6 +73,7 @@ def referral_context(payload, contact):
         "outcome": payload.get("outcome"),
         "agency_name": agency_name(payload.get("agency")),
         "referring_agency_name": agency_name(payload.get("referring_agency")),
+        **handling_of(payload),
         "missing": payload.get("reason") if payload.get("via") else None,
         "contact": contact,
     }
@@ -129,7 +130,15 @@ def tasking_context(payload, contact):
         context["concern"] = CONCERNS.get(payload["category"], "a concern")
     if payload.get("usage"):
         context["usage_text"] = USAGES.get(payload["usage"], payload["usage"])
+    context.update(handling_of(payload))
     return context
+
+
+def handling_of(payload):
+    """A code C referral's conditions, which every notice about it shows (3x5x2: "sharing
+    permitted with conditions, which must be stated")."""
+    return {"handling_code": payload.get("handling_code"),
+            "handling_conditions": payload.get("handling_conditions")}
 
 
 def context_for(event, contact):

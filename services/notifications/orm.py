@@ -80,5 +80,8 @@ referral_records = sa.Table(
     sa.Column("referred_by", sa.String(80), nullable=False),
     sa.Column("ward", sa.String(60), nullable=False),
     sa.Column("category", sa.String(40), nullable=False),
+    # A code C referral's conditions: every notice about it shows them.
+    sa.Column("handling_code", sa.String(1), nullable=True),
+    sa.Column("handling_conditions", sa.String(1000), nullable=True),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
 )

@@ -9,6 +9,7 @@ from services.notifications.orm import referral_records
 from shared.db import upsert, utcnow
 
 KEPT = ("referring_agency", "referred_by", "ward", "category")
+HANDLING = ("handling_code", "handling_conditions")  # carried by submitted and triaged v2
 
 
 class ReferralNotYetKnown(Exception):
@@ -19,10 +20,11 @@ class ReferralNotYetKnown(Exception):
 
 def remember(session, payload):
     """Keep (or refresh) who referred `payload`'s referral; any referral event will do."""
+    handling = {key: payload.get(key) for key in HANDLING if payload.get("handling_code")}
     upsert(session, referral_records,
            {"referral_id": payload["referral_id"], "recorded_at": utcnow(),
-            **{key: payload[key] for key in KEPT}},
-           key=["referral_id"], update=KEPT)
+            **{key: payload[key] for key in KEPT}, **handling},
+           key=["referral_id"], update=(*KEPT, *handling))
 
 
 def referring_side(session, referral_id):
@@ -53,9 +55,23 @@ def with_referring_side(session, event):
     if event.type in REMEMBERED_FROM:
         remember(session, event.payload)
         return event
+    if event.type == "tasking_item.raised" and event.payload.get("source_type") == "referral":
+        return _with_handling(session, event)
     referral_id = _referral_named_by(event)
     if referral_id is None:
         return event
     known = referring_side(session, referral_id)
     known.pop("recorded_at")
     return replace(event, payload={**known, **event.payload})
+
+
+def _with_handling(session, event):
+    """A new action on a code C referral: its owner is told the conditions. The owner is
+    told at once even when the referral's own event has not arrived yet (each type has its
+    own queue); the conditions are then on the referral's page, which the notice names."""
+    row = session.execute(sa.select(referral_records.c.handling_code,
+                                    referral_records.c.handling_conditions).where(
+        referral_records.c.referral_id == event.payload["source_id"])).first()
+    if row is None:
+        return event
+    return replace(event, payload={**event.payload, **row._asdict()})

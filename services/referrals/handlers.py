@@ -17,6 +17,7 @@ from shared.paging import decode_cursor, page
 log = structlog.get_logger(__name__)
 
 EVENT_FIELDS = ("category", "risk_level", "ward", "referring_agency", "referred_by")
+HANDLING = ("handling_code", "handling_conditions")  # a code C referral's conditions travel
 
 
 def submit_referral(payload, actor, uow):
@@ -43,10 +44,10 @@ def submit_referral(payload, actor, uow):
             "submitted_at": utcnow(),
         }
         stored = repository.add_referral(uow.session, referral)
-        uow.publish("referral.submitted", 1, {
+        uow.publish("referral.submitted", 2, {
             **{key: referral[key] for key in EVENT_FIELDS}, "referral_id": referral["id"],
             "subject_id": subject_id, "submitted_at": referral["submitted_at"],
-            "handling_code": referral["handling_code"]}, actor)
+            **{key: referral[key] for key in HANDLING}}, actor)
         # The caller is answered with the stored row (INSERT ... RETURNING) and its
         # subject, in this transaction: no second read of what was just written.
         stored["subject"] = repository.get_subject(uow.session, subject_id)
@@ -109,6 +110,7 @@ def triage_referral(referral_id, payload, actor, uow):
             "subject_id": referral["subject_id"], "decision": cmd["decision"],
             "status": status, "reason": cmd["reason"],
             "reason_for_referrer": cmd["reason_for_referrer"], "redirect_to_agency": agency,
+            **{key: referral[key] for key in HANDLING},
             "triaged_by": actor["username"], "triaged_at": now}, actor)
         if agency:
             disclose(uow, referral, agency, "redirect", None, now, actor, agreement)

@@ -21,8 +21,14 @@ class ReferralSubmittedV1(Schema):
     handling_code = fields.String(required=True, validate=validate.OneOf(("P", "C")))
 
 
-REFERRAL_SUBMITTED = contract(
+def upcast_submitted_v1_v2(payload):
+    """v1 did not carry a code C referral's conditions: consumers show none for it."""
+    return {**payload, "handling_conditions": None}
+
+
+REFERRAL_SUBMITTED_V1 = contract(
     source="referrals", type="referral.submitted", version=1, schema=ReferralSubmittedV1,
+    upcast=upcast_submitted_v1_v2,
     description="A partner's referral was received; triage, tasking and acknowledgement follow.",
     example={
         "referral_id": "4f1c2d8e-0000-4000-8000-000000000001",
@@ -31,6 +37,18 @@ REFERRAL_SUBMITTED = contract(
         "referring_agency": "yot", "referred_by": "yot.worker",
         "submitted_at": "2026-11-24T10:00:00+00:00", "handling_code": "P",
     },
+)
+
+class ReferralSubmittedV2(ReferralSubmittedV1):
+    handling_conditions = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "a code C referral's conditions: every notice about it shows them"})
+
+
+REFERRAL_SUBMITTED = contract(
+    source="referrals", type="referral.submitted", version=2, schema=ReferralSubmittedV2,
+    description="A partner's referral was received; triage, tasking and acknowledgement "
+                "follow. A code C referral carries its handling conditions.",
+    example={**REFERRAL_SUBMITTED_V1.example, "handling_conditions": None},
 )
 
 TRIAGE_DECISIONS = ("accept", "redirect", "no_further_action")
@@ -56,7 +74,8 @@ class ReferralTriagedV1(Schema):
 def upcast_triaged_v1_v2(payload):
     """v1 had one reason, written for the police and the coordinator. It is never shown
     to the referring team, so an upcast v1 event has no reason for them."""
-    return {**payload, "reason_for_referrer": None}
+    return {**payload, "reason_for_referrer": None, "handling_code": None,
+            "handling_conditions": None}
 
 
 REFERRAL_TRIAGED_V1 = contract(
@@ -78,6 +97,10 @@ REFERRAL_TRIAGED_V1 = contract(
 class ReferralTriagedV2(ReferralTriagedV1):
     reason = fields.String(required=True, metadata={
         "description": "the internal reason, for the police and the coordinator only"})
+    handling_code = fields.String(allow_none=True, load_default=None,
+                                  validate=validate.OneOf(("P", "C")), metadata={
+        "description": "the referral's handling code (none on an event upcast from v1)"})
+    handling_conditions = fields.String(allow_none=True, load_default=None)
     reason_for_referrer = fields.String(allow_none=True, load_default=None, metadata={
         "description": "the reason written for the referring team (given for no further "
                        "action and for a redirect); the only reason they are shown"})
@@ -88,7 +111,7 @@ REFERRAL_TRIAGED = contract(
     description="A coordinator accepted a referral, redirected it to another agency, or "
                 "decided no further action, with an internal reason and one for the "
                 "referring team.",
-    example={**REFERRAL_TRIAGED_V1.example,
+    example={**REFERRAL_TRIAGED_V1.example, "handling_code": "P", "handling_conditions": None,
              "reason_for_referrer": "Housing are best placed to act; they will contact you"},
 )
 

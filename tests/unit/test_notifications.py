@@ -482,3 +482,22 @@ def test_a_redirected_referral_taken_up_tells_the_referring_side(service, db):
     assert told["user:yot.partner"]["title"] == "Referral taken up by housing"
     assert "24 November 2026 at 15:00" in told["user:yot.partner"]["body"]
     assert "housing.officer" not in told["user:yot.partner"]["body"]
+
+
+CONDITIONS = "Not to be shared with the school until the strategy meeting"
+
+
+def test_every_notice_to_another_agency_about_a_code_c_referral_states_its_conditions(
+        service, db):
+    service.acknowledge_referral(event("referral.submitted", handling_conditions=CONDITIONS))
+    service.tell_referral_triaged(event(
+        "referral.triaged", decision="redirect", status="redirected", reason="Tenancy issue",
+        reason_for_referrer="Housing will act", redirect_to_agency="housing",
+        triaged_by="coordinator", triaged_at=NOW, handling_code="C",
+        handling_conditions=CONDITIONS))
+    service.tell_owner_of_new_item(raised())
+    told = {row["recipient"]: row["body"] for row in db.rows("notifications")}
+    assert CONDITIONS in told["agency:housing"]  # the redirect to housing
+    assert CONDITIONS in told["agency:la-community-safety"]  # the action raised for them
+    # The referring team wrote them, and is not told them again in its acknowledgement.
+    assert CONDITIONS not in told["user:yot.partner"]
