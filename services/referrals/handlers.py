@@ -7,8 +7,8 @@ from services.referrals import agreements, linking, repository
 from services.referrals.domain import (check_closable, check_conditions_acknowledged,
                                        may_submit_referral, missing_agreement,
                                        referral_audience, referral_scope, status_after_triage)
-from services.referrals.schemas import (CloseSchema, ReferralQuerySchema, SubmitReferralSchema,
-                                        TriageSchema, load_or_refuse)
+from services.referrals.schemas import (CloseSchema, DisclosureSchema, ReferralQuerySchema,
+                                        SubmitReferralSchema, TriageSchema, load_or_refuse)
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
 from shared.need_to_know import shape
@@ -113,7 +113,9 @@ def triage_referral(referral_id, payload, actor, uow):
             **{key: referral[key] for key in HANDLING},
             "triaged_by": actor["username"], "triaged_at": now}, actor)
         if agency:
-            disclose(uow, referral, agency, "redirect", None, now, actor, agreement)
+            disclose(uow, referral, agency, "redirect", None, now, actor, agreement,
+                     acknowledged_by=actor["username"] if referral["handling_code"] == "C"
+                     else None)
     log.info("referral.triaged", referral_id=referral_id, decision=cmd["decision"])
     return get_referral(referral_id, actor, uow)
 
@@ -167,8 +169,9 @@ def acknowledge_referral(referral_id, actor, uow):
 
 def record_action(event, uow):
     """Tasking raised or moved an action: if it is on a referral, its owning agency may now
-    read that referral (need to know: "the agency that owns an action reads its referral").
-    An action whose raising has not arrived yet is retried until it has."""
+    read that referral (need to know: "the agency that owns an action reads its referral"),
+    under a sharing agreement in force, and, for a code C referral, once the coordinator
+    has acknowledged its conditions for that agency (`disclose_referral`)."""
     payload = event.payload
     with uow:
         if not uow.first_time(event):
@@ -194,34 +197,72 @@ def record_action(event, uow):
             return
         agreement = agreements.agreement_for(uow.session, referral, agency)
         if agreement is None:
-            _refuse_disclosure(uow, referral, agency, item_id, event.actor)
+            _refuse_disclosure(uow, referral, agency, item_id, event.actor,
+                               missing_agreement(referral, agency))
+        elif referral["handling_code"] == "C":
+            _refuse_disclosure(uow, referral, agency, item_id, event.actor,
+                               CONDITIONS_FIRST.format(agency=agency))
         else:
             disclose(uow, referral, agency, "action", item_id, utcnow(), event.actor,
                      agreement)
 
 
-def disclose(uow, referral, agency, via, tasking_item_id, at, actor, agreement):
+CONDITIONS_FIRST = ("The referral has handling code C: the coordinator acknowledges its "
+                    "conditions for {agency} before {agency} may read it.")
+
+
+def disclose_referral(referral_id, payload, actor, uow):
+    """The coordinator lets an agency that owns an action on a code C referral read it,
+    acknowledging the referral's conditions for that agency (recorded with the
+    disclosure). Refused without an agreement in force, or without the acknowledgement."""
+    cmd = load_or_refuse(DisclosureSchema, payload)
+    if actor["role"] != "coordinator":
+        raise Forbidden("Only the coordinator discloses a referral to another agency.")
+    with uow:
+        referral = _visible(repository.get_referral(uow.session, referral_id, for_update=True),
+                            referral_id, actor)
+        agency = cmd["agency"]
+        owners = repository.action_owners(uow.session, referral_id)
+        if agency not in owners:
+            named = ", ".join(sorted(owners)) or "none"
+            raise Conflict(f"{agency} owns no action on this referral: give it one first, or "
+                           "redirect the referral.", {"agency": [f"Owners now: {named}."]})
+        check_conditions_acknowledged(referral, cmd["handling_conditions_acknowledged"])
+        agreement = agreements.agreement_for(uow.session, referral, agency)
+        if agreement is None:
+            message = missing_agreement(referral, agency)
+            raise Conflict(message, {"agency": [message]})
+        if agency in repository.disclosed_agencies(uow.session, referral_id):
+            raise Conflict(f"{agency} may already read this referral.", {"agency": [agency]})
+        disclose(uow, referral, agency, "action", None, utcnow(), actor, agreement,
+                 acknowledged_by=actor["username"])
+    return get_referral(referral_id, actor, uow)
+
+
+def disclose(uow, referral, agency, via, tasking_item_id, at, actor, agreement,
+             acknowledged_by=None):
     """The first time an agency other than the referrer's may read a referral, under an
-    agreement in force: recorded, and announced, so the audit trail shows the disclosure
-    with its recipient."""
+    agreement in force: recorded (with who acknowledged a code C referral's conditions),
+    and announced, so the audit trail shows the disclosure with its recipient."""
     if repository.add_disclosure(uow.session, referral["id"], agency, via, tasking_item_id,
-                                 at):
+                                 at, acknowledged_by):
         uow.publish("referral.disclosed", 1, {
             "referral_id": referral["id"], "subject_id": referral["subject_id"],
             "agency": agency, "via": via, "tasking_item_id": tasking_item_id,
             "category": referral["category"], "handling_code": referral["handling_code"],
-            "agreement_id": agreement["id"], "disclosed_at": at}, actor)
+            "agreement_id": agreement["id"], "conditions_acknowledged_by": acknowledged_by,
+            "disclosed_at": at}, actor)
         log.info("referral.disclosed", referral_id=referral["id"], agency=agency, via=via)
 
 
-def _refuse_disclosure(uow, referral, agency, tasking_item_id, actor):
-    """The agency owns the action but may not read the referral: the coordinator is
-    told what agreement is missing, and nothing is disclosed."""
+def _refuse_disclosure(uow, referral, agency, tasking_item_id, actor, reason):
+    """The agency owns the action but may not read the referral yet: the coordinator is
+    told what is missing, and nothing is disclosed."""
     uow.publish("referral.disclosure_refused", 1, {
         "referral_id": referral["id"], "agency": agency, "via": "action",
         "tasking_item_id": tasking_item_id, "category": referral["category"],
         "ward": referral["ward"], "referring_agency": referral["referring_agency"],
-        "reason": missing_agreement(referral, agency), "refused_at": utcnow()}, actor)
+        "reason": reason, "refused_at": utcnow()}, actor)
     log.warning("referral.disclosure_refused", referral_id=referral["id"], agency=agency)
 
 

@@ -109,6 +109,8 @@ referral_disclosures = sa.Table(
     sa.Column("agency", sa.String(60), primary_key=True),
     sa.Column("via", sa.String(20), nullable=False),
     sa.Column("tasking_item_id", sa.String(36), nullable=True),
+    # Who acknowledged a code C referral's conditions for this agency.
+    sa.Column("conditions_acknowledged_by", sa.String(80), nullable=True),
     sa.Column("disclosed_at", UtcDateTime, nullable=False),
     sa.Index("ix_referral_disclosures_agency", "agency"),
 )

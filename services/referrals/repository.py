@@ -170,7 +170,8 @@ def disclosed_agencies(session, referral_id):
         referral_disclosures.c.referral_id == referral_id)).scalars())
 
 
-def add_disclosure(session, referral_id, agency, via, tasking_item_id, at):
+def add_disclosure(session, referral_id, agency, via, tasking_item_id, at,
+                   acknowledged_by=None):
     """Record that `agency` may read the referral; False when it already could."""
     exists = session.execute(sa.select(referral_disclosures.c.agency).where(
         referral_disclosures.c.referral_id == referral_id,
@@ -179,8 +180,14 @@ def add_disclosure(session, referral_id, agency, via, tasking_item_id, at):
         return False
     session.execute(referral_disclosures.insert().values(
         referral_id=referral_id, agency=agency, via=via, tasking_item_id=tasking_item_id,
-        disclosed_at=at))
+        conditions_acknowledged_by=acknowledged_by, disclosed_at=at))
     return True
+
+
+def action_owners(session, referral_id):
+    """The agencies owning an action on the referral now."""
+    return set(session.execute(sa.select(referral_actions.c.owner_agency).where(
+        referral_actions.c.referral_id == referral_id)).scalars())
 
 
 def record_action(session, tasking_item_id, referral_id, owner_agency):

@@ -156,6 +156,14 @@ class TriageSchema(Schema):
                                   "redirect_to_agency")
 
 
+class DisclosureSchema(Schema):
+    """The coordinator lets an agency owning an action on a code C referral read it."""
+    agency = fields.String(required=True, validate=validate.OneOf(AGENCIES))
+    handling_conditions_acknowledged = fields.Boolean(load_default=False, metadata={
+        "description": "Must be true for a code C referral: the coordinator has read its "
+                       "conditions and they allow this agency to read it."})
+
+
 class CloseSchema(Schema):
     outcome = _text(1000)
 

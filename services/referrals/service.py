@@ -47,6 +47,11 @@ class ReferralsService(HealthEndpoint):
                                                            self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
+    def disclose_referral(self, referral_id, payload, actor):
+        return ReferralView().dump(handlers.disclose_referral(referral_id, payload, actor,
+                                                              self.uow))
+
+    @rpc(expected_exceptions=EXPECTED)
     def acknowledge_referral(self, referral_id, actor):
         return ReferralView().dump(handlers.acknowledge_referral(referral_id, actor, self.uow))
 

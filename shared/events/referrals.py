@@ -128,6 +128,8 @@ class ReferralDisclosedV1(Schema):
     handling_code = fields.String(required=True, validate=validate.OneOf(("P", "C")))
     agreement_id = fields.String(required=True, metadata={
         "description": "the information sharing agreement it was disclosed under"})
+    conditions_acknowledged_by = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "who acknowledged a code C referral's conditions for the agency"})
     disclosed_at = fields.AwareDateTime(required=True)
 
 
@@ -141,7 +143,7 @@ REFERRAL_DISCLOSED = contract(
         "via": "action", "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001",
         "category": "youth_at_risk", "handling_code": "P",
         "agreement_id": "5a9e0000-0000-4000-8000-000000000001",
-        "disclosed_at": "2026-11-24T10:00:05+00:00",
+        "conditions_acknowledged_by": None, "disclosed_at": "2026-11-24T10:00:05+00:00",
     },
 )
 

@@ -132,6 +132,7 @@ PERSONAL_CHANGES = {
     "POST /api/referrals/{referral_id}/triage": ("event", "referral.triaged"),
     "POST /api/referrals/{referral_id}/close": ("event", "referral.closed"),
     "POST /api/referrals/{referral_id}/acknowledge": ("event", "referral.acknowledged"),
+    "POST /api/referrals/{referral_id}/disclosures": ("event", "referral.disclosed"),
     "POST /api/subject-links/{link_id}/{decision}": ("event", "subject.linked"),
     "POST /api/tasking/items": ("event", "tasking_item.raised"),
     "POST /api/tasking/items/{item_id}/assign": ("event", "tasking_item.assigned"),

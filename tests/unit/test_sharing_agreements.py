@@ -175,3 +175,31 @@ def test_an_action_owned_outside_any_agreement_leaves_the_referral_closed_and_sa
     [refusal] = [row for row in db.rows("outbox")
                  if row["message"]["type"] == "referral.disclosure_refused"]
     assert "la-community-safety and health" in refusal["message"]["payload"]["reason"]
+
+
+def test_a_code_c_referral_reaches_an_action_owner_only_once_the_coordinator_acknowledges(
+        service, db):
+    service.record_sharing_agreement(COUNCIL_AND_HOUSING, ADMIN)
+    referral = service.submit_referral(referral_payload(
+        ward="dalston", category="asb", lawful_basis="crime_and_disorder_act_s115",
+        handling_code="C", handling_conditions="Not to be shared with the family"), COUNCIL)
+    service.record_action_raised(action_event("tasking_item.raised", referral["id"],
+                                              "housing", str(uuid.uuid4())))
+    housing = {"username": "h", "role": "partner", "agency": "housing", "wards": []}
+    with pytest.raises(NotFound):
+        service.get_referral(referral["id"], housing)
+    assert db.event_types[-1] == "referral.disclosure_refused"
+    with pytest.raises(Conflict) as refused:
+        service.disclose_referral(referral["id"], {"agency": "housing"}, COORDINATOR)
+    assert "handling_conditions_acknowledged" in refused.value.fields
+    with pytest.raises(Conflict):  # an agency with no action on it
+        service.disclose_referral(referral["id"], {"agency": "health",
+                                                   "handling_conditions_acknowledged": True},
+                                  COORDINATOR)
+    service.disclose_referral(referral["id"], {"agency": "housing",
+                                               "handling_conditions_acknowledged": True},
+                              COORDINATOR)
+    seen = service.get_referral(referral["id"], housing)
+    assert seen["handling_conditions"] == "Not to be shared with the family"
+    [row] = db.rows("referral_disclosures")
+    assert row["conditions_acknowledged_by"] == "coordinator"

@@ -68,7 +68,9 @@ class AuditRoutes:
         p = event.payload
         why = {"redirect": "Redirected to the agency best placed to act",
                "action": "The agency owns an action on the referral"}[p["via"]] + \
-            f" (sharing agreement {p['agreement_id']})"
+            f" (sharing agreement {p['agreement_id']})" + (
+                f"; code C conditions acknowledged by {p['conditions_acknowledged_by']}"
+                if p.get("conditions_acknowledged_by") else "")
         self._record_change(event, "disclosure", "referral",
                             [p["referral_id"], p["subject_id"]], why,
                             recipient=f"agency:{p['agency']}")

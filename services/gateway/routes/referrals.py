@@ -4,9 +4,9 @@ from marshmallow import fields, validate
 
 from services.gateway.http import actor, api, json_body, page_limit
 from services.gateway.apidoc import ReferralDetailView, WardsView, page_of
-from services.referrals.schemas import (CloseSchema, LinkDecisionSchema, PersonView,
-                                        ReferralQuerySchema, ReferralView, SubjectLinkView,
-                                        SubmitReferralSchema, TriageSchema,
+from services.referrals.schemas import (CloseSchema, DisclosureSchema, LinkDecisionSchema,
+                                        PersonView, ReferralQuerySchema, ReferralView,
+                                        SubjectLinkView, SubmitReferralSchema, TriageSchema,
                                         WardPriorityReviewSchema, WardPrioritySchema,
                                         WardPriorityView)
 from shared.errors import InvalidContent
@@ -97,6 +97,14 @@ class ReferralRoutes:
     def close_referral(self, request, referral_id):
         return self.referrals.close_referral(referral_id, json_body(request),
                                              actor(request.principal))
+
+    @api("POST", "/api/referrals/<string:referral_id>/disclosures", roles=("coordinator",),
+         request=DisclosureSchema, response=ReferralView)
+    def disclose_referral(self, request, referral_id):
+        """Let an agency that owns an action on a code C referral read it, acknowledging
+        the referral's conditions for that agency (on the audit trail, from the event)."""
+        return self.referrals.disclose_referral(referral_id, json_body(request),
+                                                actor(request.principal))
 
     @api("POST", "/api/referrals/<string:referral_id>/acknowledge", roles=("partner",),
          response=ReferralView)

@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("agency", sa.String(60), primary_key=True),
         sa.Column("via", sa.String(20), nullable=False),
         sa.Column("tasking_item_id", sa.String(36), nullable=True),
+        sa.Column("conditions_acknowledged_by", sa.String(80), nullable=True),
         sa.Column("disclosed_at", sa.DateTime(timezone=True), nullable=False))
     op.create_index("ix_referral_disclosures_agency", "referral_disclosures", ["agency"])
     op.create_table(
