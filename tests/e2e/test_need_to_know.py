@@ -2,8 +2,10 @@
 must know can read (the agency owning an action reads its referral), and those who must
 not cannot (another agency's record of a person, the coordinator's internal reasons)."""
 import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.demo import DEMO_PASSWORD
+from shared.errors import Forbidden, NotFound
 from shared.testing.factories import referral_payload
 from shared.testing.waiting import wait_for
 
@@ -127,3 +129,27 @@ def test_a_code_c_referral_is_redirected_only_with_its_conditions_acknowledged(s
     done = stack.post(path, "coordinator", json={**body,
                                                  "handling_conditions_acknowledged": True})
     assert done.status_code == 200 and done.json()["status"] == "redirected"
+
+
+def test_a_service_decides_from_the_actor_whatever_route_the_call_took(stack):
+    """Straight over the bus, past the gateway's role check: the owning service itself
+    refuses a caller its rule does not admit."""
+    referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        category="youth_at_risk")).json()
+    review = stack.post("/api/case-reviews", "reviewer", json={
+        "subject_id": referral["subject_id"], "trigger": "serious_incident",
+        "incident_summary": "Assaulted near the station", "incident_date": "2026-11-20"})
+    assert review.status_code == 201, review.text
+    council = {"username": "council.partner", "role": "partner",
+               "agency": "la-community-safety", "wards": []}
+    config = {"AMQP_URI": stack.env["WARDLINE_AMQP_URI"]}
+    with ClusterRpcProxy(config, timeout=20) as cluster:
+        with pytest.raises(Forbidden):
+            cluster.casereview.get_review(review.json()["id"], council)
+        with pytest.raises(Forbidden):
+            cluster.referrals.list_subject_links("pending", 10, None, council)
+        with pytest.raises(NotFound):
+            cluster.referrals.get_referral(referral["id"], council)
+        told = cluster.notifications.feedback_for(
+            "referral", referral["id"], "agency:yot", council)
+        assert told == []
