@@ -11,7 +11,8 @@ import sys  # noqa: E402
 import uuid  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
-from shared.config import SERVICES, database_url, load_config, settings_table  # noqa: E402
+from shared.config import (SERVICES, database_direct_url, database_pooled,  # noqa: E402
+                           database_url, load_config, settings_table)
 
 CLI_ACTOR = {"username": "wardline-cli", "role": "admin", "agency": None}
 HELP = "Wardline: joint tasking and case review for neighbourhood policing partnerships."
@@ -105,7 +106,7 @@ def cmd_migrate(args):
     _require_broker()
     for name in args.services or SERVICES:
         config = load_config(name)
-        migrations.upgrade(name, config["DATABASE_URL"])
+        migrations.upgrade(name, config["DATABASE_DIRECT_URL"])  # never via a pooler
         try:
             runner.declare_queues(name, config)
         except RpcQueueInUse as exc:
@@ -116,7 +117,8 @@ def cmd_migrate(args):
 def cmd_makemigration(args):
     from shared import migrations
 
-    migrations.new_revision(args.service, database_url(args.service), args.message)
+    migrations.new_revision(args.service, database_direct_url(args.service),
+                            args.message)
 
 
 def cmd_users_add(args):
@@ -205,7 +207,8 @@ def _session(service_name):
     """A session on one service's own database, committed if the block succeeds."""
     from shared.db import make_engine, session_factory
 
-    engine = make_engine(database_url(service_name), service_name, pool_size=1)
+    engine = make_engine(database_url(service_name), service_name, pool_size=1,
+                         pooled=database_pooled(service_name))
     try:
         with session_factory(engine)() as session, session.begin():
             yield session
@@ -222,7 +225,8 @@ def _unit_of_work(service_name):
     from shared.db import UnitOfWork, make_engine, session_factory
 
     metadata = importlib.import_module(f"services.{service_name}.orm").metadata
-    engine = make_engine(database_url(service_name), service_name, pool_size=1)
+    engine = make_engine(database_url(service_name), service_name, pool_size=1,
+                         pooled=database_pooled(service_name))
     try:
         with UnitOfWork(session_factory(engine), metadata, consumer="cli",
                         correlation_id=f"cli-{uuid.uuid4()}") as uow:

@@ -25,6 +25,13 @@ SETTINGS = (
             "PostgreSQL server URL (`postgresql://user@host:5432/db`). Each service keeps its "
             "tables in its own schema (named after the service). Empty: one SQLite file per "
             "service under `WARDLINE_VAR_DIR`."),
+    Setting("WARDLINE_DATABASE_DIRECT_URL", "",
+            "A direct PostgreSQL connection, not through a pooler, for what needs a session "
+            "of its own: timer leases (session advisory locks) and `wardline migrate`. Set "
+            "it when `WARDLINE_DATABASE_URL` goes through PgBouncer in transaction mode; "
+            "services then set their schema per transaction (`SET LOCAL search_path`), "
+            "as PgBouncer refuses it at connect. Empty: `WARDLINE_DATABASE_URL` is direct "
+            "and serves for both."),
     Setting("WARDLINE_VAR_DIR", "var",
             "Folder for SQLite files, the generated development secret and run state."),
     Setting("WARDLINE_HTTP_HOST", "127.0.0.1", "Address the gateway listens on."),
@@ -40,7 +47,12 @@ SETTINGS = (
     Setting("WARDLINE_MAX_WORKERS", "10", "Concurrent workers per service process."),
     Setting("WARDLINE_REQUEST_TIMEOUT_SECONDS", "30",
             "How long the gateway waits for a service's answer before a 504."),
-    Setting("WARDLINE_DB_POOL_SIZE", "10", "PostgreSQL connections per service process."),
+    Setting("WARDLINE_DB_POOL_SIZE", "10",
+            "Most PostgreSQL connections one service process opens for its work (a pool "
+            "with no overflow; a worker waits up to 10 s for one, then answers 503). Each "
+            "timer lease holds one more, on `WARDLINE_DATABASE_DIRECT_URL`. Budget: "
+            "processes × this ≤ the pooler's `max_client_conn`, or PostgreSQL's "
+            "`max_connections` without one (README, Connection budget)."),
     Setting("WARDLINE_OUTBOX_POLL_SECONDS", "2",
             "Backstop interval at which the outbox relay looks for unpublished events "
             "(events are normally published straight after their transaction commits)."),
@@ -113,6 +125,18 @@ def database_url(service_name, environ=None):
     return f"sqlite:///{(var_dir(environ) / f'{service_name}.sqlite').resolve()}"
 
 
+def database_direct_url(service_name, environ=None):
+    """The service's database without a pooler in between (leases, migrations)."""
+    return setting("WARDLINE_DATABASE_DIRECT_URL", environ) or database_url(service_name,
+                                                                           environ)
+
+
+def database_pooled(service_name, environ=None):
+    """Whether `WARDLINE_DATABASE_URL` goes through a transaction pooler: a direct URL
+    set beside it, and other than it, says so."""
+    return database_direct_url(service_name, environ) != database_url(service_name, environ)
+
+
 def secret_key(environ=None):
     key = setting("WARDLINE_SECRET_KEY", environ)
     if key:
@@ -136,6 +160,8 @@ def load_config(service_name, environ=None):
             env("WARDLINE_HTTP_PORT") if service_name == "gateway"
             else env("WARDLINE_HEALTH_PORT")),
         "DATABASE_URL": database_url(service_name, environ),
+        "DATABASE_DIRECT_URL": database_direct_url(service_name, environ),
+        "DATABASE_POOLED": database_pooled(service_name, environ),
         "DB_POOL_SIZE": int(env("WARDLINE_DB_POOL_SIZE")),
         "OUTBOX_POLL_SECONDS": float(env("WARDLINE_OUTBOX_POLL_SECONDS")),
         "DELIVERY_LIMIT": int(env("WARDLINE_DELIVERY_LIMIT")),

@@ -69,8 +69,18 @@ def driver_url(url):
     return url
 
 
-def make_engine(url, service_name, pool_size=10):
-    """An engine confined to the service's own schema (PostgreSQL) or file (SQLite)."""
+POOL_TIMEOUT_SECONDS = 10
+
+
+def make_engine(url, service_name, pool_size=10, pooled=False):
+    """An engine confined to the service's own schema (PostgreSQL) or file (SQLite).
+
+    `pool_size` is a hard limit (no overflow), so that processes × pool size is the most
+    connections a deployment opens (README, Connection budget). `pooled`: the URL goes
+    through a pooler in transaction mode (PgBouncer), where a server connection serves
+    one transaction of one client and then another client's: the schema is set in each
+    transaction (`SET LOCAL`), as PgBouncer refuses the `options` startup parameter and
+    a session-wide `SET` would leak to whichever client gets the connection next."""
     if url.startswith("sqlite"):
         # One connection: SQLite's lock waits would block the whole eventlet hub, so
         # workers queue for the connection cooperatively instead.
@@ -78,13 +88,46 @@ def make_engine(url, service_name, pool_size=10):
                                   connect_args={"timeout": 30})
         sa_event.listen(engine, "connect", _sqlite_pragmas)
         return engine
+    schema = schema_name(service_name)
+    connect_args = {"application_name": f"wardline-{service_name}"}
+    if not pooled:
+        connect_args["options"] = f"-csearch_path={schema}"
     engine = sa.create_engine(
-        driver_url(url), pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
-        connect_args={"options": f"-csearch_path={schema_name(service_name)}",
-                      "application_name": f"wardline-{service_name}"},
-    )
+        driver_url(url), pool_size=pool_size, max_overflow=0,
+        pool_timeout=POOL_TIMEOUT_SECONDS, pool_recycle=1800, connect_args=connect_args)
+    if pooled:
+        _search_path_per_transaction(engine, schema)
     _ping_when_idle(engine)
     return engine
+
+
+def _search_path_per_transaction(engine, schema):
+    statement = f'SET LOCAL search_path TO "{schema}"'
+
+    def begin(conn):
+        # On the driver's cursor: the Connection itself is still beginning. psycopg2
+        # opens the transaction with this statement, so it holds until the commit.
+        dbapi_connection = conn.connection.dbapi_connection
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute(statement)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # As SQLAlchemy does for its own statements: a dead connection (the pooler
+            # dropped it) leaves the pool, and the error is SQLAlchemy's, so that it
+            # reads as the database being away (a 503), not as a bug.
+            disconnect = engine.dialect.is_disconnect(exc, dbapi_connection, cursor)
+            if disconnect:
+                conn.invalidate(exc)
+            raise sa.exc.DBAPIError.instance(
+                statement, None, exc, engine.dialect.loaded_dbapi.Error,
+                connection_invalidated=disconnect, dialect=engine.dialect) from exc
+        finally:
+            try:
+                cursor.close()
+            except engine.dialect.loaded_dbapi.Error:
+                pass  # its connection is gone
+
+    sa_event.listen(engine, "begin", begin)
 
 
 PING_AFTER_IDLE_SECONDS = 1.0

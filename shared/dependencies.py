@@ -23,7 +23,8 @@ class Database(DependencyProvider):
     def setup(self):
         config = self.container.config
         self.engine = make_engine(config["DATABASE_URL"], self.container.service_name,
-                                  pool_size=config.get("DB_POOL_SIZE", 10))
+                                  pool_size=config.get("DB_POOL_SIZE", 10),
+                                  pooled=config.get("DATABASE_POOLED", False))
         self.sessions = session_factory(self.engine)
         self.relay = OutboxRelay(self.engine, self.metadata.tables["outbox"],
                                  ConfirmingPublisher(config["AMQP_URI"]),

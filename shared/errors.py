@@ -5,7 +5,7 @@ They are registered with nameko so that an RPC caller receives the same exceptio
 """
 from functools import lru_cache
 
-from nameko.exceptions import deserialize_to_instance
+from nameko.exceptions import RemoteError, deserialize_to_instance
 
 
 class WardlineError(Exception):
@@ -103,3 +103,37 @@ class TimedOut(WardlineError):
     What was sent may have been stored: the message says to look before sending again."""
     status = 504
     code = "timeout"
+
+
+@deserialize_to_instance
+class Unavailable(WardlineError):
+    """The database refused or dropped the connection, or has none free (PostgreSQL or
+    the pooler at its connection limit, a restart): HTTP 503 with `Retry-After`, as
+    nothing is wrong with the request and the same one may well succeed in a moment."""
+    status = 503
+    code = "unavailable"
+    retry_after = 5  # seconds, the `Retry-After` header
+
+
+DATABASE_UNAVAILABLE = ("sqlalchemy.exc.OperationalError", "sqlalchemy.exc.TimeoutError",
+                        "sqlalchemy.exc.DisconnectionError")
+"""Exceptions that mean the database cannot be reached or is too busy, by their path:
+SQLAlchemy's own wrapping of the driver's OperationalError (refused, too many clients,
+the pooler's `no more connections allowed`, a dropped connection), a pool with no
+connection free in time, and a failed ping; as raised here or by a service over RPC."""
+
+
+def as_unavailable(exc):
+    """An `Unavailable` for an exception that means the database is away or full, else
+    None. A driver error on a connection SQLAlchemy found broken counts too."""
+    if isinstance(exc, Unavailable):
+        return exc
+    if isinstance(exc, RemoteError):  # from a service that does not translate its own
+        unavailable = exc.exc_type in ("OperationalError", "DisconnectionError")
+    else:
+        unavailable = (f"{type(exc).__module__}.{type(exc).__name__}" in DATABASE_UNAVAILABLE
+                       or getattr(exc, "connection_invalidated", False))  # DBAPIError
+    if unavailable:
+        return Unavailable("The database is not taking connections just now; nothing was "
+                           "changed. Try again in a few seconds.")
+    return None

@@ -18,6 +18,7 @@ from kombu.exceptions import OperationalError
 from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
 
 from shared.bus import declare, rpc_queue
+from shared.errors import as_unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -70,6 +71,15 @@ class QuorumRpcConsumer(RpcConsumer):
 
 class QuorumRpc(Rpc):
     rpc_consumer = QuorumRpcConsumer()
+
+    def handle_result(self, message, worker_ctx, result, exc_info):
+        """A database that refused the connection or has none free reaches the caller as
+        `Unavailable` (the gateway's 503), not as a RemoteError it would take for a bug."""
+        if exc_info is not None:
+            unavailable = as_unavailable(exc_info[1])
+            if unavailable is not None:
+                exc_info = (type(unavailable), unavailable, exc_info[2])
+        return super().handle_result(message, worker_ctx, result, exc_info)
 
 
 rpc = QuorumRpc.decorator

@@ -9,7 +9,9 @@ tick, so a timer keeps one connection open however many replicas run. A transact
 would not do: it ends when the tick commits, and a replica whose timer fires a moment
 later would take it and run the same tick again; it only stops ticks overlapping. When
 the holder stops or dies its connection closes, PostgreSQL releases the lock, and the
-next replica to tick takes over. The work itself stays guarded by row locks (SKIP
+next replica to tick takes over. That needs a real session: the lease connects to
+`WARDLINE_DATABASE_DIRECT_URL` when the services' own connections go through PgBouncer
+in transaction mode. The work itself stays guarded by row locks (SKIP
 LOCKED claims), so a tick in flight while the lease changes hands still acts once."""
 import sqlalchemy as sa
 import structlog
@@ -87,7 +89,11 @@ class ConfiguredTimer(Timer):
     def setup(self):
         config = self.container.config
         self.interval = float(config[self.config_key])
-        self.lease = TimerLease(config["DATABASE_URL"], self.container.service_name,
+        # A session lock needs a session: on the direct URL, never through PgBouncer in
+        # transaction mode, where the lock would stay on a server connection other
+        # clients then use (and take "again") after this process died.
+        self.lease = TimerLease(config.get("DATABASE_DIRECT_URL") or config["DATABASE_URL"],
+                                self.container.service_name,
                                 self.method_name)
         super().setup()
 

@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway import metrics, tokens
 from shared.errors import (Forbidden, InvalidContent, MalformedRequest, NotAuthenticated,
-                           TimedOut, WardlineError)
+                           TimedOut, WardlineError, as_unavailable)
 
 log = structlog.get_logger(__name__)
 
@@ -58,13 +58,20 @@ class ApiEndpoint(HttpRequestHandler):
                 handle_result=partial(self._handle_result, done))
             response = self._json_response(self._answer(done, worker_ctx))
         except WardlineError as exc:
-            response = json_response(exc.status, exc.as_json())
-        except Exception:  # a fault of ours: logged in full, told briefly
-            log.exception("http.unhandled_error", path=request.path,
-                          correlation_id=correlation_id)
-            response = json_response(500, {"error": {
-                "code": "internal", "message": "Something went wrong on our side; it has "
-                f"been logged under reference {correlation_id}."}})
+            response = error_response(exc)
+        except Exception as exc:
+            unavailable = as_unavailable(exc)  # the gateway's own database, or a service's
+            if unavailable is not None:
+                log.warning("http.database_unavailable", path=request.path,
+                            error=str(exc).splitlines()[0][:300] if str(exc) else "",
+                            correlation_id=correlation_id)
+                response = error_response(unavailable)
+            else:  # a fault of ours: logged in full, told briefly
+                log.exception("http.unhandled_error", path=request.path,
+                              correlation_id=correlation_id)
+                response = json_response(500, {"error": {
+                    "code": "internal", "message": "Something went wrong on our side; it "
+                    f"has been logged under reference {correlation_id}."}})
         response.headers["X-Correlation-ID"] = correlation_id
         metrics.observe_request(self.route, self.method, response.status_code,
                                 time.perf_counter() - started)
@@ -119,6 +126,15 @@ api = ApiEndpoint.decorator
 def json_response(status, body):
     return Response(json.dumps(body, default=_json_default), status=status,
                     mimetype="application/json")
+
+
+def error_response(exc):
+    """A WardlineError as its status and JSON body; `Retry-After` when it has one (503)."""
+    response = json_response(exc.status, exc.as_json())
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
 
 
 def json_body(request):

@@ -33,3 +33,14 @@ def test_the_readme_carries_the_current_configuration_table():
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert settings_table() in readme, "README is stale: paste `wardline config` into it"
 
+
+
+def test_a_direct_url_beside_the_database_url_says_that_one_goes_through_a_pooler(tmp_path):
+    direct = load_config("tasking", {"WARDLINE_DATABASE_URL": "postgresql://db:5432/w"})
+    assert direct["DATABASE_DIRECT_URL"] == "postgresql://db:5432/w"
+    assert direct["DATABASE_POOLED"] is False
+    pooled = load_config("tasking", {"WARDLINE_DATABASE_URL": "postgresql://pgbouncer:6432/w",
+                                     "WARDLINE_DATABASE_DIRECT_URL": "postgresql://db:5432/w"})
+    assert pooled["DATABASE_URL"] == "postgresql://pgbouncer:6432/w"
+    assert pooled["DATABASE_DIRECT_URL"] == "postgresql://db:5432/w"
+    assert pooled["DATABASE_POOLED"] is True

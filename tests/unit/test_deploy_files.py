@@ -71,3 +71,18 @@ def test_the_production_variant_clusters_three_rabbitmq_nodes():
     cluster = prod["configs"]["rabbitmq-cluster"]["content"]
     assert all(f"rabbit@{node}" in cluster for node in nodes)
     assert all(prod["services"][name]["deploy"]["replicas"] >= 2 for name in SERVICES)
+
+
+def test_compose_pools_through_pgbouncer_in_transaction_mode_with_leases_direct():
+    compose = yaml.load((DEPLOY / "docker-compose.yml").read_text(), ComposeLoader)
+    env = compose["x-wardline"]["environment"]
+    assert "@pgbouncer:6432/" in env["WARDLINE_DATABASE_URL"]
+    assert "@postgres:5432/" in env["WARDLINE_DATABASE_DIRECT_URL"]
+    ini = compose["configs"]["pgbouncer-ini"]["content"]
+    settings = dict(line.split(" = ", 1) for line in ini.splitlines() if " = " in line)
+    assert settings["pool_mode"] == "transaction"
+    # the budget: the production variant's processes x pool size <= max_client_conn
+    prod = yaml.load((DEPLOY / "docker-compose.prod.yml").read_text(), ComposeLoader)
+    processes = sum(prod["services"][name]["deploy"]["replicas"] for name in SERVICES)
+    assert processes * 10 <= int(settings["max_client_conn"])
+    assert int(settings["default_pool_size"]) + int(settings["reserve_pool_size"]) < 100
