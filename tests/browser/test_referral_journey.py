@@ -29,7 +29,7 @@ def test_a_partner_refers_and_the_coordinator_triages(page, stack):
     sign_in(page, "coordinator")
     card = page.locator("section.card").filter(has_text="Seen with older gang members")
     card.get_by_label("Decision").select_option("accept")
-    card.get_by_label("Reason").fill("Home visit with the Safer Schools officer")
+    card.get_by_label("Internal reason").fill("Home visit with the Safer Schools officer")
     card.get_by_role("button", name="Record decision").click()
     expect(page.locator("section.card").filter(has_text="Seen with older gang members")
            ).to_have_count(0)

@@ -24,8 +24,7 @@ depends_on: Union[str, Sequence[str], None] = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("subjects") as table:
-        table.add_column(sa.Column("agency", sa.String(60), nullable=True))
+    op.add_column("subjects", sa.Column("agency", sa.String(60), nullable=True))
     op.execute("UPDATE subjects SET agency = (SELECT r.referring_agency FROM referrals r "
                "WHERE r.subject_id = subjects.id ORDER BY r.submitted_at LIMIT 1)")
     with op.batch_alter_table("referral_history") as table:
@@ -72,5 +71,6 @@ def downgrade() -> None:
     op.drop_table("referral_actions")
     with op.batch_alter_table("referral_history") as table:
         table.drop_column("reason_for_referrer")
-    with op.batch_alter_table("subjects") as table:
-        table.drop_column("agency")
+    # Not in batch mode: on SQLite that copies the table, which other tables' foreign keys
+    # refuse; SQLite 3.35 and later drop a column in place.
+    op.drop_column("subjects", "agency")
