@@ -183,9 +183,11 @@ def record_update(uow, item, note, actor, now, public_outcome=None):
 def record_completion(uow, item, outcome, actor, now, cause="outcome", public_outcome=None):
     """Close an item with its outcome, in its history and on the bus. `cause` says why:
     an outcome someone recorded, or tasking's own step after triage decided no further
-    action (`triage`) or the ward panel closed a priority (`ward_priority_closed`)."""
+    action (`triage`) or the ward panel closed a priority (`ward_priority_closed`). A
+    public outcome, when given, is the line the ward panel reads (else any earlier stays)."""
+    values = {"public_outcome": public_outcome} if public_outcome else {}
     repository.update_item(uow.session, item["id"], status="completed", outcome=outcome,
-                           completed_by=actor["username"], completed_at=now)
+                           completed_by=actor["username"], completed_at=now, **values)
     repository.add_history(uow.session, item["id"], "completed", outcome, actor["username"],
                            now)
     uow.publish("tasking_item.completed", 2, {
