@@ -13,6 +13,12 @@ CATEGORY_WORDS = {
 }
 RISK_ORDER = {"high": 0, "medium": 1, "standard": 2}
 BOROUGH_WIDE_ROLES = frozenset({"coordinator", "analyst", "reviewer"})
+POLICE_ROLES = frozenset({"sergeant", "pcso", "analyst"})
+# The need-to-know audience (shared/need_to_know.py) each role reads as, where its scope
+# admits the record; a partner outside it may still be the referrer (item_audience).
+ITEM_AUDIENCES = {"coordinator": "coordinator", "reviewer": "reviewer", "sergeant": "police",
+                  "pcso": "police", "analyst": "police", "partner": "owning_agency",
+                  "panel": "panel"}
 ESCALATE_TO = "coordinator"
 
 
@@ -31,12 +37,16 @@ def item_scope(actor):
     """Who sees which tasking items, as (column, allowed values) pairs any of which admits
     an item, or None for the whole borough: the coordinator, the BIU and reviewers see all;
     a sergeant or ward panel their wards' items; a partner its agency's; a PCSO those
-    given to them by name."""
+    given to them by name; a ward panel only the actions raised from its wards' priorities
+    (never one raised from a referral about a person)."""
     role = actor["role"]
     if role in BOROUGH_WIDE_ROLES:
         return None
-    if role in ("sergeant", "panel"):
+    if role == "sergeant":
         return [("ward", list(actor.get("wards") or []))]
+    if role == "panel":
+        return [(("ward", list(actor.get("wards") or [])),
+                 ("source_type", ["ward_priority"]))]
     if role == "partner":
         return [("owner_agency", [actor.get("agency")])]
     if role == "pcso":
@@ -44,8 +54,37 @@ def item_scope(actor):
     return []
 
 
+def scope_conditions(entry):
+    """A scope entry: one (column, values) pair, or a tuple of pairs that must all hold."""
+    return (entry,) if isinstance(entry[0], str) else tuple(entry)
+
+
 def in_scope(scope, record):
-    return scope is None or any(record.get(column) in values for column, values in scope)
+    return scope is None or any(all(record.get(column) in values
+                                    for column, values in scope_conditions(entry))
+                                for entry in scope)
+
+
+def is_referrer(actor, referral):
+    """The referring side of a referral (tasking's own record of it): a partner of the
+    agency that referred it."""
+    return bool(referral and actor["role"] == "partner" and actor.get("agency")
+                and actor["agency"] == referral["referring_agency"])
+
+
+def item_audience(actor, item, referral=None):
+    """Which audience of the need-to-know table the actor reads this item as, or None when
+    they may not see it at all (answered 404). `referral` is tasking's record of the
+    referral the item was raised from, if any: its referring agency reads every action on
+    it in the referrer's view."""
+    audience = ITEM_AUDIENCES.get(actor["role"])
+    if audience and in_scope(item_scope(actor), item):
+        return audience
+    if (item.get("source_type") == "referral" and referral
+            and referral["referral_id"] == item.get("source_id")
+            and is_referrer(actor, referral)):
+        return "referrer"
+    return None
 
 
 def may_work_item(actor, item):
@@ -117,11 +156,14 @@ def task_status_after_report(task):
 
 
 def intelligence_scope(actor):
-    """The BIU and the coordinator see every report; a sergeant their wards'; a PCSO
-    their own."""
+    """The BIU sees every report; a sergeant their wards'; a PCSO their own. Ungraded and
+    code C intelligence is for police roles only: the coordinator (who need not be police)
+    reads only graded reports with handling code P."""
     role = actor["role"]
-    if role in ("analyst", "coordinator"):
+    if role == "analyst":
         return None
+    if role == "coordinator":
+        return [("handling_code", ["P"])]
     if role == "sergeant":
         return [("ward", list(actor.get("wards") or []))]
     if role == "pcso":
@@ -157,6 +199,25 @@ def agenda(new_referrals, overdue_items, priorities_for_review, intelligence_wai
         "intelligence_awaiting_feedback": sorted(intelligence_waiting,
                                                  key=lambda r: r["submitted_at"]),
     }
+
+
+def reads_ward_of_meeting(actor, ward):
+    """A meeting's agenda entries and actions are each about one ward: the coordinator, the
+    BIU and reviewers read them all, a sergeant only those of their own wards."""
+    if actor["role"] in BOROUGH_WIDE_ROLES:
+        return True
+    return actor["role"] == "sergeant" and ward in (actor.get("wards") or [])
+
+
+def reads_minutes(actor, meeting):
+    """Minutes are one text about every ward of the meeting and cannot be cut by ward: only
+    a reader whose scope covers every ward of the meeting reads them."""
+    return all(reads_ward_of_meeting(actor, ward) for ward in meeting["wards"])
+
+
+def intelligence_audience(actor):
+    return "coordinator" if actor["role"] == "coordinator" else (
+        "police" if actor["role"] in POLICE_ROLES else None)
 
 
 def check_meeting_open(meeting, step):

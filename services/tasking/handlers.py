@@ -7,7 +7,7 @@ import structlog
 
 from services.tasking import repository
 from services.tasking.domain import (ESCALATE_TO, check_assignment, check_item_open,
-                                     in_scope, is_overdue, item_scope, may_work_item)
+                                     is_overdue, item_audience, item_scope, may_work_item)
 from services.tasking.schemas import (AssignSchema, CompleteSchema, ItemQuerySchema,
                                       RaiseItemSchema, UpdateSchema, load_or_refuse)
 from shared.db import utcnow
@@ -28,13 +28,15 @@ def raise_item(payload, actor, uow):
     cmd = load_or_refuse(RaiseItemSchema, payload)
     with uow:
         item = record_new_item(uow, cmd, actor)
-    return get_item(item["id"], actor, uow)
+    return item["id"]
 
 
 def get_item(item_id, actor, uow):
+    """The item and the audience the caller reads it as (404 if they may not see it)."""
     with uow:
         item = repository.get_item(uow.session, item_id)
-    return _shown(_visible(item, item_id, actor))
+        audience = _audience(uow, item, item_id, actor)
+    return _shown(item), audience
 
 
 def list_items(query, actor, uow):
@@ -46,14 +48,18 @@ def list_items(query, actor, uow):
         result = repository.list_items(uow.session, item_scope(actor), filters,
                                        params.get("overdue"), utcnow(), params["limit"],
                                        params["cursor"])
-    return {**result, "items": [_shown(item) for item in result["items"]]}
+    return {**result, "items": [(_shown(item), item_audience(actor, item))
+                                for item in result["items"]]}
 
 
-def items_for_source(source_type, source_id, limit, uow):
-    """Every item raised for a referral or priority (the caller already may see it)."""
+def actions_for_referral(referral_id, actor, uow, limit=200):
+    """Every action on a referral the caller may see, with the audience each is read as:
+    the referring agency's team reads every one of them in the referrer's view."""
     with uow:
-        items = repository.items_for_source(uow.session, source_type, source_id, limit)
-    return [_shown(item) for item in items]
+        referral = repository.referral_record(uow.session, referral_id)
+        items = repository.items_for_source(uow.session, "referral", referral_id, limit)
+    shown = [(_shown(item), item_audience(actor, item, referral)) for item in items]
+    return [(item, audience) for item, audience in shown if audience]
 
 
 def assign_item(item_id, payload, actor, uow):
@@ -66,7 +72,7 @@ def assign_item(item_id, payload, actor, uow):
         check_assignment(actor, item, cmd["owner_agency"])
         record_assignment(uow, item, cmd["owner_agency"], cmd["owner_user"],
                 cmd["due_by"] or item["due_by"], actor, None)
-    return get_item(item_id, actor, uow)
+    return item_id
 
 
 def add_update(item_id, payload, actor, uow):
@@ -76,9 +82,9 @@ def add_update(item_id, payload, actor, uow):
         item = _workable(repository.get_item(uow.session, item_id, for_update=True),
                          item_id, actor)
         check_item_open(item, "updated")
-        record_update(uow, item, cmd["note"], actor, utcnow())
+        record_update(uow, item, cmd["note"], actor, utcnow(), cmd["public_outcome"])
     log.info("tasking_item.updated", tasking_item_id=item_id)
-    return get_item(item_id, actor, uow)
+    return item_id
 
 
 def complete_item(item_id, payload, actor, uow):
@@ -88,8 +94,9 @@ def complete_item(item_id, payload, actor, uow):
         item = _workable(repository.get_item(uow.session, item_id, for_update=True),
                          item_id, actor)
         check_item_open(item, "completed")
-        record_completion(uow, item, cmd["outcome"], actor, utcnow())
-    return get_item(item_id, actor, uow)
+        record_completion(uow, item, cmd["outcome"], actor, utcnow(),
+                          public_outcome=cmd["public_outcome"])
+    return item_id
 
 
 # --- the overdue check ---------------------------------------------------------------
@@ -160,9 +167,12 @@ def record_assignment(uow, item, owner_agency, owner_user, due_by, actor, note):
     log.info("tasking_item.assigned", tasking_item_id=item["id"], owner_agency=owner_agency)
 
 
-def record_update(uow, item, note, actor, now):
+def record_update(uow, item, note, actor, now, public_outcome=None):
     """Progress on an item, in its history and on the bus (the note stays here: it is the
-    owning agency's working note, not news for every consumer)."""
+    owning agency's working note, not news for every consumer). A public outcome given
+    with it replaces the line the ward panel reads."""
+    if public_outcome:
+        repository.update_item(uow.session, item["id"], public_outcome=public_outcome)
     repository.add_history(uow.session, item["id"], "update", note, actor["username"], now)
     uow.publish("tasking_item.updated", 1, {
         "tasking_item_id": item["id"], "updated_by": actor["username"], "updated_at": now,
@@ -170,12 +180,14 @@ def record_update(uow, item, note, actor, now):
         actor)
 
 
-def record_completion(uow, item, outcome, actor, now, cause="outcome"):
+def record_completion(uow, item, outcome, actor, now, cause="outcome", public_outcome=None):
     """Close an item with its outcome, in its history and on the bus. `cause` says why:
     an outcome someone recorded, or tasking's own step after triage decided no further
-    action (`triage`) or the ward panel closed a priority (`ward_priority_closed`)."""
+    action (`triage`) or the ward panel closed a priority (`ward_priority_closed`). A
+    public outcome, when given, is the line the ward panel reads (else any earlier stays)."""
+    values = {"public_outcome": public_outcome} if public_outcome else {}
     repository.update_item(uow.session, item["id"], status="completed", outcome=outcome,
-                           completed_by=actor["username"], completed_at=now)
+                           completed_by=actor["username"], completed_at=now, **values)
     repository.add_history(uow.session, item["id"], "completed", outcome, actor["username"],
                            now)
     uow.publish("tasking_item.completed", 2, {
@@ -192,9 +204,21 @@ def _shown(item):
     return {**item, "overdue": is_overdue(item, utcnow())}
 
 
+def _audience(uow, item, item_id, actor):
+    """The audience the caller reads the item as; an item they may not see reads as
+    absent, so ids cannot be probed."""
+    referral = None
+    if item is not None and item["source_type"] == "referral":
+        referral = repository.referral_record(uow.session, item["source_id"])
+    audience = item_audience(actor, item, referral) if item is not None else None
+    if audience is None:
+        raise NotFound("No tasking item with that id that you may see.", {"id": [item_id]})
+    return audience
+
+
 def _visible(item, item_id, actor):
-    # An item the caller may not see reads as absent, so ids cannot be probed.
-    if item is None or not in_scope(item_scope(actor), item):
+    # Changing an item: only those whose scope admits it (a referrer reads, never moves).
+    if item is None or item_audience(actor, item) is None:
         raise NotFound("No tasking item with that id that you may see.", {"id": [item_id]})
     return item
 

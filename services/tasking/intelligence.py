@@ -48,8 +48,17 @@ def get_pcso_task(task_id, actor, uow):
     with uow:
         task = _visible(row_by_id(uow.session, pcso_tasks, task_id),
                         domain.pcso_task_scope(actor), task_id, "PCSO task")
-        task["reports"] = repository.reports_of_task(uow.session, task_id)
+        # Only the reports the caller may read (the coordinator: graded code P only).
+        scope = domain.intelligence_scope(actor)
+        task["reports"] = [report for report in repository.reports_of_task(uow.session,
+                                                                           task_id)
+                           if domain.in_scope(scope, report)]
     return task
+
+
+def audience(actor):
+    """The need-to-know audience the caller reads intelligence as (police or coordinator)."""
+    return domain.intelligence_audience(actor)
 
 
 def list_pcso_tasks(query, actor, uow):

@@ -74,11 +74,43 @@ def close_meeting(meeting_id, payload, actor, uow):
 
 
 def get_meeting(meeting_id, actor, uow):
-    """The meeting with its agenda, the actions it raised and (once closed) its minutes."""
+    """The meeting with its agenda, the actions it raised and (once closed) its minutes, as
+    the caller may read it: each agenda entry and action only if it is of a ward the caller
+    reads (with the audience each action is read as, in `audiences`), the minutes only if
+    the caller reads every ward of the meeting."""
     with uow:
         meeting = _visible(row_by_id(uow.session, meetings, meeting_id),
                            meeting_id, actor)
-        meeting["actions"] = repository.items_of_meeting(uow.session, meeting_id)
+        actions = repository.items_of_meeting(uow.session, meeting_id)
+    return as_read_by(actor, meeting, actions)
+
+
+def as_read_by(actor, meeting, actions=None):
+    """The meeting filtered to what `actor` may read of it (domain.reads_ward_of_meeting,
+    domain.item_audience, domain.reads_minutes)."""
+    audiences = {}
+
+    def items(found):
+        shown = []
+        for item in found:
+            audience = (domain.item_audience(actor, item)
+                        if domain.reads_ward_of_meeting(actor, item["ward"]) else None)
+            if audience:
+                audiences[item["id"]] = audience
+                shown.append(item)
+        return shown
+
+    agenda = {name: [entry for entry in entries
+                     if domain.reads_ward_of_meeting(actor, entry["ward"])]
+              for name, entries in (meeting.get("agenda") or {}).items()
+              if name != "overdue_items"}
+    agenda["overdue_items"] = items((meeting.get("agenda") or {}).get("overdue_items") or [])
+    meeting = {**meeting, "agenda": agenda}
+    if actions is not None:
+        meeting["actions"] = items(actions)
+    if not domain.reads_minutes(actor, meeting):
+        meeting["minutes"] = None
+    meeting["audiences"] = audiences
     return meeting
 
 
@@ -90,7 +122,8 @@ def list_meetings(actor, limit, cursor, uow):
         result = repository.list_rows(uow.session, meetings, None, {}, "opened_at", limit,
                                       cursor, descending=True)
     # A sergeant sees the meetings about their wards (few: filtered after paging is fine).
-    return {**result, "items": [m for m in result["items"] if _may_read(actor, m)]}
+    return {**result, "items": [as_read_by(actor, m) for m in result["items"]
+                                if _may_read(actor, m)]}
 
 
 def _previous_meeting_opened(session, wards):

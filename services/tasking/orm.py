@@ -27,6 +27,8 @@ tasking_items = sa.Table(
     sa.Column("overdue_at", UtcDateTime, nullable=True),
     sa.Column("escalated_to", sa.String(30), nullable=True),
     sa.Column("outcome", sa.Text, nullable=True),
+    # One line the public may read (the ward panel): what was done, never who or about whom.
+    sa.Column("public_outcome", sa.Text, nullable=True),
     sa.Column("completed_by", sa.String(80), nullable=True),
     sa.Column("completed_at", UtcDateTime, nullable=True),
     sa.Index("ix_tasking_items_source", "source_type", "source_id"),

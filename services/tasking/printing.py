@@ -51,11 +51,19 @@ def meeting_page(meeting):
                [(i["title"], i["ward"], _owner(i), _when(i["due_by"]))
                 for i in meeting["actions"]]),
         "<h2>6. Minutes</h2>",
-        f'<div class="minutes">{_e(meeting["minutes"])}</div>' if meeting["minutes"]
-        else '<p class="none">Not yet recorded (the meeting is open).</p>',
+        _minutes(meeting),
         "</body></html>",
     ]
     return "\n".join(parts)
+
+
+def _minutes(meeting):
+    if meeting.get("minutes"):
+        return f'<div class="minutes">{_e(meeting["minutes"])}</div>'
+    if meeting["status"] == "closed":  # closed meetings have minutes: not this reader's
+        return ('<p class="none">Not shown: the minutes also cover wards outside '
+                'yours.</p>')
+    return '<p class="none">Not yet recorded (the meeting is open).</p>'
 
 
 def _table(headings, rows):
@@ -68,7 +76,8 @@ def _table(headings, rows):
 
 
 def _owner(item):
-    return item["owner_agency"] + (f" ({item['owner_user']})" if item.get("owner_user") else "")
+    return (item.get("owner_agency") or "") + (f" ({item['owner_user']})"
+                                                if item.get("owner_user") else "")
 
 
 def _when(value):

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from services.tasking.domain import scope_conditions
 from services.tasking.orm import (intelligence_reports, referral_records,
                                   tasking_item_history, tasking_items, ward_priority_records)
 from shared.db import row_by_id, upsert
@@ -12,8 +13,9 @@ def scoped(query, table, scope):
     """Narrow a query to the rows a scope (domain.*_scope) admits."""
     if scope is None:
         return query
-    return query.where(sa.or_(sa.false(), *[table.c[column].in_(values)
-                                            for column, values in scope]))
+    return query.where(sa.or_(sa.false(), *[
+        sa.and_(*[table.c[column].in_(values) for column, values in scope_conditions(entry)])
+        for entry in scope]))
 
 
 def keyset_page(session, query, table, sort_column, limit, cursor, descending=False):
@@ -110,6 +112,12 @@ def save_record(session, table, key_column, record):
     """Insert or replace one read-model row (events may arrive again or out of order)."""
     upsert(session, table, record, key=[key_column],
            update=[column for column in record if column != key_column])
+
+
+def referral_record(session, referral_id):
+    row = session.execute(sa.select(referral_records).where(
+        referral_records.c.referral_id == referral_id)).first()
+    return row._asdict() if row else None
 
 
 def ward_priority_record(session, ward_priority_id):

@@ -62,12 +62,18 @@ class AssignSchema(Schema):
     due_by = fields.AwareDateTime(load_default=None, validate=_in_future)
 
 
+PUBLIC_OUTCOME_LENGTH = 500
+
+
 class UpdateSchema(Schema):
     note = _text(5000)
+    # What the ward panel (the public) may read of the action so far: one line, no names.
+    public_outcome = _text(PUBLIC_OUTCOME_LENGTH, required=False)
 
 
 class CompleteSchema(Schema):
     outcome = _text(5000)
+    public_outcome = _text(PUBLIC_OUTCOME_LENGTH, required=False)
 
 
 class ItemQuerySchema(Schema):
@@ -194,6 +200,7 @@ class TaskingItemView(Schema):
     overdue_at = fields.AwareDateTime(allow_none=True)
     escalated_to = fields.String(allow_none=True)
     outcome = fields.String(allow_none=True)
+    public_outcome = fields.String(allow_none=True)
     completed_by = fields.String(allow_none=True)
     completed_at = fields.AwareDateTime(allow_none=True)
     history = fields.List(fields.Nested(HistoryView))

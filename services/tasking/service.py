@@ -14,11 +14,39 @@ from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
 from shared.health import HealthEndpoint
+from shared.need_to_know import shape
 from shared.timers import configured_timer
 
-ITEMS = TaskingItemView(many=True, exclude=("history",))
+ITEM = TaskingItemView()
+LISTED_ITEM = TaskingItemView(exclude=("history",))
 TASKS = PcsoTaskView(many=True, exclude=("reports",))
-REPORTS = IntelligenceReportView(many=True)
+REPORT = IntelligenceReportView()
+MEETINGS_ONE = MeetingView(exclude=("agenda", "actions"))
+
+
+def item_answer(shown, view=ITEM):
+    """A tasking item as its reader's audience may read it (shared/need_to_know.py)."""
+    item, audience = shown
+    return shape("tasking_item", audience, view.dump(item))
+
+
+def meeting_answer(meeting, view=MeetingView()):
+    """A meeting (already filtered to its reader: meetings.as_read_by) with each action and
+    overdue item shaped for the audience its reader reads it as."""
+    audiences = meeting["audiences"]
+    answer = view.dump(meeting)
+    if "actions" in answer:
+        answer["actions"] = [shape("tasking_item", audiences[item["id"]], item)
+                             for item in answer["actions"]]
+    if "agenda" in answer:
+        answer["agenda"]["overdue_items"] = [
+            shape("tasking_item", audiences[item["id"]], item)
+            for item in answer["agenda"].get("overdue_items") or []]
+    return answer
+
+
+def report_answer(report, actor):
+    return shape("intelligence_report", intelligence.audience(actor), REPORT.dump(report))
 
 
 def service_levels(config):
@@ -63,64 +91,68 @@ class TaskingService(HealthEndpoint):
 
     # --- tasking items -------------------------------------------------------------------
 
-    @rpc
-    def list_tasking_items(self, source_type=None, source_id=None, limit=50):
-        return ITEMS.dump(handlers.items_for_source(source_type, source_id, limit, self.uow))
+    @rpc(expected_exceptions=EXPECTED)
+    def actions_for_referral(self, referral_id, actor):
+        return [item_answer(shown, LISTED_ITEM)
+                for shown in handlers.actions_for_referral(referral_id, actor, self.uow)]
 
     @rpc(expected_exceptions=EXPECTED)
     def query_tasking_items(self, query, actor):
         result = handlers.list_items(query, actor, self.uow)
-        return {**result, "items": ITEMS.dump(result["items"])}
+        return {**result, "items": [item_answer(shown, LISTED_ITEM)
+                                    for shown in result["items"]]}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_tasking_item(self, item_id, actor):
-        return TaskingItemView().dump(handlers.get_item(item_id, actor, self.uow))
+        return self._item(item_id, actor)
 
     @rpc(expected_exceptions=EXPECTED)
     def raise_tasking_item(self, payload, actor):
-        return TaskingItemView().dump(handlers.raise_item(payload, actor, self.uow))
+        return self._item(handlers.raise_item(payload, actor, self.uow), actor)
 
     @rpc(expected_exceptions=EXPECTED)
     def assign_tasking_item(self, item_id, payload, actor):
-        return TaskingItemView().dump(handlers.assign_item(item_id, payload, actor, self.uow))
+        return self._item(handlers.assign_item(item_id, payload, actor, self.uow), actor)
 
     @rpc(expected_exceptions=EXPECTED)
     def update_tasking_item(self, item_id, payload, actor):
-        return TaskingItemView().dump(handlers.add_update(item_id, payload, actor, self.uow))
+        return self._item(handlers.add_update(item_id, payload, actor, self.uow), actor)
 
     @rpc(expected_exceptions=EXPECTED)
     def complete_tasking_item(self, item_id, payload, actor):
-        return TaskingItemView().dump(handlers.complete_item(item_id, payload, actor,
-                                                             self.uow))
+        return self._item(handlers.complete_item(item_id, payload, actor, self.uow), actor)
+
+    def _item(self, item_id, actor):
+        return item_answer(handlers.get_item(item_id, actor, self.uow))
 
     # --- tasking meetings ----------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def open_meeting(self, payload, actor):
-        return MeetingView().dump(meetings.open_meeting(payload, actor, self.uow))
+        return meeting_answer(meetings.open_meeting(payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_meeting(self, meeting_id, actor):
-        return MeetingView().dump(meetings.get_meeting(meeting_id, actor, self.uow))
+        return meeting_answer(meetings.get_meeting(meeting_id, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_meetings(self, actor, limit=50, cursor=None):
         result = meetings.list_meetings(actor, limit, cursor, self.uow)
-        return {**result, "items": MeetingView(many=True, exclude=("agenda", "actions"))
-                .dump(result["items"])}
+        return {**result, "items": [meeting_answer(meeting, MEETINGS_ONE)
+                                    for meeting in result["items"]]}
 
     @rpc(expected_exceptions=EXPECTED)
     def add_meeting_action(self, meeting_id, payload, actor):
-        item_id = meetings.add_action(meeting_id, payload, actor, self.uow)
-        return TaskingItemView().dump(handlers.get_item(item_id, actor, self.uow))
+        return self._item(meetings.add_action(meeting_id, payload, actor, self.uow), actor)
 
     @rpc(expected_exceptions=EXPECTED)
     def close_meeting(self, meeting_id, payload, actor):
-        return MeetingView().dump(meetings.close_meeting(meeting_id, payload, actor, self.uow))
+        return meeting_answer(meetings.close_meeting(meeting_id, payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def print_meeting(self, meeting_id, actor):
-        return meeting_page(meetings.get_meeting(meeting_id, actor, self.uow))
+        # The page is printed from the answer as this reader may read it, nothing more.
+        return meeting_page(meeting_answer(meetings.get_meeting(meeting_id, actor, self.uow)))
 
     # --- PCSO tasks and intelligence reports ---------------------------------------------
 
@@ -151,12 +183,12 @@ class TaskingService(HealthEndpoint):
     @rpc(expected_exceptions=EXPECTED)
     def list_intelligence(self, query, actor):
         result = intelligence.list_reports(query, actor, self.uow)
-        return {**result, "items": REPORTS.dump(result["items"])}
+        return {**result, "items": [report_answer(report, actor)
+                                    for report in result["items"]]}
 
     @rpc(expected_exceptions=EXPECTED)
     def get_intelligence(self, report_id, actor):
-        return IntelligenceReportView().dump(intelligence.get_report(report_id, actor,
-                                                                     self.uow))
+        return report_answer(intelligence.get_report(report_id, actor, self.uow), actor)
 
     @rpc(expected_exceptions=EXPECTED)
     def note_intelligence(self, report_id, actor):

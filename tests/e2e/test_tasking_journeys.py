@@ -37,7 +37,11 @@ def test_a_redirected_referrals_action_moves_agency_and_is_completed_by_its_new_
                               if i["owner_agency"] == "yot"])
     assert moved and moved[0]["id"] == item["id"]
     path = f"/api/tasking/items/{item['id']}"
-    assert stack.get(path, "council.partner").status_code == 404  # no longer theirs
+    # No longer theirs: the referring council team reads it only as the referrer may.
+    as_referrer = stack.get(path, "council.partner").json()
+    assert as_referrer["owner_agency"] == "yot" and "history" not in as_referrer
+    assert stack.post(path + "/updates", "council.partner",
+                      json={"note": "x"}).status_code in (403, 404)
     assert stack.post(path + "/updates", "yot.partner", json={"note": ""}).status_code == 422
     assert stack.post(path + "/updates", "yot.partner",
                       json={"note": "Home visit booked"}).status_code == 200

@@ -312,3 +312,67 @@ def test_overdue_filter_lists_open_items_past_due(tasking, db):
     assert [i["id"] for i in overdue] == [late["id"]] and overdue[0]["overdue"] is True
     assert late["id"] not in {i["id"] for i in tasking.query_tasking_items(
         {"overdue": "false"}, COORDINATOR)["items"]}
+
+
+# --- need to know: each reader's audience -----------------------------------------------
+
+PANEL = {"username": "panel.dalston", "role": "panel", "agency": None, "wards": ["dalston"]}
+COUNCIL = {"username": "council.partner", "role": "partner", "agency": "la-community-safety",
+           "wards": []}
+
+
+def test_a_panel_reads_only_its_wards_priority_actions_and_their_public_fields(tasking, db):
+    tasking.apply_ward_priority(priority_event())
+    on_referral = referral_event()
+    tasking.raise_item_for_referral(on_referral)
+    raise_by_hand(tasking)  # neither a priority's nor a referral's
+    priority_item = next(i for i in db.rows("tasking_items")
+                         if i["source_type"] == "ward_priority")
+    listed = tasking.query_tasking_items({"ward": "dalston"}, PANEL)["items"]
+    assert [i["id"] for i in listed] == [priority_item["id"]]
+    assert set(listed[0]) == {"id", "title", "ward", "status", "due_by", "public_outcome"}
+    referral_item = next(i for i in db.rows("tasking_items") if i["source_type"] == "referral")
+    with pytest.raises(NotFound):
+        tasking.get_tasking_item(referral_item["id"], PANEL)
+    with pytest.raises(NotFound):
+        tasking.get_tasking_item(priority_item["id"], {**PANEL, "wards": ["homerton"]})
+
+
+def test_the_public_outcome_is_written_on_completion_or_update_and_checked(tasking):
+    tasking.apply_ward_priority(priority_event())
+    [item] = tasking.query_tasking_items({}, COORDINATOR)["items"]
+    for bad in (" ", "x" * 501):
+        with pytest.raises(InvalidContent) as refused:
+            tasking.complete_tasking_item(item["id"], {"outcome": "Done",
+                                                       "public_outcome": bad}, COORDINATOR)
+        assert set(refused.value.fields) == {"public_outcome"}
+    police = {**SERGEANT, "role": "partner", "agency": "police"}  # the owning agency
+    updated = tasking.update_tasking_item(item["id"], {
+        "note": "Two arrests", "public_outcome": "Extra patrols on weekday evenings"}, police)
+    assert updated["public_outcome"] == "Extra patrols on weekday evenings"
+    tasking.complete_tasking_item(item["id"], {"outcome": "Dealers moved on; warrant"},
+                                  COORDINATOR)  # no new public line: the last one stays
+    seen = tasking.get_tasking_item(item["id"], PANEL)
+    assert (seen["status"], seen["public_outcome"]) == ("completed",
+                                                        "Extra patrols on weekday evenings")
+    assert "outcome" not in seen
+
+
+def test_every_action_on_a_referral_is_shaped_for_its_reader(tasking):
+    submitted = referral_event(category="asb", referring_agency="yot")
+    tasking.raise_item_for_referral(submitted)
+    rid = submitted.payload["referral_id"]
+    by_hand = raise_by_hand(tasking, owner_agency="housing", source_type="referral",
+                            source_id=rid, description="Tenancy file notes")
+    referrer = tasking.actions_for_referral(rid, YOT)
+    assert len(referrer) == 2 and all("description" not in i and "owner_user" not in i
+                                      and "raised_by" not in i for i in referrer)
+    assert {i["owner_agency"] for i in referrer} == {"la-community-safety", "housing"}
+    assert tasking.get_tasking_item(by_hand["id"], YOT)["owner_agency"] == "housing"
+    with pytest.raises(NotFound):  # a referrer reads, never works, another's action
+        tasking.update_tasking_item(by_hand["id"], {"note": "x"}, YOT)
+    [owned] = tasking.actions_for_referral(rid, HOUSING)
+    assert owned["id"] == by_hand["id"] and owned["description"] == "Tenancy file notes"
+    assert len(tasking.actions_for_referral(rid, COORDINATOR)) == 2
+    assert tasking.actions_for_referral(rid, PANEL) == []
+    assert tasking.actions_for_referral(rid, {**SERGEANT, "wards": ["homerton"]}) == []

@@ -306,3 +306,60 @@ def test_the_agenda_lists_the_wards_intelligence_still_awaiting_feedback_oldest_
                                  "wards": ["dalston", "hackney-central"]}, COORDINATOR)
     assert elsewhere["id"] in {r["id"] for r in both["agenda"]
                                ["intelligence_awaiting_feedback"]}
+
+
+# --- need to know: meetings by the reader's wards, intelligence by handling code -----------
+
+DALSTON_SERGEANT = {**SERGEANT, "wards": ["dalston"]}
+
+
+def test_a_sergeant_reads_only_their_wards_of_a_shared_meeting_on_screen_and_paper(tasking):
+    mine = submit_referral(tasking, "high")
+    theirs = submit_referral(tasking, "high", ward="homerton")
+    meeting = tasking.open_meeting({"held_on": date.today().isoformat(),
+                                    "wards": ["dalston", "homerton"]}, COORDINATOR)
+    for ward in ("dalston", "homerton"):
+        tasking.add_meeting_action(meeting["id"], {
+            "title": f"Visit in {ward}", "ward": ward, "owner_agency": "yot",
+            "due_by": soon(), "decision": "Agreed"}, COORDINATOR)
+    tasking.close_meeting(meeting["id"], {"minutes": "Homerton family discussed"},
+                          COORDINATOR)
+
+    seen = tasking.get_meeting(meeting["id"], DALSTON_SERGEANT)
+    assert [r["referral_id"] for r in seen["agenda"]["new_referrals"]] == [mine]
+    assert [a["title"] for a in seen["actions"]] == ["Visit in dalston"]
+    assert seen["minutes"] is None
+    page = tasking.print_meeting(meeting["id"], DALSTON_SERGEANT)
+    assert "Visit in homerton" not in page and "Homerton family" not in page
+    assert "<td>homerton</td>" not in page and "minutes also cover wards outside" in page
+    [listed] = tasking.list_meetings(DALSTON_SERGEANT)["items"]
+    assert listed["minutes"] is None
+
+    whole = tasking.get_meeting(meeting["id"], SERGEANT | {"wards": ["dalston", "homerton"]})
+    assert whole["minutes"] == "Homerton family discussed"
+    for reader in (COORDINATOR, ANALYST):
+        everything = tasking.get_meeting(meeting["id"], reader)
+        assert {r["referral_id"] for r in everything["agenda"]["new_referrals"]} == {
+            mine, theirs}
+        assert len(everything["actions"]) == 2 and everything["minutes"]
+
+
+def test_the_coordinator_reads_only_graded_code_p_intelligence(tasking):
+    task = task_pcso(tasking, reports_wanted=3)
+    ungraded, code_c, code_p = (file_report(tasking, task["id"]) for _ in range(3))
+    tasking.grade_intelligence(code_c["id"], {
+        "source_evaluation": 2, "intelligence_assessment": "B", "handling_code": "C",
+        "conditions": "Police only until the arrest"}, ANALYST)
+    tasking.grade_intelligence(code_p["id"], {
+        "source_evaluation": 1, "intelligence_assessment": "A", "handling_code": "P"}, ANALYST)
+    for report in (ungraded, code_c):
+        with pytest.raises(NotFound):
+            tasking.get_intelligence(report["id"], COORDINATOR)
+    assert tasking.get_intelligence(code_p["id"], COORDINATOR)["handling_code"] == "P"
+    assert [r["id"] for r in tasking.list_intelligence({}, COORDINATOR)["items"]] == [
+        code_p["id"]]
+    assert [r["id"] for r in tasking.get_pcso_task(task["id"], COORDINATOR)["reports"]] == [
+        code_p["id"]]
+    for reader in (SERGEANT, PCSO, ANALYST):  # police roles read the conditions
+        assert tasking.get_intelligence(code_c["id"], reader)[
+            "handling_conditions"] == "Police only until the arrest"

@@ -18,26 +18,6 @@ PRIORITY_READERS = tuple(role for role in ROLES if role != "admin")
 LINK_STATUSES = ("pending", "automatic", "confirmed", "rejected", "unlinked")
 
 
-# What the referring side may know of an action another agency owns on their referral:
-# what it is, who owns it, when it is due, where it stands and its outcome; never that
-# agency's working notes, its named officers, or its description.
-REFERRER_SEES = ("id", "title", "ward", "owner_agency", "status", "overdue", "due_by",
-                 "source_type", "source_id", "risk_level", "raised_at", "outcome",
-                 "completed_at")
-
-
-def is_referring_side(referral, caller):
-    """The person who referred it, or (for a partner) their agency's team: journey 1's
-    "the referring team is told the outcome"."""
-    return (caller["username"] == referral.get("referred_by")
-            or (caller["role"] == "partner" and caller.get("agency")
-                and caller["agency"] == referral["referring_agency"]))
-
-
-def as_referrer_sees(item):
-    return {key: item.get(key) for key in REFERRER_SEES}
-
-
 class ReferralRoutes:
     @api("GET", "/api/wards", roles=ROLES, response=WardsView)
     def wards(self, request):
@@ -63,18 +43,11 @@ class ReferralRoutes:
     @api("GET", "/api/referrals/<string:referral_id>", roles=CASE_ROLES,
          response=ReferralDetailView)
     def get_referral(self, request, referral_id):
-        """The referral, with its actions: those tasking lets the caller see in full and,
-        for whoever referred it, every other action on it as the referrer may know it."""
+        """The referral, with the actions on it the caller may see, each as tasking shapes
+        it for the caller (the referring team reads every one in the referrer's view)."""
         caller = actor(request.principal)
         referral = self.referrals.get_referral(referral_id, caller)
-        # Tasking decides which of the referral's actions this caller may see in full.
-        items = self.tasking.query_tasking_items(
-            {"source_id": referral_id, "limit": "200"}, caller)["items"]
-        if is_referring_side(referral, caller):
-            shown = {item["id"] for item in items}
-            items += [as_referrer_sees(item) for item in self.tasking.list_tasking_items(
-                "referral", referral_id, 200) if item["id"] not in shown]
-        referral["tasking_items"] = items
+        referral["tasking_items"] = self.tasking.actions_for_referral(referral_id, caller)
         # Notifications decides who reads what the referring team was told.
         referral["feedback"] = self.notifications.feedback_for(
             "referral", referral_id, f"agency:{referral['referring_agency']}", caller)
