@@ -108,7 +108,9 @@ NESTED = {("referral", "history"): "referral.history"}
 
 ROW_RULES = {
     "tasking_item": {"panel": "only actions raised from a ward priority of the panel's own "
-                              "ward; never one raised from a referral"},
+                              "ward; never one raised from a referral",
+                     "referrer": "every action raised from a referral the reader, or their "
+                                 "agency, made"},
     "intelligence_report": {"coordinator": "only graded reports with handling code P"},
     "person": {"referrer": "only the records behind referrals the reader may see"},
 }
@@ -137,7 +139,8 @@ WHO = {
         ("partner", "referrer"): "referrer", ("partner", "owner_of_action"): "owning_agency",
         ("coordinator", "*"): "coordinator", ("reviewer", "*"): "reviewer",
         ("analyst", "*"): "police", ("sergeant", "same_ward"): "police",
-        ("pcso", "owner_of_action"): "police", ("panel", "same_ward"): "panel",
+        ("pcso", "owner_of_action"): "police", ("pcso", "referrer"): "referrer",
+        ("panel", "same_ward"): "panel",
     },
     "intelligence_report": {
         ("analyst", "*"): "police", ("sergeant", "same_ward"): "police",

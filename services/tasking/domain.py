@@ -66,9 +66,13 @@ def in_scope(scope, record):
 
 
 def is_referrer(actor, referral):
-    """The referring side of a referral (tasking's own record of it): a partner of the
-    agency that referred it."""
-    return bool(referral and actor["role"] == "partner" and actor.get("agency")
+    """The referring side of a referral (tasking's own record of it): the person who
+    referred it, or a partner of the agency that referred it."""
+    if not referral:
+        return False
+    if referral.get("referred_by") and actor["username"] == referral["referred_by"]:
+        return True
+    return bool(actor["role"] == "partner" and actor.get("agency")
                 and actor["agency"] == referral["referring_agency"])
 
 

@@ -147,5 +147,5 @@ def _record_referral(session, referral, status, at, redirect_to_agency=None):
            {"referral_id": referral["referral_id"], "status": status, "submitted_at": at,
             "redirect_to_agency": redirect_to_agency,
             **{key: referral[key] for key in ("category", "risk_level", "ward",
-                                              "referring_agency")}},
+                                              "referring_agency", "referred_by")}},
            key=["referral_id"], update=later)

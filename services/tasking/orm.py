@@ -54,6 +54,7 @@ referral_records = sa.Table(
     sa.Column("risk_level", sa.String(20), nullable=False),
     sa.Column("ward", sa.String(60), nullable=False),
     sa.Column("referring_agency", sa.String(60), nullable=False),
+    sa.Column("referred_by", sa.String(80), nullable=True),  # None: recorded before it was kept
     sa.Column("status", sa.String(30), nullable=False),
     sa.Column("redirect_to_agency", sa.String(60), nullable=True),
     sa.Column("submitted_at", UtcDateTime, nullable=False),
