@@ -37,6 +37,11 @@ _TASKING_ITEM = ("id", "title", "description", "ward", "owner_agency", "owner_us
                  "status", "overdue", "due_by", "source_type", "source_id", "risk_level",
                  "meeting_id", "raised_by", "raised_at", "overdue_at", "escalated_to",
                  "outcome", "public_outcome", "completed_by", "completed_at", "history")
+_MEETING = ("id", "held_on", "wards", "status", "since", "agenda", "actions", "opened_by",
+            "opened_at", "minutes", "closed_by", "closed_at")
+_CASE_REVIEW = ("id", "subject_id", "stage", "trigger", "incident_summary", "incident_date",
+                "suggested_by_rule", "created_at", "opened_by", "opened_at", "published_by",
+                "published_at", "history", "findings", "lessons")
 _INTELLIGENCE = ("id", "pcso_task_id", "ward", "submitted_by", "observed_at", "location",
                  "text", "submitted_at", "status", "note_due_by", "feedback_due_by",
                  "noted_by", "noted_at", "source_evaluation", "intelligence_assessment",
@@ -54,6 +59,8 @@ FIELDS = {
     "person": _PERSON,
     "tasking_item": _TASKING_ITEM,
     "intelligence_report": _INTELLIGENCE,
+    "meeting": _MEETING,
+    "case_review": _CASE_REVIEW,
 }
 """Every field each kind has, in the order the docs list them."""
 
@@ -100,6 +107,16 @@ VIEWS = {
         # for police roles only.
         "coordinator": _INTELLIGENCE,
     },
+    "meeting": {
+        # Every entry of the agenda and every action is shaped by its own kind's row.
+        "police": _MEETING,
+        "coordinator": _MEETING,
+        "reviewer": _MEETING,
+    },
+    "case_review": {
+        # One person's chronology across every agency: its reviewers only.
+        "reviewer": _CASE_REVIEW,
+    },
 }
 """Kind -> audience -> the fields that audience reads."""
 
@@ -112,6 +129,9 @@ ROW_RULES = {
                      "referrer": "every action raised from a referral the reader, or their "
                                  "agency, made"},
     "intelligence_report": {"coordinator": "only graded reports with handling code P"},
+    "meeting": {"police": "a sergeant reads only the agenda entries and actions of their own "
+                          "wards, and the minutes (otherwise empty) only when their wards "
+                          "cover every ward of the meeting"},
     "person": {"referrer": "only the records behind referrals the reader may see"},
 }
 """Which records (not fields) an audience gets, where that is narrower than its role."""
@@ -146,6 +166,11 @@ WHO = {
         ("analyst", "*"): "police", ("sergeant", "same_ward"): "police",
         ("pcso", "referrer"): "police", ("coordinator", "*"): "coordinator",
     },
+    "meeting": {
+        ("coordinator", "*"): "coordinator", ("analyst", "*"): "police",
+        ("reviewer", "*"): "reviewer", ("sergeant", "same_ward"): "police",
+    },
+    "case_review": {("reviewer", "*"): "reviewer"},
 }
 """Kind -> (role, relationship) -> audience; "*" is any relationship. A pair not listed
 reads none of that kind (404, or 403 where the role may never ask)."""

@@ -16,6 +16,7 @@ from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
 from shared.health import HealthEndpoint
+from shared.need_to_know import shape
 from shared.rpc import rpc
 
 
@@ -125,7 +126,8 @@ class CaseReviewService(HealthEndpoint):
     @rpc(expected_exceptions=EXPECTED)
     def get_review(self, review_id, actor):
         check_may_review(actor)
-        return ReviewView().dump(handlers.get_review(self.uow, review_id))
+        return shape("case_review", "reviewer",
+                     ReviewView().dump(handlers.get_review(self.uow, review_id)))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_reviews(self, actor, stage=None, limit=50, cursor=None):

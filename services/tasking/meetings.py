@@ -111,6 +111,7 @@ def as_read_by(actor, meeting, actions=None):
     if not domain.reads_minutes(actor, meeting):
         meeting["minutes"] = None
     meeting["audiences"] = audiences
+    meeting["audience"] = domain.ITEM_AUDIENCES.get(actor["role"])
     return meeting
 
 

@@ -42,7 +42,7 @@ def meeting_answer(meeting, view=MeetingView()):
         answer["agenda"]["overdue_items"] = [
             shape("tasking_item", audiences[item["id"]], item)
             for item in answer["agenda"].get("overdue_items") or []]
-    return answer
+    return shape("meeting", meeting["audience"], answer)
 
 
 def report_answer(report, actor):

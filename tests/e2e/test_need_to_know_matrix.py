@@ -26,9 +26,11 @@ READERS = {
                                       "priority_action": "none"}),
     "coordinator": ("coordinator", {}),
     "sgt.dalston": ("sergeant", {"referral": "same_ward", "action": "same_ward",
-                                 "priority_action": "same_ward", "report": "same_ward"}),
+                                 "priority_action": "same_ward", "report": "same_ward",
+                                 "meeting": "same_ward"}),
     "sgt.homerton": ("sergeant", {"referral": "other_ward", "action": "other_ward",
-                                  "priority_action": "other_ward", "report": "other_ward"}),
+                                  "priority_action": "other_ward", "report": "other_ward",
+                                  "meeting": "other_ward"}),
     "biu.analyst": ("analyst", {}),
     "reviewer": ("reviewer", {}),
     "panel.dalston": ("panel", {"referral": "none", "action": "none",
@@ -44,6 +46,8 @@ RECORDS = {
     "action": ("tasking_item", "/api/tasking/items/{action_id}"),
     "priority_action": ("tasking_item", "/api/tasking/items/{priority_action_id}"),
     "report": ("intelligence_report", "/api/intelligence/{report_id}"),
+    "meeting": ("meeting", "/api/tasking/meetings/{meeting_id}"),
+    "case_review": ("case_review", "/api/case-reviews/{review_id}"),
 }
 RELATIONSHIP_OF = {"person": "referral"}  # a person stands as the referral they came with
 
@@ -51,7 +55,8 @@ RELATIONSHIP_OF = {"person": "referral"}  # a person stands as the referral they
 @pytest.fixture(scope="module")
 def world(stack):
     """A council referral about a young person, whose action routing gives to the YOT; a
-    ward priority's action in Dalston; and a PCSO's report from Dalston, graded P."""
+    ward priority's action in Dalston; a PCSO's report from Dalston, graded P; a tasking
+    meeting for Dalston; and a case review of the referred person."""
     for username, (role, agency, wards) in EXTRA_READERS.items():
         args = ["users", "add", username, "--role", role, "--password-stdin"]
         args += ["--agency", agency] if agency else []
@@ -88,9 +93,17 @@ def world(stack):
     graded = stack.post(f"/api/intelligence/{report['id']}/grade", "biu.analyst", json={
         "source_evaluation": 2, "intelligence_assessment": "B", "handling_code": "P"})
     assert graded.status_code == 200, graded.text
+    meeting = stack.post("/api/tasking/meetings", "coordinator", json={
+        "held_on": "2026-12-08", "wards": ["dalston"]})
+    assert meeting.status_code == 201, meeting.text
+    review = stack.post("/api/case-reviews", "reviewer", json={
+        "subject_id": referral["subject_id"], "trigger": "serious_incident",
+        "incident_summary": "Stabbed near the estate garages", "incident_date": "2026-11-20"})
+    assert review.status_code == 201, review.text
     return {"referral_id": referral["id"], "subject_id": referral["subject_id"],
             "action_id": action_id, "priority_action_id": priority_action_id,
-            "report_id": report["id"]}
+            "report_id": report["id"], "meeting_id": meeting.json()["id"],
+            "review_id": review.json()["id"]}
 
 
 def relationship(reader, record):
