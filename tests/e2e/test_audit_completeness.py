@@ -227,3 +227,42 @@ def test_every_read_of_a_persons_data_is_on_the_trail_with_who_what_when_and_why
         (reader, expected_role, "consultation")
     assert record_id in entry["record_ids"]
     assert before <= datetime.fromisoformat(entry["at"]) <= after
+
+
+def test_each_kind_of_change_to_a_persons_data_reaches_the_trail_from_its_owner(stack, world):
+    """Changes are recorded from the owners' own events: triage, an action's progress and
+    completion, and the BIU's noting, grading and feedback each leave a row naming who."""
+    referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        ward="dalston", category="youth_at_risk")).json()
+    [item] = wait_for(lambda: stack.get(f"/api/tasking/items?source_id={referral['id']}",
+                                        "coordinator").json()["items"])
+    assert stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
+        "decision": "accept", "reason": "Meets the threshold"}).status_code == 200
+    assert stack.post(f"/api/tasking/items/{item['id']}/updates", "yot.partner",
+                      json={"note": "Home visit booked"}).status_code == 200
+    assert stack.post(f"/api/tasking/items/{item['id']}/complete", "yot.partner",
+                      json={"outcome": "Family engaged with early help"}).status_code == 200
+    report = world["report_id"]
+    for step, body in (("note", None), ("grade", {"source_evaluation": 2,
+                                                  "intelligence_assessment": "B",
+                                                  "handling_code": "P"}),
+                       ("feedback", {"usage": "informed_tasking", "note": "Used at tasking"})):
+        answer = stack.post(f"/api/intelligence/{report}/{step}", "biu.analyst", json=body)
+        assert answer.status_code == 200, (step, answer.text)
+
+    def rows(record_id, wanted):
+        found = stack.get(f"/api/audit?limit=200&record_id={record_id}", "admin").json()[
+            "items"]
+        seen = [(e["username"], e["action"], e["purpose"]) for e in found if e["event_id"]]
+        return seen if len(seen) >= wanted else None
+    on_referral = wait_for(lambda: rows(referral["id"], 1))
+    assert ("coordinator", "alteration", "Triage: accept") in (on_referral or [])
+    on_item = wait_for(lambda: rows(item["id"], 3))
+    assert on_item, rows(item["id"], 0)
+    assert {("yot.partner", "alteration", "Recording progress on an action"),
+            ("yot.partner", "alteration", "Completing an action")} <= set(on_item)
+    assert any(action == "collection" for _, action, _ in on_item)  # raised by routing
+    on_report = wait_for(lambda: rows(report, 3))
+    assert on_report and {("biu.analyst", "alteration", purpose) for purpose in (
+        "Noting intelligence formally", "Grading intelligence (3x5x2)",
+        "Feedback on how intelligence was used")} <= set(on_report)
