@@ -290,3 +290,32 @@ def test_a_body_of_many_tiny_values_is_refused_at_once_and_health_keeps_answerin
     deep = "[" * 5000 + "]" * 5000
     answer = requests.post(stack.base_url + "/api/auth/token", data=deep, timeout=10)
     assert answer.status_code == 400 and "deep" in answer.json()["error"]["message"]
+
+
+def test_every_json_answer_carries_the_security_headers_and_personal_data_no_store(stack):
+    for answer in (requests.get(stack.base_url + "/health", timeout=10),
+                   stack.get("/api/notifications", "coordinator"),
+                   requests.get(stack.base_url + "/api/no-such-thing", timeout=10),
+                   requests.put(stack.base_url + "/api/referrals", timeout=10)):
+        assert answer.headers["Content-Type"].startswith("application/json")
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Referrer-Policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+    assert stack.get("/api/notifications", "coordinator").headers["Cache-Control"] == "no-store"
+    page = requests.get(stack.base_url + "/", timeout=10)
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_an_undeclared_method_is_a_405_naming_the_routes_own_methods(stack):
+    answer = requests.put(stack.base_url + "/api/referrals", timeout=10)
+    assert answer.status_code == 405, answer.text
+    assert set(answer.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST"}
+    answer = requests.delete(stack.base_url + "/api/auth/token", timeout=10)
+    assert answer.status_code == 405 and answer.headers["Allow"] == "POST"
+    assert requests.put(stack.base_url + "/api/nothing-here", timeout=10).status_code == 404
+
+
+def test_a_boolean_query_parameter_refuses_what_is_not_a_boolean(stack):
+    answer = stack.get("/api/notifications?unread=null", "coordinator")
+    assert answer.status_code == 422 and "unread" in answer.json()["error"]["fields"]
+    assert stack.get("/api/notifications?unread=true", "coordinator").status_code == 200
