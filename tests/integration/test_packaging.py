@@ -1,5 +1,6 @@
 """The wheel the Dockerfile installs carries everything a service needs at run time, and
 a gateway installed from it (not from the source tree) serves every web file."""
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -25,8 +26,16 @@ DATA_FILES = sorted(
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("wheel")
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(ROOT),
+    """Built from a copy of the tracked files: setuptools reuses a `build/` folder left in
+    the tree, which can hold files the package data no longer names."""
+    source, folder = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, check=True,
+                             capture_output=True, text=True).stdout.split("\0")
+    for name in filter(None, tracked):
+        if (ROOT / name).is_file():
+            (source / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", str(source),
                     "-w", str(folder)], check=True, capture_output=True, timeout=300)
     [built] = folder.glob("wardline-*.whl")
     return built
