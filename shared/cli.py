@@ -11,7 +11,8 @@ import sys  # noqa: E402
 import uuid  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
-from shared.config import SERVICES, database_url, load_config, settings_table  # noqa: E402
+from shared.config import (SERVICES, ConfigError, database_url, load_config,  # noqa: E402
+                           settings_table)
 
 CLI_ACTOR = {"username": "wardline-cli", "role": "admin", "agency": None}
 HELP = "Wardline: joint tasking and case review for neighbourhood policing partnerships."
@@ -23,7 +24,11 @@ def main(argv=None):
     if not hasattr(args, "command"):
         parser.print_help()
         return 2
-    return args.command(args) or 0
+    try:
+        return args.command(args) or 0
+    except ConfigError as exc:
+        print(f"wardline: {exc}", file=sys.stderr)
+        return 2
 
 
 def _parser():
@@ -64,6 +69,9 @@ def _parser():
     seed = demo.add_parser("seed", help="load the ward register and one account per role")
     seed.add_argument("--if-empty", action="store_true",
                       help="do nothing when accounts already exist")
+    seed.add_argument("--force", action="store_true",
+                      help="seed even when accounts other than the demo ones exist (adds "
+                           "accounts with a published password to a real database)")
     seed.set_defaults(command=cmd_demo_seed)
 
     dlq = commands.add_parser("dlq", help="the dead-letter queue").add_subparsers(
@@ -151,6 +159,13 @@ def cmd_demo_seed(args):
                   + ", ".join(u["username"] for u in DEMO_USERS)
                   + f"; password {DEMO_PASSWORD}")
             return
+        others = accounts.usernames_except(session, {u["username"] for u in DEMO_USERS})
+        if others and not args.force:
+            print(f"wardline: this database holds {len(others)} account(s) that are not demo "
+                  f"accounts ({', '.join(others[:5])}{' ...' if len(others) > 5 else ''}); "
+                  "the demo accounts' password is published, so demo seed refuses it. "
+                  "Give --force to seed anyway.", file=sys.stderr)
+            return 2
     with _session("referrals") as session:
         added = repository.load_ward_register(session, ward_register(
             load_config("referrals")["BOROUGH"]))

@@ -35,7 +35,8 @@ SETTINGS = (
             "set a fixed one (8080) in containers for probes."),
     Setting("WARDLINE_SECRET_KEY", "",
             "Key that signs access tokens. Empty: a random key is generated once and kept in "
-            "`WARDLINE_VAR_DIR/secret_key` (development only; set it in production)."),
+            "`WARDLINE_VAR_DIR/secret_key` (development only; set it in production). At least 32 "
+            "bytes; the sample placeholder from `deploy/` is refused at start."),
     Setting("WARDLINE_TOKEN_TTL_SECONDS", "3600", "How long an access token stays valid."),
     Setting("WARDLINE_MAX_WORKERS", "10", "Concurrent workers per service process."),
     Setting("WARDLINE_REQUEST_TIMEOUT_SECONDS", "30",
@@ -113,15 +114,53 @@ def database_url(service_name, environ=None):
     return f"sqlite:///{(var_dir(environ) / f'{service_name}.sqlite').resolve()}"
 
 
+class ConfigError(ValueError):
+    """A setting that must not be used: the process refuses to start, saying which."""
+
+
+MIN_SECRET_KEY_BYTES = 32
+PLACEHOLDER_KEYS = ("change-me-to-64-random-hex-characters",)
+"""Sample values from deploy/ that would otherwise sign tokens anyone can forge."""
+
+
 def secret_key(environ=None):
     key = setting("WARDLINE_SECRET_KEY", environ)
     if key:
-        return key
+        return check_secret_key(key)
     path = var_dir(environ) / "secret_key"
     if not path.exists():
-        path.write_text(os.urandom(32).hex())
-        path.chmod(0o600)
-    return path.read_text().strip()
+        _write_private(path, os.urandom(32).hex())
+    return check_secret_key(path.read_text().strip())
+
+
+def check_secret_key(key):
+    if key in PLACEHOLDER_KEYS or key.lower().startswith("change-me"):
+        raise ConfigError("WARDLINE_SECRET_KEY is the sample placeholder from deploy/: set "
+                          "a random key (python3 -c 'import secrets; "
+                          "print(secrets.token_hex(32))').")
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(f"WARDLINE_SECRET_KEY is {len(key.encode())} bytes; it must be at "
+                          f"least {MIN_SECRET_KEY_BYTES}.")
+    return key
+
+
+def _write_private(path, text):
+    """`text` into `path`, readable by its owner only from the first byte (created 0600,
+    never world-readable for a moment) and whole or not at all (a rename), so two
+    processes starting at once agree on one key."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)  # fails if another process got there first: keep its
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temporary)
 
 
 def load_config(service_name, environ=None):

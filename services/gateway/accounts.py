@@ -100,6 +100,12 @@ def list_users(session, limit=50, after=None):
     return [public_view(row._asdict()) for row in session.execute(query)]
 
 
+def usernames_except(session, excluded):
+    """Every account's username but those in `excluded`, in order."""
+    query = sa.select(users.c.username).where(users.c.username.not_in(list(excluded)))
+    return list(session.execute(query.order_by(users.c.username)).scalars())
+
+
 def count_users(session):
     return session.execute(sa.select(sa.func.count()).select_from(users)).scalar_one()
 
