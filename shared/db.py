@@ -75,11 +75,12 @@ def make_engine(url, service_name, pool_size=10):
         # One connection: SQLite's lock waits would block the whole eventlet hub, so
         # workers queue for the connection cooperatively instead.
         engine = sa.create_engine(url, pool_size=1, max_overflow=0, pool_timeout=60,
-                                  connect_args={"timeout": 30})
+                                  connect_args={"timeout": 30}, hide_parameters=True)
         sa_event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     engine = sa.create_engine(
         driver_url(url), pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+        hide_parameters=True,  # a failed statement's error and log name no personal data
         connect_args={"options": f"-csearch_path={schema_name(service_name)}",
                       "application_name": f"wardline-{service_name}"},
     )
@@ -125,7 +126,7 @@ def ensure_schema(url, service_name):
     """Create the service's PostgreSQL schema if missing (no-op for SQLite)."""
     if url.startswith("sqlite"):
         return
-    engine = sa.create_engine(driver_url(url))
+    engine = sa.create_engine(driver_url(url), hide_parameters=True)
     with engine.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema_name(service_name)}"'))
     engine.dispose()
