@@ -2,6 +2,7 @@
 caller authenticated and their role checked before any worker runs, a correlation id
 that follows the request through every RPC and event it causes, and every answer counted
 by route template for `/metrics`."""
+import ipaddress
 import json
 import time
 import uuid
@@ -209,6 +210,21 @@ def boolean_arg(request, name, default=False):
     except ValidationError:
         raise InvalidContent("Bad query parameter.",
                              {name: ["Not a boolean: use true or false."]}) from None
+
+
+def client_address(request):
+    """The caller's address: the peer's, or, when the peer is this machine or a private
+    network (the reverse proxy in deploy/, which sets X-Forwarded-For to the address it
+    saw), the last address that header names."""
+    peer = request.remote_addr or ""
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    try:
+        behind_proxy = ipaddress.ip_address(peer).is_private
+    except ValueError:
+        behind_proxy = False
+    if behind_proxy and forwarded:
+        return forwarded.rsplit(",", 1)[-1].strip()[:64]
+    return peer
 
 
 def actor(principal):
