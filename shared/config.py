@@ -55,6 +55,10 @@ SETTINGS = (
     Setting("WARDLINE_SMTP_URL", "",
             "Mail server for email notifications (`smtp://127.0.0.1:1025`, "
             "`smtps://user:pass@host:465`). Empty: in-app inbox only."),
+    Setting("WARDLINE_SMTP_INSECURE", "",
+            "`1`: send `smtp://` mail in the clear when the server offers no STARTTLS (a "
+            "local test server only). Otherwise `smtp://` upgrades with STARTTLS and "
+            "`smtps://` connects with TLS, both verifying the server's certificate."),
     Setting("WARDLINE_MAIL_FROM", "Wardline <wardline@localhost>",
             "Sender of Wardline's email."),
     Setting("WARDLINE_EMAIL_CHECK_SECONDS", "5",
@@ -187,6 +191,7 @@ def load_config(service_name, environ=None):
         "INTELLIGENCE_FEEDBACK_DAYS": float(env("WARDLINE_INTELLIGENCE_FEEDBACK_DAYS")),
         "PRIORITY_REVIEW_CHECK_SECONDS": float(env("WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS")),
         "SMTP_URL": env("WARDLINE_SMTP_URL"),
+        "SMTP_INSECURE": env("WARDLINE_SMTP_INSECURE") == "1",
         "MAIL_FROM": env("WARDLINE_MAIL_FROM"),
         "EMAIL_CHECK_SECONDS": float(env("WARDLINE_EMAIL_CHECK_SECONDS")),
         "EMAIL_MAX_ATTEMPTS": int(env("WARDLINE_EMAIL_MAX_ATTEMPTS")),
