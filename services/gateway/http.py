@@ -125,9 +125,12 @@ api = ApiEndpoint.decorator
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
     "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
-"""On every answer: no type sniffing, no referrer, never framed. JSON runs no script, so
-its policy allows nothing; the web pages send their own, which keeps frame-ancestors."""
+"""On every answer: no type sniffing, no referrer, never framed, HTTPS only from here on
+(browsers ignore HSTS received over plain HTTP, so local development is unaffected).
+JSON runs no script, so its policy allows nothing; the web pages send their own, which
+keeps frame-ancestors."""
 
 
 def secure_headers(response, personal=True):

@@ -301,6 +301,7 @@ def test_every_json_answer_carries_the_security_headers_and_personal_data_no_sto
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         assert answer.headers["Referrer-Policy"] == "no-referrer"
         assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+        assert answer.headers["Strict-Transport-Security"].startswith("max-age=")
     assert stack.get("/api/notifications", "coordinator").headers["Cache-Control"] == "no-store"
     page = requests.get(stack.base_url + "/", timeout=10)
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]

@@ -71,3 +71,16 @@ def test_the_production_variant_clusters_three_rabbitmq_nodes():
     cluster = prod["configs"]["rabbitmq-cluster"]["content"]
     assert all(f"rabbit@{node}" in cluster for node in nodes)
     assert all(prod["services"][name]["deploy"]["replicas"] >= 2 for name in SERVICES)
+
+
+def test_the_production_proxy_and_the_ingress_serve_tls_with_hsts():
+    prod = yaml.load((DEPLOY / "docker-compose.prod.yml").read_text(), ComposeLoader)
+    proxy = prod["configs"]["nginx-gateway"]["content"]
+    assert "listen 443 ssl" in proxy and "ssl_certificate " in proxy
+    assert "add_header Strict-Transport-Security" in proxy and "always" in proxy
+    assert "return 301 https://" in proxy  # plain HTTP only redirects
+    assert "443:443" in prod["services"]["proxy"]["ports"]
+    [ingress] = [r for _, r in manifests() if r["kind"] == "Ingress"]
+    assert ingress["spec"]["tls"]
+    assert ingress["metadata"]["annotations"][
+        "nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
