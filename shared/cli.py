@@ -11,8 +11,8 @@ import sys  # noqa: E402
 import uuid  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
-from shared.config import (SERVICES, database_direct_url, database_pooled,  # noqa: E402
-                           database_url, load_config, settings_table)
+from shared.config import (SERVICES, ConfigError, database_direct_url,  # noqa: E402
+                           database_pooled, database_url, load_config, settings_table)
 
 CLI_ACTOR = {"username": "wardline-cli", "role": "admin", "agency": None}
 HELP = "Wardline: joint tasking and case review for neighbourhood policing partnerships."
@@ -24,7 +24,11 @@ def main(argv=None):
     if not hasattr(args, "command"):
         parser.print_help()
         return 2
-    return args.command(args) or 0
+    try:
+        return args.command(args) or 0
+    except ConfigError as exc:
+        print(f"wardline: {exc}", file=sys.stderr)
+        return 2
 
 
 def _parser():
@@ -65,6 +69,9 @@ def _parser():
     seed = demo.add_parser("seed", help="load the ward register and one account per role")
     seed.add_argument("--if-empty", action="store_true",
                       help="do nothing when accounts already exist")
+    seed.add_argument("--force", action="store_true",
+                      help="seed even when accounts other than the demo ones exist (adds "
+                           "accounts with a published password to a real database)")
     seed.set_defaults(command=cmd_demo_seed)
 
     dlq = commands.add_parser("dlq", help="the dead-letter queue").add_subparsers(
@@ -72,7 +79,12 @@ def _parser():
     dlq_list = dlq.add_parser("list", help="show parked messages: id, type, reason, body")
     dlq_list.set_defaults(command=cmd_dlq_list)
     dlq_replay = dlq.add_parser("replay", help="put parked messages back on their queues")
-    dlq_replay.add_argument("ids", nargs="*", metavar="ID", help="default: every message")
+    dlq_replay.add_argument("ids", nargs="*", metavar="ID", help="the messages to replay")
+    dlq_replay.add_argument("--all", action="store_true", dest="everything",
+                            help="replay every parked message; needs --count")
+    dlq_replay.add_argument("--count", type=int,
+                            help="with --all: how many you expect (as dlq list showed); "
+                                 "any other number replays nothing")
     dlq_replay.set_defaults(command=cmd_dlq_replay)
 
     rebuild = commands.add_parser("casereview-rebuild",
@@ -153,6 +165,13 @@ def cmd_demo_seed(args):
                   + ", ".join(u["username"] for u in DEMO_USERS)
                   + f"; password {DEMO_PASSWORD}")
             return
+        others = accounts.usernames_except(session, {u["username"] for u in DEMO_USERS})
+        if others and not args.force:
+            print(f"wardline: this database holds {len(others)} account(s) that are not demo "
+                  f"accounts ({', '.join(others[:5])}{' ...' if len(others) > 5 else ''}); "
+                  "the demo accounts' password is published, so demo seed refuses it. "
+                  "Give --force to seed anyway.", file=sys.stderr)
+            return 2
     borough = load_config("referrals")["BOROUGH"]
     with _session("referrals") as session:
         added = repository.load_ward_register(session, ward_register(borough))
@@ -170,7 +189,7 @@ def cmd_demo_seed(args):
 
 
 def cmd_dlq_list(_args):
-    from shared.deadletters import list_dead_letters
+    from shared.deadletters import escaped, list_dead_letters
 
     _require_broker()
     parked = list_dead_letters(load_config("gateway")["AMQP_URI"])
@@ -179,19 +198,33 @@ def cmd_dlq_list(_args):
         return
     print(f"{'ID':<38} {'TYPE':<26} {'TRIES':>5}  REASON / QUEUE / FIRST BYTES")
     for item in parked:
+        item = {key: escaped(value) for key, value in item.items()}
         print(f"{item['id']:<38} {item['type'][:26]:<26} {item['attempts']:>5}  "
               f"{item['reason']}\n{'':<72}{item['queue']}\n{'':<72}{item['body']}")
 
 
 def cmd_dlq_replay(args):
-    from shared.deadletters import replay
+    from shared.deadletters import ReplayRefused, escaped, replay
 
+    if args.ids and args.everything:
+        sys.exit("wardline: give message ids or --all, not both")
+    if not args.ids and not args.everything:
+        sys.exit("wardline: name the messages to replay (ids from wardline dlq list), or "
+                 "--all --count N to replay every one of N")
+    if args.everything and args.count is None:
+        sys.exit("wardline: --all needs --count N, the number of messages you expect "
+                 "(wardline dlq list shows them)")
     _require_broker()
-    replayed = replay(load_config("gateway")["AMQP_URI"], set(args.ids) or None)
+    try:
+        replayed = replay(load_config("gateway")["AMQP_URI"], set(args.ids) or None,
+                          expected_count=args.count if args.everything else None)
+    except ReplayRefused as exc:
+        sys.exit(f"wardline: {exc}")
     missing = sorted(set(args.ids) - set(replayed))
     print(f"wardline: replayed {len(replayed)} message(s)")
     if missing:
-        sys.exit(f"wardline: not in the dead-letter queue: {', '.join(missing)}")
+        sys.exit("wardline: not in the dead-letter queue: "
+                 + ", ".join(escaped(m) for m in missing))
 
 
 def cmd_casereview_rebuild(_args):

@@ -42,7 +42,8 @@ SETTINGS = (
             "set a fixed one (8080) in containers for probes."),
     Setting("WARDLINE_SECRET_KEY", "",
             "Key that signs access tokens. Empty: a random key is generated once and kept in "
-            "`WARDLINE_VAR_DIR/secret_key` (development only; set it in production)."),
+            "`WARDLINE_VAR_DIR/secret_key` (development only; set it in production). At least 32 "
+            "bytes; the sample placeholder from `deploy/` is refused at start."),
     Setting("WARDLINE_TOKEN_TTL_SECONDS", "3600", "How long an access token stays valid."),
     Setting("WARDLINE_MAX_WORKERS", "10", "Concurrent workers per service process."),
     Setting("WARDLINE_REQUEST_TIMEOUT_SECONDS", "30",
@@ -66,6 +67,10 @@ SETTINGS = (
     Setting("WARDLINE_SMTP_URL", "",
             "Mail server for email notifications (`smtp://127.0.0.1:1025`, "
             "`smtps://user:pass@host:465`). Empty: in-app inbox only."),
+    Setting("WARDLINE_SMTP_INSECURE", "",
+            "`1`: send `smtp://` mail in the clear when the server offers no STARTTLS (a "
+            "local test server only). Otherwise `smtp://` upgrades with STARTTLS and "
+            "`smtps://` connects with TLS, both verifying the server's certificate."),
     Setting("WARDLINE_MAIL_FROM", "Wardline <wardline@localhost>",
             "Sender of Wardline's email."),
     Setting("WARDLINE_EMAIL_CHECK_SECONDS", "5",
@@ -137,15 +142,53 @@ def database_pooled(service_name, environ=None):
     return database_direct_url(service_name, environ) != database_url(service_name, environ)
 
 
+class ConfigError(ValueError):
+    """A setting that must not be used: the process refuses to start, saying which."""
+
+
+MIN_SECRET_KEY_BYTES = 32
+PLACEHOLDER_KEYS = ("change-me-to-64-random-hex-characters",)
+"""Sample values from deploy/ that would otherwise sign tokens anyone can forge."""
+
+
 def secret_key(environ=None):
     key = setting("WARDLINE_SECRET_KEY", environ)
     if key:
-        return key
+        return check_secret_key(key)
     path = var_dir(environ) / "secret_key"
     if not path.exists():
-        path.write_text(os.urandom(32).hex())
-        path.chmod(0o600)
-    return path.read_text().strip()
+        _write_private(path, os.urandom(32).hex())
+    return check_secret_key(path.read_text().strip())
+
+
+def check_secret_key(key):
+    if key in PLACEHOLDER_KEYS or key.lower().startswith("change-me"):
+        raise ConfigError("WARDLINE_SECRET_KEY is the sample placeholder from deploy/: set "
+                          "a random key (python3 -c 'import secrets; "
+                          "print(secrets.token_hex(32))').")
+    if len(key.encode()) < MIN_SECRET_KEY_BYTES:
+        raise ConfigError(f"WARDLINE_SECRET_KEY is {len(key.encode())} bytes; it must be at "
+                          f"least {MIN_SECRET_KEY_BYTES}.")
+    return key
+
+
+def _write_private(path, text):
+    """`text` into `path`, readable by its owner only from the first byte (created 0600,
+    never world-readable for a moment) and whole or not at all (a rename), so two
+    processes starting at once agree on one key."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w") as file:
+            file.write(text)
+            file.flush()
+            os.fsync(file.fileno())
+        try:
+            os.link(temporary, path)  # fails if another process got there first: keep its
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(temporary)
 
 
 def load_config(service_name, environ=None):
@@ -174,6 +217,7 @@ def load_config(service_name, environ=None):
         "INTELLIGENCE_FEEDBACK_DAYS": float(env("WARDLINE_INTELLIGENCE_FEEDBACK_DAYS")),
         "PRIORITY_REVIEW_CHECK_SECONDS": float(env("WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS")),
         "SMTP_URL": env("WARDLINE_SMTP_URL"),
+        "SMTP_INSECURE": env("WARDLINE_SMTP_INSECURE") == "1",
         "MAIL_FROM": env("WARDLINE_MAIL_FROM"),
         "EMAIL_CHECK_SECONDS": float(env("WARDLINE_EMAIL_CHECK_SECONDS")),
         "EMAIL_MAX_ATTEMPTS": int(env("WARDLINE_EMAIL_MAX_ATTEMPTS")),

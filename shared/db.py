@@ -85,7 +85,7 @@ def make_engine(url, service_name, pool_size=10, pooled=False):
         # One connection: SQLite's lock waits would block the whole eventlet hub, so
         # workers queue for the connection cooperatively instead.
         engine = sa.create_engine(url, pool_size=1, max_overflow=0, pool_timeout=60,
-                                  connect_args={"timeout": 30})
+                                  connect_args={"timeout": 30}, hide_parameters=True)
         sa_event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     schema = schema_name(service_name)
@@ -94,7 +94,8 @@ def make_engine(url, service_name, pool_size=10, pooled=False):
         connect_args["options"] = f"-csearch_path={schema}"
     engine = sa.create_engine(
         driver_url(url), pool_size=pool_size, max_overflow=0,
-        pool_timeout=POOL_TIMEOUT_SECONDS, pool_recycle=1800, connect_args=connect_args)
+        pool_timeout=POOL_TIMEOUT_SECONDS, pool_recycle=1800, connect_args=connect_args,
+        hide_parameters=True)  # a failed statement's error and log name no personal data
     if pooled:
         _search_path_per_transaction(engine, schema)
     _ping_when_idle(engine)
@@ -168,7 +169,7 @@ def ensure_schema(url, service_name):
     """Create the service's PostgreSQL schema if missing (no-op for SQLite)."""
     if url.startswith("sqlite"):
         return
-    engine = sa.create_engine(driver_url(url))
+    engine = sa.create_engine(driver_url(url), hide_parameters=True)
     with engine.begin() as conn:
         conn.execute(sa.text(f'CREATE SCHEMA IF NOT EXISTS "{schema_name(service_name)}"'))
     engine.dispose()

@@ -51,10 +51,36 @@ def list_dead_letters(amqp_uri, limit=1000):
     return found
 
 
-def replay(amqp_uri, ids=None):
-    """Re-inject parked messages (all, or those whose id is given) into the queue each
-    came from. Consumers are idempotent, so a message handled before is not applied twice.
-    Returns the ids replayed."""
+class ReplayRefused(ValueError):
+    """What was asked does not match what is parked: nothing was replayed."""
+
+
+def wardline_queues():
+    """The name of every queue a Wardline service consumes: its event handlers' queues
+    and its RPC queue. A parked message that names any other queue (a header anyone with
+    publish rights could write) is never replayed there."""
+    from shared.config import SERVICES
+    from shared.runner import answers_rpc, event_queues
+
+    names = set()
+    for service in SERVICES:
+        names.update(q.name for q in event_queues(service, {"DELIVERY_LIMIT": 1}))
+        if answers_rpc(service):
+            names.add(f"rpc-{service}")
+    return names
+
+
+def replay(amqp_uri, ids=None, expected_count=None, queues=None):
+    """Re-inject parked messages into the queue each came from: those whose id is in
+    `ids`, or, with `ids` None, every one, provided there are exactly `expected_count`
+    (the operator's confirmation of what they saw listed; otherwise ReplayRefused and
+    nothing moves). Only into `queues` (default: Wardline's own, `wardline_queues()`);
+    a message naming another queue stays parked. Consumers are idempotent, so a message
+    handled before is not applied twice. Returns the ids replayed."""
+    if ids is None and expected_count is None:
+        raise ReplayRefused("Name the messages to replay, or replay all with the count "
+                            "you expect.")
+    queues = wardline_queues() if queues is None else set(queues)
     publisher = ConfirmingPublisher(amqp_uri)
     replayed = []
     try:
@@ -65,10 +91,15 @@ def replay(amqp_uri, ids=None):
             held = []
             while (message := queue.get(no_ack=False)) is not None:
                 held.append(message)
-            for message in held:
-                info = describe(message)
-                if (ids and info["id"] not in ids) or not info["queue"]:
-                    continue
+            chosen = [(message, info) for message in held
+                      if (info := describe(message))["queue"] in queues
+                      and (ids is None or info["id"] in ids)]
+            if ids is None and len(chosen) != expected_count:
+                channel.close()
+                raise ReplayRefused(
+                    f"{len(chosen)} message(s) can be replayed, not {expected_count}: "
+                    "list them again (wardline dlq list) and give the count you see.")
+            for message, info in chosen:
                 headers = {k: v for k, v in (message.headers or {}).items()
                            if k not in STRIPPED_ON_REPLAY and not k.startswith("x-wardline-")}
                 publisher.publish(Exchange(""), info["queue"], message.body, headers=headers,
@@ -79,3 +110,10 @@ def replay(amqp_uri, ids=None):
     finally:
         publisher.close()
     return replayed
+
+
+def escaped(value):
+    """`value` as text safe to print at a terminal: control characters (an escape
+    sequence in a header anyone could have set) shown as escapes, not obeyed."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii")
+                   for c in str(value))

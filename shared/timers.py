@@ -32,7 +32,7 @@ class TimerLease:
         self.engine = None
         if not database_url.startswith("sqlite"):
             self.engine = sa.create_engine(
-                driver_url(database_url), poolclass=NullPool,
+                driver_url(database_url), poolclass=NullPool, hide_parameters=True,
                 connect_args={"application_name": f"wardline-{service_name}-timer"})
         self._connection = None
         self._held = False

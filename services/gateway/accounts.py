@@ -1,5 +1,6 @@
 """User accounts: who may sign in, with which role, agency and wards.
 Passwords are stored only as argon2 hashes."""
+import hashlib
 import uuid
 from datetime import timedelta
 
@@ -100,6 +101,12 @@ def list_users(session, limit=50, after=None):
     return [public_view(row._asdict()) for row in session.execute(query)]
 
 
+def usernames_except(session, excluded):
+    """Every account's username but those in `excluded`, in order."""
+    query = sa.select(users.c.username).where(users.c.username.not_in(list(excluded)))
+    return list(session.execute(query.order_by(users.c.username)).scalars())
+
+
 def count_users(session):
     return session.execute(sa.select(sa.func.count()).select_from(users)).scalar_one()
 
@@ -109,10 +116,18 @@ def public_view(user):
                                            "wards", "email")}
 
 
+def throttle_key(username, address):
+    """What the sign-in throttle counts by: one username from one client address. Per
+    username alone, one script could lock every account (usernames are in the directory);
+    per address alone, a botnet would get unlimited guesses. Hashed, so that a key of any
+    length fits the column and the table names nobody."""
+    return hashlib.sha256(f"{username}\0{address}".encode()).hexdigest()
+
+
 class SignInThrottle:
-    """Repeated wrong passwords for one username are slowed, then locked for a while.
-    Counted per username (not per address) so that spreading guesses over many machines
-    does not help; a correct password after the lock expires clears the count."""
+    """Repeated wrong passwords for one key (`throttle_key`: a username from one client
+    address) are slowed, then locked for a while; a correct password after the lock
+    expires clears the count."""
 
     SLOW_AFTER, LOCK_AFTER = 3, 6
     LOCK_FOR = timedelta(minutes=15)

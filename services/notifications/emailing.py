@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 import structlog
 
-from services.notifications.mailer import MailNotSent
+from services.notifications.mailer import MailCannotBeBuilt, MailNotSent
 from services.notifications.orm import emails, notifications
 from shared.db import utcnow
 
@@ -73,6 +73,12 @@ def _send_batch(uow, mailer, ids, max_attempts, now):
             mailer.send(rows[0].address, subject, body)
         except MailNotSent as exc:
             _retry_later(uow.session, rows, str(exc), max_attempts, now)
+            return 0
+        except MailCannotBeBuilt as exc:  # never sendable: failed at once, for an admin
+            uow.session.execute(emails.update().where(emails.c.id.in_([r.id for r in rows]))
+                                .values(attempts=rows[0].attempts + 1, status="failed",
+                                        last_error=f"cannot be built: {exc}"[:500]))
+            log.warning("email.cannot_be_built", count=len(rows), error=str(exc))
             return 0
         uow.session.execute(emails.update().where(emails.c.id.in_([r.id for r in rows]))
                             .values(status="sent", sent_at=utcnow(), attempts=rows[0].attempts + 1))

@@ -17,7 +17,8 @@ from shared.timers import configured_timer
 
 def _mailer(config):
     url = config.get("SMTP_URL")
-    return SmtpMailer(url, config["MAIL_FROM"]) if url else None
+    return SmtpMailer(url, config["MAIL_FROM"],
+                      insecure=config.get("SMTP_INSECURE", False)) if url else None
 
 
 class NotificationsService(HealthEndpoint):

@@ -42,7 +42,11 @@ def _lowest_ephemeral_port():
 
 
 class ServiceStack:
-    def __init__(self, env, workdir):
+    def __init__(self, env, workdir, python=sys.executable, cwd=None):
+        """`python`: the interpreter services run under (another virtual environment's,
+        to run an installed wheel); `cwd`: their working folder (away from the source
+        tree, so that `-m` does not import the sources instead)."""
+        self.python, self.cwd = python, cwd
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, **env, "PYTHONUNBUFFERED": "1"}
@@ -53,8 +57,8 @@ class ServiceStack:
 
     def wardline(self, *args, input=None):
         """Run a `wardline` command to completion in this stack's environment."""
-        return subprocess.run([sys.executable, "-m", "shared.cli", *args], env=self.env,
-                              input=input, capture_output=True, text=True, timeout=120,
+        return subprocess.run([self.python, "-m", "shared.cli", *args], env=self.env,
+                              cwd=self.cwd, input=input, capture_output=True, text=True, timeout=120,
                               check=True)
 
     def start(self, *names, replicas=1):
@@ -65,8 +69,8 @@ class ServiceStack:
                 key = name if number == 1 else f"{name}#{number}"
                 log = open(self.workdir / f"{key}.log", "ab")
                 self.processes[key] = subprocess.Popen(
-                    [sys.executable, "-m", "shared.cli", "run", name], env=self.env,
-                    stdout=log, stderr=subprocess.STDOUT)
+                    [self.python, "-m", "shared.cli", "run", name], env=self.env,
+                    cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT)
         return self
 
     def kill(self, name, sig=signal.SIGKILL):

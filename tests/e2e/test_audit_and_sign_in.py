@@ -97,3 +97,39 @@ def test_a_read_whose_audit_row_cannot_be_written_shows_nothing(stack):
     assert referral["subject"]["family_name"] not in answer.text
     # With the trail back, the same read works and is recorded.
     assert stack.get(f"/api/referrals/{referral['id']}", "coordinator").status_code == 200
+
+
+def test_the_lock_holds_one_username_from_one_address_not_everyone(stack):
+    """Usernames are in the directory: locked per username alone, one script could lock
+    every account out. The count is per username and client address (as the proxy
+    forwards it)."""
+    stack.wardline("users", "add", "targeted", "--role", "analyst", "--password-stdin",
+                   input=f"{DEMO_PASSWORD}\n")
+    url = stack.base_url + "/api/auth/token"
+    attacker, owner = {"X-Forwarded-For": "203.0.113.7"}, {"X-Forwarded-For": "198.51.100.9"}
+    statuses = [requests.post(url, json={"username": "targeted", "password": "guess"},
+                              headers=attacker, timeout=30).status_code for _ in range(6)]
+    assert statuses == [401] * 6
+    assert requests.post(url, json={"username": "targeted", "password": DEMO_PASSWORD},
+                         headers=attacker, timeout=30).status_code == 429
+    assert requests.post(url, json={"username": "targeted", "password": DEMO_PASSWORD},
+                         headers=owner, timeout=30).status_code == 200
+
+
+def test_an_unknown_username_takes_as_long_as_a_known_one(stack):
+    import statistics
+    import time
+
+    url = stack.base_url + "/api/auth/token"
+
+    def timed(username, n):
+        started = time.perf_counter()
+        answer = requests.post(url, json={"username": username, "password": "wrong guess"},
+                               headers={"X-Forwarded-For": f"192.0.2.{n}"}, timeout=30)
+        assert answer.status_code == 401
+        return time.perf_counter() - started
+
+    known = statistics.median(timed("biu.analyst", n) for n in range(1, 6))
+    unknown = statistics.median(timed("nobody.at.all", n) for n in range(6, 11))
+    assert known > 0.02  # a real password hash was checked
+    assert 0.5 < unknown / known < 2, (known, unknown)

@@ -47,6 +47,30 @@ def test_run_stops_with_one_clear_line_when_the_broker_cannot_be_reached(tmp_pat
     assert "cannot reach RabbitMQ" in line and "rabbitmq-server -detached" in line
 
 
+def test_the_gateway_refuses_to_start_with_the_k8s_placeholder_or_a_short_key(tmp_path):
+    """The sample key in deploy/k8s/config.yaml once signed real tokens: anyone who read
+    the repository could forge an admin's."""
+    for key, why in (("change-me-to-64-random-hex-characters", "placeholder"),
+                     ("short-key", "at least 32")):
+        result = subprocess.run([sys.executable, "-m", "shared.cli", "run", "gateway"],
+                                env={**os.environ, "WARDLINE_SECRET_KEY": key,
+                                     "WARDLINE_VAR_DIR": str(tmp_path)},
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, result.stderr[-2000:]
+        [line] = result.stderr.strip().splitlines()
+        assert "WARDLINE_SECRET_KEY" in line and why in line
+
+
+def test_demo_seed_refuses_a_database_with_other_accounts_unless_forced(stack):
+    stack.wardline("users", "add", "real.person", "--role", "partner", "--agency", "housing",
+                   "--password-stdin", input="a real person's password\n")
+    with pytest.raises(subprocess.CalledProcessError) as refused:
+        stack.wardline("demo", "seed")
+    assert refused.value.returncode == 2
+    assert "real.person" in refused.value.stderr and "--force" in refused.value.stderr
+    assert "seeded" in stack.wardline("demo", "seed", "--force").stdout
+
+
 def test_log_lines_are_json_carrying_service_entrypoint_correlation_and_event_ids(stack):
     correlation_id = f"corr-{uuid.uuid4().hex}"
     submitted = stack.post("/api/referrals", "yot.partner", json=referral_payload(),

@@ -26,7 +26,8 @@ def mail(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def stack(wardline_env, mail, tmp_path_factory):
-    env = {**wardline_env, "WARDLINE_SMTP_URL": mail.url, "WARDLINE_EMAIL_CHECK_SECONDS": "0.3",
+    env = {**wardline_env, "WARDLINE_SMTP_URL": mail.url, "WARDLINE_SMTP_INSECURE": "1",
+           "WARDLINE_EMAIL_CHECK_SECONDS": "0.3",
            "WARDLINE_HTTP_PORT": str(free_port())}
     services = ServiceStack(env, tmp_path_factory.mktemp("stack"))
     services.wardline("migrate")

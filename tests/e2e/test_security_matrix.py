@@ -251,3 +251,72 @@ def test_a_pcso_cannot_see_or_report_on_another_pcsos_task(stack):
               "text": "Nothing seen"}
     assert stack.post(f"/api/pcso-tasks/{task_id}/reports", "pcso.dalston",
                       json=report).status_code == 404
+
+
+def test_a_body_of_many_tiny_values_is_refused_at_once_and_health_keeps_answering(stack):
+    """130,000 one-digit elements fit in the size limit. The NUL check once copied the
+    rest of the list per element (its cost grew with the square of the size: ~50 s of a
+    gateway that answered nothing else); it is one walk with a cap on values and depth."""
+    import threading
+    import time
+
+    body = '{"username": [' + ",".join(["0"] * 130_000) + '], "password": "x"}'
+    assert len(body.encode()) < 256 * 1024
+    health = []
+    done = threading.Event()
+
+    def probe():
+        while not done.is_set():
+            started = time.perf_counter()
+            requests.get(stack.base_url + "/health", timeout=10)
+            health.append(time.perf_counter() - started)
+            time.sleep(0.02)
+
+    prober = threading.Thread(target=probe)
+    prober.start()
+    try:
+        time.sleep(0.1)
+        started = time.perf_counter()
+        answer = requests.post(stack.base_url + "/api/auth/token", data=body, timeout=60)
+        took = time.perf_counter() - started
+        time.sleep(0.1)
+    finally:
+        done.set()
+        prober.join()
+    assert answer.status_code == 400, answer.text
+    assert "JSON values" in answer.json()["error"]["message"]
+    assert took < 1.0, took
+    assert health and max(health) < 0.2, health
+    deep = "[" * 5000 + "]" * 5000
+    answer = requests.post(stack.base_url + "/api/auth/token", data=deep, timeout=10)
+    assert answer.status_code == 400 and "deep" in answer.json()["error"]["message"]
+
+
+def test_every_json_answer_carries_the_security_headers_and_personal_data_no_store(stack):
+    for answer in (requests.get(stack.base_url + "/health", timeout=10),
+                   stack.get("/api/notifications", "coordinator"),
+                   requests.get(stack.base_url + "/api/no-such-thing", timeout=10),
+                   requests.put(stack.base_url + "/api/referrals", timeout=10)):
+        assert answer.headers["Content-Type"].startswith("application/json")
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert answer.headers["Referrer-Policy"] == "no-referrer"
+        assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+        assert answer.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert stack.get("/api/notifications", "coordinator").headers["Cache-Control"] == "no-store"
+    page = requests.get(stack.base_url + "/", timeout=10)
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+
+
+def test_an_undeclared_method_is_a_405_naming_the_routes_own_methods(stack):
+    answer = requests.put(stack.base_url + "/api/referrals", timeout=10)
+    assert answer.status_code == 405, answer.text
+    assert set(answer.headers["Allow"].split(", ")) == {"GET", "HEAD", "POST"}
+    answer = requests.delete(stack.base_url + "/api/auth/token", timeout=10)
+    assert answer.status_code == 405 and answer.headers["Allow"] == "POST"
+    assert requests.put(stack.base_url + "/api/nothing-here", timeout=10).status_code == 404
+
+
+def test_a_boolean_query_parameter_refuses_what_is_not_a_boolean(stack):
+    answer = stack.get("/api/notifications?unread=null", "coordinator")
+    assert answer.status_code == 422 and "unread" in answer.json()["error"]["fields"]
+    assert stack.get("/api/notifications?unread=true", "coordinator").status_code == 200

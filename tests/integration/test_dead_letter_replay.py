@@ -73,20 +73,23 @@ def test_a_failing_handler_is_bounded_parked_listed_and_replayed_after_the_fix(
 
     FlakyService.broken = False  # the fix is deployed
     with entrypoint_waiter(flaky, "handle", timeout=10):
-        assert replay(amqp_uri, {poison["event_id"]}) == [poison["event_id"]]
+        assert replay(amqp_uri, {poison["event_id"]}, queues={entry["queue"]}) == \
+            [poison["event_id"]]
     assert FlakyService.handled == [poison["event_id"]]
     assert list_dead_letters(amqp_uri) == []
 
 
 class MendedService:
-    """Fails while `broken` is set; counts every event it handles, to show none twice."""
+    """Fails while `broken` is set; counts every event it handles, to show none twice.
+    Named like tasking's handler, so that its queue is one of Wardline's own (the only
+    queues `wardline dlq replay` puts messages back on)."""
 
-    name = "mended"
+    name = "tasking"
     broken = True
     handled = []
 
     @domain_event_handler("referrals", "referral.submitted")
-    def handle(self, event):
+    def raise_item_for_referral(self, event):
         if MendedService.broken:
             raise RuntimeError("bug: cannot handle this referral yet")
         MendedService.handled.append(event.event_id)
@@ -101,7 +104,7 @@ def wardline(*args):
 
 def test_the_operator_lists_and_replays_parked_messages_with_the_wardline_command(
         container_factory, service_config, amqp_uri, wardline_env):
-    container = container_factory(MendedService, {**service_config("mended"),
+    container = container_factory(MendedService, {**service_config("tasking"),
                                                   "DELIVERY_LIMIT": 1})
     container.start()
     first, second = message(), message()
@@ -121,12 +124,13 @@ def test_the_operator_lists_and_replays_parked_messages_with_the_wardline_comman
         [line] = [line for line in shown.stdout.splitlines()
                   if line.startswith(poison["event_id"])]
         assert "referral.submitted" in line and "delivery_limit" in line
-    assert "evt-referrals-referral.submitted--mended.handle" in shown.stdout
+    assert "evt-referrals-referral.submitted--tasking.raise_item_for_referral" in shown.stdout
     assert wardline("dlq", "list").stdout == shown.stdout  # listing took nothing away
 
     MendedService.broken = False  # the fix is deployed
     handled = lambda ctx, result, exc: ctx.args[0].event_id == first["event_id"]  # noqa: E731
-    with entrypoint_waiter(container, "handle", callback=handled, timeout=60):
+    with entrypoint_waiter(container, "raise_item_for_referral", callback=handled,
+                           timeout=60):
         replayed = wardline("dlq", "replay", first["event_id"])
         assert replayed.returncode == 0, replayed.stderr
         assert "replayed 1 message(s)" in replayed.stdout
@@ -138,9 +142,39 @@ def test_the_operator_lists_and_replays_parked_messages_with_the_wardline_comman
     assert f"not in the dead-letter queue: {first['event_id']}" in unknown.stderr
 
     handled = lambda ctx, result, exc: ctx.args[0].event_id == second["event_id"]  # noqa: E731
-    with entrypoint_waiter(container, "handle", callback=handled, timeout=60):
-        everything = wardline("dlq", "replay")
+    refused = wardline("dlq", "replay")
+    assert refused.returncode == 1 and "--all --count N" in refused.stderr
+    refused = wardline("dlq", "replay", "--all", "--count", "2")  # one is left, not two
+    assert refused.returncode == 1 and "1 message(s) can be replayed, not 2" in refused.stderr
+    assert second["event_id"] in wardline("dlq", "list").stdout  # nothing moved
+    with entrypoint_waiter(container, "raise_item_for_referral", callback=handled,
+                           timeout=60):
+        everything = wardline("dlq", "replay", "--all", "--count", "1")
         assert everything.returncode == 0 and "replayed 1 message(s)" in everything.stdout
     assert "the dead-letter queue is empty" in wardline("dlq", "list").stdout
     time.sleep(1)  # time enough for a stray second delivery to show
     assert MendedService.handled == [first["event_id"], second["event_id"]]  # once each
+
+
+def test_replay_goes_only_to_wardline_queues_and_list_prints_headers_escaped(
+        amqp_uri, wardline_env):
+    """Anyone who may publish can park a message whose headers name any queue and hold
+    terminal escape sequences: replay leaves it parked; list shows the escapes as text."""
+    from shared.bus import dead_letter_exchange
+
+    poison = message()
+    list_dead_letters(amqp_uri)  # declares the dead-letter exchange and queue
+    with Connection(amqp_uri) as conn:
+        conn.Producer().publish(
+            json.dumps(poison), exchange=dead_letter_exchange(), routing_key="",
+            content_type="application/json", delivery_mode=2,
+            headers={"x-wardline-queue": "someone-elses-queue",
+                     "x-wardline-reason": "bad\x1b]0;owned\x07\x1b[2J"})
+    assert wait_for(lambda: any(m["id"] == poison["event_id"]
+                                for m in list_dead_letters(amqp_uri)))
+    assert replay(amqp_uri, {poison["event_id"]}) == []
+    assert replay(amqp_uri, expected_count=0) == []
+    shown = wardline("dlq", "list")
+    assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
+    assert "bad\\x1b]0;owned\\x07\\x1b[2J" in shown.stdout
+    assert poison["event_id"] in shown.stdout  # still parked

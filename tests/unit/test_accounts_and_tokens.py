@@ -73,3 +73,18 @@ def test_a_tampered_token_is_refused():
                         algorithm="HS256")
     with pytest.raises(NotAuthenticated, match="not valid"):
         tokens.verify(forged, SECRET)
+
+
+def test_a_token_carries_its_issuer_and_audience_and_both_are_checked():
+    token = tokens.issue({"username": "p", "role": "pcso"}, SECRET, 60)
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert (claims["iss"], claims["aud"]) == ("wardline", "wardline-api")
+    for changed in ({"iss": "elsewhere"}, {"aud": "another-api"}):
+        other = jwt.encode({**claims, **changed}, SECRET, algorithm="HS256")
+        with pytest.raises(NotAuthenticated, match="not valid"):
+            tokens.verify(other, SECRET)
+    for missing in ("iss", "aud"):
+        bare = jwt.encode({k: v for k, v in claims.items() if k != missing}, SECRET,
+                          algorithm="HS256")
+        with pytest.raises(NotAuthenticated, match="not valid"):
+            tokens.verify(bare, SECRET)

@@ -44,3 +44,30 @@ def test_a_direct_url_beside_the_database_url_says_that_one_goes_through_a_poole
     assert pooled["DATABASE_URL"] == "postgresql://pgbouncer:6432/w"
     assert pooled["DATABASE_DIRECT_URL"] == "postgresql://db:5432/w"
     assert pooled["DATABASE_POOLED"] is True
+
+
+def test_the_development_secret_file_is_created_owner_only(tmp_path):
+    import stat
+    load_config("gateway", {"WARDLINE_VAR_DIR": str(tmp_path)})
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+    assert [p.name for p in tmp_path.iterdir()] == ["secret_key"]  # no temporary left
+
+
+def test_a_short_or_placeholder_signing_key_is_refused():
+    import pytest
+
+    from shared.config import ConfigError
+    for key, why in (("k" * 31, "at least 32"),
+                     ("change-me-to-64-random-hex-characters", "placeholder")):
+        with pytest.raises(ConfigError, match=why):
+            load_config("gateway", {"WARDLINE_SECRET_KEY": key})
+
+
+def test_the_k8s_sample_key_is_one_the_loader_refuses():
+    import yaml
+
+    from shared.config import PLACEHOLDER_KEYS
+    root = Path(__file__).resolve().parents[2]
+    documents = yaml.safe_load_all((root / "deploy/k8s/config.yaml").read_text())
+    [secret] = [d for d in documents if d["kind"] == "Secret"]
+    assert secret["stringData"]["WARDLINE_SECRET_KEY"] in PLACEHOLDER_KEYS

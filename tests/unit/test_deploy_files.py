@@ -86,3 +86,16 @@ def test_compose_pools_through_pgbouncer_in_transaction_mode_with_leases_direct(
     processes = sum(prod["services"][name]["deploy"]["replicas"] for name in SERVICES)
     assert processes * 10 <= int(settings["max_client_conn"])
     assert int(settings["default_pool_size"]) + int(settings["reserve_pool_size"]) < 100
+
+
+def test_the_production_proxy_and_the_ingress_serve_tls_with_hsts():
+    prod = yaml.load((DEPLOY / "docker-compose.prod.yml").read_text(), ComposeLoader)
+    proxy = prod["configs"]["nginx-gateway"]["content"]
+    assert "listen 443 ssl" in proxy and "ssl_certificate " in proxy
+    assert "add_header Strict-Transport-Security" in proxy and "always" in proxy
+    assert "return 301 https://" in proxy  # plain HTTP only redirects
+    assert "443:443" in prod["services"]["proxy"]["ports"]
+    [ingress] = [r for _, r in manifests() if r["kind"] == "Ingress"]
+    assert ingress["spec"]["tls"]
+    assert ingress["metadata"]["annotations"][
+        "nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"

@@ -29,3 +29,20 @@ def test_a_hand_made_audit_cursor_is_refused_not_a_crash():
             audit.search(uow.session, {"cursor": encode_cursor("x")}, 10)
         assert "cursor" in refused.value.fields
         assert audit.search(uow.session, {"cursor": encode_cursor(5)}, 10)["items"] == []
+
+
+def test_many_values_or_deep_nesting_are_malformed_quickly():
+    import time
+
+    from services.gateway.http import MAX_JSON_DEPTH, MAX_JSON_NODES
+
+    started = time.perf_counter()
+    with pytest.raises(MalformedRequest, match="JSON values"):
+        refuse_nul({"a": [0] * 130_000})
+    assert time.perf_counter() - started < 0.5
+    refuse_nul({"a": [0] * (MAX_JSON_NODES - 10)})
+    deep = []
+    for _ in range(MAX_JSON_DEPTH + 1):
+        deep = [deep]
+    with pytest.raises(MalformedRequest, match="deep"):
+        refuse_nul(deep)

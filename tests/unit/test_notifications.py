@@ -501,3 +501,68 @@ def test_every_notice_to_another_agency_about_a_code_c_referral_states_its_condi
     assert CONDITIONS in told["agency:la-community-safety"]  # the action raised for them
     # The referring team wrote them, and is not told them again in its acknowledgement.
     assert CONDITIONS not in told["user:yot.partner"]
+
+
+@pytest.fixture
+def real_mail(tmp_path):
+    from shared.testing.mailserver import MailServer
+    from shared.testing.stack import free_port
+
+    server = MailServer(tmp_path / "mail", free_port()).start()
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("bad", ["Referral\r\nBcc: everyone@example.org", "Line\u2028break"])
+def test_an_email_that_cannot_be_built_fails_alone_and_the_rest_are_sent(service, db,
+                                                                          real_mail, bad):
+    """Over real SMTP (aiosmtpd): building a message whose title holds \\r or \\u2028
+    raises ValueError; it once escaped send_due, so that email stayed first in line and
+    every email behind it waited for ever."""
+    import sqlalchemy as sa
+
+    from services.notifications.mailer import SmtpMailer
+    from services.notifications.orm import notifications
+
+    first = {**REFERRAL, "referral_id": str(uuid.uuid4())}
+    service.acknowledge_referral(Event("referral.submitted", 1, first))
+    with db.unit_of_work() as uow:
+        uow.session.execute(notifications.update().values(title=bad))
+    service.acknowledge_referral(Event("referral.submitted", 1,
+                                       {**REFERRAL, "referral_id": str(uuid.uuid4())}))
+    mailer = SmtpMailer(real_mail.url, "Wardline <wardline@localhost>", insecure=True)
+    later = datetime.now(timezone.utc) + timedelta(seconds=1)
+    assert emailing.send_due(db.unit_of_work(), mailer, max_attempts=3, now=later) == 1
+    [sent] = real_mail.messages("yemi@example.org")
+    assert sent["Subject"] == "Wardline: Referral received" and sent["Bcc"] is None
+    statuses = sorted((row["status"], row["last_error"] or "") for row in db.rows("emails"))
+    assert statuses[0][0] == "failed" and "cannot be built" in statuses[0][1]
+    assert statuses[1] == ("sent", "")
+
+
+def test_plain_smtp_needs_starttls_unless_declared_insecure(real_mail):
+    from services.notifications.mailer import SmtpMailer
+
+    with pytest.raises(MailNotSent, match="STARTTLS"):
+        SmtpMailer(real_mail.url, "w@localhost").send("a@example.org", "Hello", "Body")
+    assert not real_mail.messages()
+    SmtpMailer(real_mail.url, "w@localhost", insecure=True).send("a@example.org", "Hi", "B")
+    assert len(real_mail.messages()) == 1
+
+
+def test_smtps_verifies_the_servers_certificate(monkeypatch):
+    import smtplib
+    import ssl
+
+    from services.notifications.mailer import SmtpMailer
+    seen = {}
+
+    class Refusing:
+        def __init__(self, host, port, timeout, context=None):
+            seen["context"] = context
+            raise ssl.SSLCertVerificationError("certificate verify failed")
+
+    monkeypatch.setattr(smtplib, "SMTP_SSL", Refusing)
+    with pytest.raises(MailNotSent, match="verify"):
+        SmtpMailer("smtps://mail.example.org", "w@localhost").send("a@b.org", "S", "B")
+    assert seen["context"].verify_mode == ssl.CERT_REQUIRED and seen["context"].check_hostname

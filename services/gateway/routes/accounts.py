@@ -3,7 +3,7 @@ import eventlet
 
 from services.gateway import accounts, audit, tokens
 from services.gateway.apidoc import TokenRequestSchema, TokenView, UserView, page_of
-from services.gateway.http import actor, api, json_body, page_limit
+from services.gateway.http import actor, api, client_address, json_body, page_limit
 from shared.db import utcnow
 from shared.errors import Locked, NotAuthenticated
 from shared.paging import decode_cursor, page
@@ -18,18 +18,19 @@ class AccountRoutes:
     def issue_token(self, request):
         body = json_body(request)
         username = body.get("username") if isinstance(body.get("username"), str) else ""
+        key = accounts.throttle_key(username, client_address(request))
         with self.uow:
             throttle = accounts.SignInThrottle(self.uow.session)
             now = utcnow()
-            if throttle.locked_until(username, now):
-                raise Locked("Too many wrong passwords: this account is locked for a while. "
-                             "Try again later or ask an administrator.")
-            eventlet.sleep(throttle.delay_seconds(username))
+            if throttle.locked_until(key, now):
+                raise Locked("Too many wrong passwords: this account is locked for a while "
+                             "from where you are. Try again later or ask an administrator.")
+            eventlet.sleep(throttle.delay_seconds(key))
             user = accounts.authenticate(self.uow.session, username, body.get("password"))
             if user is None:
-                throttle.failed(username, now)
+                throttle.failed(key, now)
             else:
-                throttle.succeeded(username)
+                throttle.succeeded(key)
         if user is None:
             raise NotAuthenticated("Wrong username or password.")
         ttl = self.config["TOKEN_TTL_SECONDS"]

@@ -4,13 +4,50 @@ describe what exists, never any data. The page is one self-contained HTML file (
 scripts or fonts from elsewhere: the places Wardline runs may have no internet)."""
 import html
 
-from nameko.web.handlers import http
+from nameko.web.handlers import HttpRequestHandler
+from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from services.gateway.http import api, json_response
+from services.gateway.http import api, json_response, secure_headers
 from services.gateway.openapi import build_spec
 
-_SPECS = {}  # built once per service class: routes do not change while it runs
+_SPECS = {}
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+class LeftoverApiPath(HttpRequestHandler):
+    """The catch-all: before answering 404 it asks the routing map which other routes
+    match this path, and with which methods. Any: 405, Allow naming only those (the
+    catch-all's own methods would otherwise be all of them)."""
+
+    def handle_request(self, request):
+        allowed = self._allowed(request)
+        if allowed:
+            response = json_response(405, {"error": {
+                "code": "method_not_allowed",
+                "message": f"{request.method} is not allowed here; allowed: "
+                           f"{', '.join(allowed)}."}})
+            response.headers["Allow"] = ", ".join(allowed)
+        else:
+            response = super().handle_request(request)
+        return secure_headers(response, personal=False)
+
+    def _allowed(self, request):
+        if not hasattr(self, "_url_map"):
+            self._url_map = self.server.make_url_map()
+        adapter = self._url_map.bind_to_environ(request.environ)
+        allowed = []
+        for method in METHODS:
+            try:
+                provider, _ = adapter.match(method=method)
+            except HTTPException:
+                continue
+            if provider is not self and not isinstance(provider, LeftoverApiPath):
+                allowed.append(method)
+        return allowed
+
+
+leftover_api_path = LeftoverApiPath.decorator  # built once per service class: routes do not change while it runs
 
 
 class DocsRoutes:
@@ -25,12 +62,14 @@ class DocsRoutes:
         return Response(render_html(openapi_for(type(self))), status=200,
                         mimetype="text/html")
 
-    @http("GET,POST,PUT,PATCH,DELETE", "/api/<path:rest>")
+    @leftover_api_path("GET,POST,PUT,PATCH,DELETE,OPTIONS", "/api/<path:rest>")
     def unknown_api_path(self, request, rest):
         """Any /api path no route matches (an unknown id-less path, or a value outside
         an `<any(...)>` choice) answers the API's JSON error, not Werkzeug's HTML 404.
         The `path` converter ranks below every other rule, so it only catches leftovers.
-        A plain `http` entrypoint, so it is not in the OpenAPI document."""
+        A path some route serves with other methods is a 405 whose Allow header names
+        that route's methods (`LeftoverApiPath`). A plain `http` entrypoint, so it is not
+        in the OpenAPI document."""
         return json_response(404, {"error": {
             "code": "not_found", "message": f"No such API path: /api/{rest[:200]}. "
                                             "See GET /api/docs."}})

@@ -2,7 +2,7 @@
 from marshmallow import fields
 
 from services.gateway.apidoc import page_of
-from services.gateway.http import actor, api, json_body, page_limit
+from services.gateway.http import actor, api, boolean_arg, json_body, page_limit
 from services.notifications.schemas import ContactView, FailedEmailView, NotificationView
 from shared.partnership import ROLES
 
@@ -11,7 +11,7 @@ class NotificationRoutes:
     @api("GET", "/api/notifications", roles=ROLES, response=page_of(NotificationView),
          query={"unread": fields.Boolean()})
     def inbox(self, request):
-        unread_only = request.args.get("unread", "").lower() in ("1", "true", "yes")
+        unread_only = boolean_arg(request, "unread")
         return self.notifications.inbox(actor(request.principal), unread_only,
                                         page_limit(request), request.args.get("cursor"))
 

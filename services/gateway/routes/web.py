@@ -15,6 +15,7 @@ STATIC_NAME = re.compile(r"(pages/)?[a-z0-9-]+\.(js|css)")
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
     "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
 
 
