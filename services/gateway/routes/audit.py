@@ -8,6 +8,16 @@ from shared.consumers import domain_event_handler
 SYSTEM = {"username": "wardline", "role": "system", "agency": None}
 
 
+def audits_change(source, event_type, action, record_type, id_field, purpose):
+    """An event handler that records the change `event_type` announces: one row naming
+    the record in `id_field`, with the route's purpose. Declared once per event below."""
+    @domain_event_handler(source, event_type)
+    def audit(self, event):
+        self._record_change(event, action, record_type, [event.payload[id_field]], purpose)
+    audit.__doc__ = f"{purpose}: an {action} of a {record_type}, from {event_type}."
+    return audit
+
+
 class AuditRoutes:
     def record_access(self, request, action, record_type, record_ids, purpose, recipient=None):
         """Write one audit row for what this request read, before the answer leaves: the
@@ -52,15 +62,11 @@ class AuditRoutes:
         self._record_change(event, "alteration", "referral", [p["referral_id"]],
                             f"Triage: {p['decision']}")
 
-    @domain_event_handler("referrals", "referral.closed")
-    def audit_referral_closed(self, event):
-        self._record_change(event, "alteration", "referral", [event.payload["referral_id"]],
-                            "Closing a referral")
-
-    @domain_event_handler("referrals", "referral.acknowledged")
-    def audit_referral_acknowledged(self, event):
-        self._record_change(event, "alteration", "referral", [event.payload["referral_id"]],
-                            "Taking up a redirected referral")
+    audit_referral_closed = audits_change("referrals", "referral.closed", "alteration",
+                                          "referral", "referral_id", "Closing a referral")
+    audit_referral_acknowledged = audits_change(
+        "referrals", "referral.acknowledged", "alteration", "referral", "referral_id",
+        "Taking up a redirected referral")
 
     @domain_event_handler("referrals", "referral.disclosed")
     def audit_referral_disclosed(self, event):
@@ -75,46 +81,28 @@ class AuditRoutes:
                             [p["referral_id"], p["subject_id"]], why,
                             recipient=f"agency:{p['agency']}")
 
-    @domain_event_handler("tasking", "tasking_item.raised")
-    def audit_action_raised(self, event):
-        self._record_change(event, "collection", "tasking_item",
-                            [event.payload["tasking_item_id"]], "Raising an action")
-
-    @domain_event_handler("tasking", "pcso_task.assigned")
-    def audit_pcso_task_assigned(self, event):
-        self._record_change(event, "collection", "pcso_task",
-                            [event.payload["pcso_task_id"]], "Tasking a PCSO")
-
-    @domain_event_handler("tasking", "intelligence.noted")
-    def audit_intelligence_noted(self, event):
-        self._record_change(event, "alteration", "intelligence_report",
-                            [event.payload["intelligence_report_id"]],
-                            "Noting intelligence formally")
-
-    @domain_event_handler("tasking", "tasking_item.assigned")
-    def audit_action_assigned(self, event):
-        self._record_change(event, "alteration", "tasking_item",
-                            [event.payload["tasking_item_id"]], "Assigning an action")
-
-    @domain_event_handler("tasking", "tasking_item.updated")
-    def audit_action_updated(self, event):
-        self._record_change(event, "alteration", "tasking_item",
-                            [event.payload["tasking_item_id"]], "Recording progress on an action")
-
-    @domain_event_handler("tasking", "tasking_item.completed")
-    def audit_action_completed(self, event):
-        self._record_change(event, "alteration", "tasking_item",
-                            [event.payload["tasking_item_id"]], "Completing an action")
-
-    @domain_event_handler("tasking", "intelligence.graded")
-    def audit_intelligence_graded(self, event):
-        self._record_change(event, "alteration", "intelligence_report",
-                            [event.payload["intelligence_report_id"]], "Grading intelligence (3x5x2)")
-
-    @domain_event_handler("tasking", "intelligence.feedback_given")
-    def audit_intelligence_feedback(self, event):
-        self._record_change(event, "alteration", "intelligence_report",
-                            [event.payload["intelligence_report_id"]], "Feedback on how intelligence was used")
+    audit_action_raised = audits_change("tasking", "tasking_item.raised", "collection",
+                                        "tasking_item", "tasking_item_id", "Raising an action")
+    audit_action_assigned = audits_change("tasking", "tasking_item.assigned", "alteration",
+                                          "tasking_item", "tasking_item_id",
+                                          "Assigning an action")
+    audit_action_updated = audits_change("tasking", "tasking_item.updated", "alteration",
+                                         "tasking_item", "tasking_item_id",
+                                         "Recording progress on an action")
+    audit_action_completed = audits_change("tasking", "tasking_item.completed", "alteration",
+                                           "tasking_item", "tasking_item_id",
+                                           "Completing an action")
+    audit_pcso_task_assigned = audits_change("tasking", "pcso_task.assigned", "collection",
+                                             "pcso_task", "pcso_task_id", "Tasking a PCSO")
+    audit_intelligence_noted = audits_change(
+        "tasking", "intelligence.noted", "alteration", "intelligence_report",
+        "intelligence_report_id", "Noting intelligence formally")
+    audit_intelligence_graded = audits_change(
+        "tasking", "intelligence.graded", "alteration", "intelligence_report",
+        "intelligence_report_id", "Grading intelligence (3x5x2)")
+    audit_intelligence_feedback = audits_change(
+        "tasking", "intelligence.feedback_given", "alteration", "intelligence_report",
+        "intelligence_report_id", "Feedback on how intelligence was used")
 
     @domain_event_handler("referrals", "subject.linked")
     def audit_subject_link(self, event):
