@@ -178,14 +178,15 @@ def record_action(event, uow):
             log.info("event.already_applied")
             return
         item_id = payload["tasking_item_id"]
-        if event.type == "tasking_item.raised":
-            if payload.get("source_type") != "referral":
-                return
+        if payload.get("source_type") == "referral":
             referral_id = payload["source_id"]
-        else:
+        elif payload.get("source_type") is None and event.type == "tasking_item.assigned":
+            # An assignment upcast from v1 names no source: its raising, if seen, did.
             referral_id = repository.referral_of_action(uow.session, item_id)
-            if referral_id is None:
-                return  # not an action on a referral (its raising named no referral)
+        else:
+            referral_id = None
+        if referral_id is None:
+            return  # not an action on a referral
         referral = repository.get_referral(uow.session, referral_id, for_update=True)
         if referral is None:
             log.warning("referral.action_for_unknown_referral", tasking_item_id=item_id)

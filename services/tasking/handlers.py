@@ -160,10 +160,11 @@ def record_assignment(uow, item, owner_agency, owner_user, due_by, actor, note):
     repository.add_history(uow.session, item["id"], "assigned",
                            f"To {who}, due {due_by.isoformat()}" + (f". {note}" if note else ""),
                            actor["username"], now)
-    uow.publish("tasking_item.assigned", 1, {
+    uow.publish("tasking_item.assigned", 2, {
         "tasking_item_id": item["id"], "ward": item["ward"], "owner_agency": owner_agency,
         "owner_user": owner_user, "previous_owner_agency": item["owner_agency"],
-        "due_by": due_by, "assigned_by": actor["username"]}, actor)
+        "due_by": due_by, "assigned_by": actor["username"],
+        "source_type": item.get("source_type"), "source_id": item.get("source_id")}, actor)
     log.info("tasking_item.assigned", tasking_item_id=item["id"], owner_agency=owner_agency)
 
 

@@ -37,15 +37,38 @@ class TaskingItemAssignedV1(Schema):
     assigned_by = fields.String(required=True)
 
 
-TASKING_ITEM_ASSIGNED = contract(
+def upcast_assigned_v1_v2(payload):
+    """v1 did not say what the action was raised from: consumers that need it (referrals,
+    to let the new owner read the referral) look it up from the action's raising."""
+    return {**payload, "source_type": None, "source_id": None}
+
+
+ASSIGNED_EXAMPLE = {
+    "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001", "ward": "dalston",
+    "owner_agency": "housing", "owner_user": None, "previous_owner_agency": "yot",
+    "due_by": "2026-11-25T10:00:00+00:00", "assigned_by": "coordinator",
+}
+
+TASKING_ITEM_ASSIGNED_V1 = contract(
     source="tasking", type="tasking_item.assigned", version=1, schema=TaskingItemAssignedV1,
     description="An action was given (or moved) to an agency, optionally a named person, "
                 "with a due date.",
-    example={
-        "tasking_item_id": "7a0c0000-0000-4000-8000-000000000001", "ward": "dalston",
-        "owner_agency": "housing", "owner_user": None, "previous_owner_agency": "yot",
-        "due_by": "2026-11-25T10:00:00+00:00", "assigned_by": "coordinator",
-    },
+    example=ASSIGNED_EXAMPLE, upcast=upcast_assigned_v1_v2,
+)
+
+
+class TaskingItemAssignedV2(TaskingItemAssignedV1):
+    source_type = fields.String(allow_none=True, load_default=None)
+    source_id = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "what the action was raised from (a referral's new owner may read it)"})
+
+
+TASKING_ITEM_ASSIGNED = contract(
+    source="tasking", type="tasking_item.assigned", version=2, schema=TaskingItemAssignedV2,
+    description="An action was given (or moved) to an agency, optionally a named person, "
+                "with a due date, naming what it was raised from.",
+    example={**ASSIGNED_EXAMPLE, "source_type": "referral",
+             "source_id": "4f1c2d8e-0000-4000-8000-000000000001"},
 )
 
 

@@ -203,3 +203,17 @@ def test_a_code_c_referral_reaches_an_action_owner_only_once_the_coordinator_ack
     assert seen["handling_conditions"] == "Not to be shared with the family"
     [row] = db.rows("referral_disclosures")
     assert row["conditions_acknowledged_by"] == "coordinator"
+
+
+def test_an_assignment_that_arrives_before_its_raising_still_opens_the_referral(service, db):
+    """Each event type has its own queue: tasking_item.assigned (v2) names the referral
+    itself, so the new owner is not left out when the raising is late."""
+    service.record_sharing_agreement(COUNCIL_AND_HOUSING, ADMIN)
+    referral = asb_referral(service)
+    assigned = action_event("tasking_item.assigned", referral["id"], "housing",
+                            str(uuid.uuid4()))
+    assigned = Event(assigned.type, 2, {**assigned.payload, "source_type": "referral",
+                                        "source_id": referral["id"]})
+    service.record_action_assigned(assigned)
+    housing = {"username": "h", "role": "partner", "agency": "housing", "wards": []}
+    assert service.get_referral(referral["id"], housing)["summary"] == referral["summary"]
