@@ -119,8 +119,12 @@ class ServiceStack:
         return requests.get(self.base_url + path, headers=headers, timeout=10, **kwargs)
 
     def post(self, path, user, **kwargs):
+        return self.request("POST", path, user, **kwargs)
+
+    def request(self, method, path, user, **kwargs):
         headers = {**self._auth(user), **kwargs.pop("headers", {})}
-        return requests.post(self.base_url + path, headers=headers, timeout=10, **kwargs)
+        return requests.request(method, self.base_url + path, headers=headers, timeout=10,
+                                **kwargs)
 
     def _auth(self, user):
         return {"Authorization": f"Bearer {self.token(user)}"} if user else {}

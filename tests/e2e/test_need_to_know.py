@@ -1,6 +1,8 @@
 """Need to know, both ways, over HTTP with every service as its own process: those who
 must know can read (the agency owning an action reads its referral), and those who must
 not cannot (another agency's record of a person, the coordinator's internal reasons)."""
+from datetime import date, timedelta
+
 import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
@@ -153,3 +155,43 @@ def test_a_service_decides_from_the_actor_whatever_route_the_call_took(stack):
         told = cluster.notifications.feedback_for(
             "referral", referral["id"], "agency:yot", council)
         assert told == []
+
+
+def test_a_disclosure_outside_any_agreement_in_force_is_refused_and_the_coordinator_told(
+        stack):
+    """The demo borough's overarching agreement is ended for this test (and restored)."""
+    listed = stack.get("/api/sharing-agreements", "coordinator")
+    assert listed.status_code == 200
+    [demo] = [a for a in listed.json()["items"] if "(demo)" in a["title"]]
+    assert demo["status"] == "in_force" and "yot" in demo["parties"]
+    assert stack.get("/api/sharing-agreements", "panel.dalston").status_code == 403
+    assert [a["id"] for a in stack.get("/api/sharing-agreements", "yot.partner").json()[
+        "items"]] == [demo["id"]]
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    ended = stack.request("PATCH", f"/api/sharing-agreements/{demo['id']}", "coordinator",
+                          json={"ends_on": yesterday})
+    assert ended.status_code == 200 and ended.json()["status"] == "ended", ended.text
+    try:
+        referral = stack.post("/api/referrals", "council.partner", json=referral_payload(
+            category="youth_at_risk", ward="dalston")).json()
+        refused = stack.post(f"/api/referrals/{referral['id']}/triage", "coordinator", json={
+            "decision": "redirect", "reason": "Housing lead", "redirect_to_agency": "housing",
+            "reason_for_referrer": "Housing will act"})
+        assert refused.status_code == 409
+        assert "no information sharing agreement" in \
+            refused.json()["error"]["fields"]["redirect_to_agency"][0].lower()
+        assert stack.get(f"/api/referrals/{referral['id']}", "coordinator").json()[
+            "status"] == "received"  # nothing half-done
+        # Routing gives the action to the YOT, which may not read the referral: the
+        # coordinator hears what is missing.
+        def refusal_notice():
+            notices = stack.get("/api/notifications?limit=200", "coordinator").json()["items"]
+            return [n for n in notices if n["kind"] == "referral.disclosure_refused"
+                    and n["source_id"] == referral["id"]] or None
+        notices = wait_for(refusal_notice)
+        assert notices and "la-community-safety and yot" in notices[0]["body"]
+        assert stack.get(f"/api/referrals/{referral['id']}", "yot.partner").status_code == 404
+    finally:
+        restored = stack.request("PATCH", f"/api/sharing-agreements/{demo['id']}",
+                                 "coordinator", json={"ends_on": None})
+        assert restored.json()["status"] == "in_force"
