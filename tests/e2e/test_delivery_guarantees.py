@@ -90,3 +90,49 @@ def _rows(stack, sql, **params):
 
 def _wait_for_rows(stack, sql, **params):
     return wait_for(lambda: _rows(stack, sql, **params), timeout=30)
+
+
+def test_an_event_a_crash_left_unpublished_goes_out_by_the_backstop_poll_alone(stack):
+    """referrals commits a referral and its event, its relay cannot publish it (the broker
+    refuses it the exchange), and the process is killed before any confirm. Restarted, with
+    nothing else submitted (no commit to wake the relay), the poll alone must publish it."""
+    vhost = _vhost(stack)
+    deny = "^(?!referrals\\.events$).*"  # every resource but referrals' events exchange
+    try:
+        _rabbitmqctl("set_permissions", "-p", vhost, "guest", deny, deny, ".*")
+        # Permission checks are cached per channel: a fresh process gets fresh channels.
+        stack.kill("referrals")
+        stack.start("referrals")
+        stack.wait_healthy()
+        referral_id = stack.post("/api/referrals", "yot.partner",
+                                 json=referral_payload()).json()["id"]
+        outbox_row = ("SELECT published_at FROM referrals.outbox "
+                      "WHERE message->'payload'->>'referral_id' = :id")
+        assert _rows(stack, outbox_row, id=referral_id) == [(None,)]  # committed, unsent
+        assert wait_for(lambda: "outbox.relay_failed" in stack.log("referrals"), timeout=30)
+        stack.kill("referrals")  # the crash: committed, never confirmed
+    finally:
+        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    assert _rows(stack, outbox_row, id=referral_id) == [(None,)]
+    assert _rows(stack, "SELECT count(*) FROM tasking.tasking_items WHERE source_id = :id",
+                 id=referral_id) == [(0,)]
+
+    stack.start("referrals")
+    stack.wait_healthy()
+    poll = float(stack.env["WARDLINE_OUTBOX_POLL_SECONDS"])
+    # Nothing else is sent: only the poll can find the row. Within a few polls of start:
+    assert wait_for(lambda: _rows(stack, outbox_row, id=referral_id)[0][0], timeout=poll * 5), \
+        "the relay's poll never published the event the crash left behind"
+    assert wait_for(lambda: _rows(stack, "SELECT count(*) FROM tasking.tasking_items "
+                                  "WHERE source_id = :id", id=referral_id) == [(1,)],
+                    timeout=30), "the event was published but tasking never raised its item"
+
+
+def _vhost(stack):
+    from urllib.parse import unquote, urlparse
+    return unquote(urlparse(stack.env["WARDLINE_AMQP_URI"]).path[1:])
+
+
+def _rabbitmqctl(*args):
+    import subprocess
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)

@@ -2,12 +2,13 @@
 real SMTP server (aiosmtpd): once, even when the event is delivered three times; late but
 not lost when the mail server is down; never with police-only detail."""
 import json
-import time
 
 import pytest
+import sqlalchemy as sa
 from kombu import Connection
 
 from shared.bus import events_exchange
+from shared.db import driver_url
 from shared.testing.factories import referral_payload
 from shared.testing.mailserver import MailServer
 from shared.testing.stack import ServiceStack, free_port
@@ -50,13 +51,19 @@ def test_acknowledgement_reaches_inbox_and_mailbox_once_when_delivered_three_tim
     referral_id = stack.post("/api/referrals", "yot.partner",
                              json=referral_payload()).json()["id"]
     message = wait_for(lambda: _outbox_message(stack, referral_id), timeout=30)
+    assert message and message["payload"]["referral_id"] == referral_id
     with Connection(stack.env["WARDLINE_AMQP_URI"]) as conn:
         for _ in range(2):
             conn.Producer().publish(json.dumps(message), exchange=events_exchange("referrals"),
                                     routing_key="referral.submitted",
                                     content_type="application/json", delivery_mode=2)
-    assert wait_for(lambda: mails_about(mail, referral_id), timeout=30)
-    time.sleep(1.5)  # several send cycles: room for a duplicate to show itself
+    # Both extra copies consumed and recognised, and every email they could have queued
+    # sent: only then is the count final.
+    assert wait_for(lambda: copies_recognised(stack, "notifications",
+                                              message["event_id"]) == 2, timeout=30), \
+        "notifications did not see both extra copies"
+    assert wait_for(lambda: _emails(stack, referral_id) == [("yot.partner", "sent")],
+                    timeout=30), _emails(stack, referral_id)
     assert len(mails_about(mail, referral_id)) == 1
     inbox = stack.get("/api/notifications?limit=200", "yot.partner").json()["items"]
     mine = [n for n in inbox if n["source_id"] == referral_id]
@@ -68,12 +75,18 @@ def test_a_mail_server_outage_delays_mail_and_loses_none(stack, mail):
     try:
         referral_id = stack.post("/api/referrals", "yot.partner",
                                  json=referral_payload()).json()["id"]
-        time.sleep(2)  # several attempts fail meanwhile
-        assert mails_about(mail, referral_id) == []
+        # Positive evidence of the outage: an attempt was made, failed, and is to be retried.
+        assert wait_for(lambda: [row for row in _attempts(stack, referral_id)
+                                 if row[0] == "pending" and row[1] >= 1 and row[2]],
+                        timeout=30), _attempts(stack, referral_id)
     finally:
         mail.start()
     assert wait_for(lambda: mails_about(mail, referral_id), timeout=40)
-    time.sleep(1)
+    # Sent (so never sent again), after at least one failed attempt, and received once.
+    [(status, attempts, _)] = wait_for(lambda: (lambda rows: rows if rows and rows[0][0] ==
+                                                "sent" else None)(_attempts(stack, referral_id)),
+                                       timeout=30)
+    assert status == "sent" and attempts >= 2
     assert len(mails_about(mail, referral_id)) == 1
 
 
@@ -136,7 +149,9 @@ def test_an_action_raised_for_another_agency_tells_that_agency_when_raised(stack
     def mails_about_item():
         return [m for m in mail.messages("asb@example.org") if item["id"] in MailServer.text(m)]
     assert wait_for(mails_about_item, timeout=30)  # the named person's copy of the update
-    time.sleep(1.5)  # an email wrongly sent for a team notice would be here by now too
+    # Emails are queued with their notifications, in one transaction, and every notice
+    # about the item is in (above): the queue is final. One email, to the person, sent.
+    assert _emails(stack, item["id"]) == [("council.partner", "sent")]
     assert len(mails_about_item()) == 1
 
 
@@ -146,11 +161,33 @@ def test_the_directory_lists_a_wards_sergeant_and_pcsos(stack):
                                                           ("pcso.dalston", "pcso")}
 
 
+def copies_recognised(stack, service, event_id):
+    return sum(1 for line in stack.log(service).splitlines()
+               if "event.already_applied" in line and event_id in line)
+
+
+def _query(stack, sql, **params):
+    engine = sa.create_engine(driver_url(stack.env["WARDLINE_DATABASE_URL"]))
+    with engine.connect() as conn:
+        rows = [tuple(row) for row in conn.execute(sa.text(sql), params)]
+    engine.dispose()
+    return rows
+
+
+def _emails(stack, source_id):
+    """(username, status) of every email queued for a notification about `source_id`."""
+    return sorted(_query(stack, "SELECT e.username, e.status FROM notifications.emails e "
+                         "JOIN notifications.notifications n ON n.id = e.notification_id "
+                         "WHERE n.source_id = :id", id=source_id))
+
+
+def _attempts(stack, source_id):
+    return _query(stack, "SELECT e.status, e.attempts, e.last_error "
+                  "FROM notifications.emails e JOIN notifications.notifications n "
+                  "ON n.id = e.notification_id WHERE n.source_id = :id", id=source_id)
+
+
 def _outbox_message(stack, referral_id):
-    import sqlalchemy as sa
-
-    from shared.db import driver_url
-
     engine = sa.create_engine(driver_url(stack.env["WARDLINE_DATABASE_URL"]))
     with engine.connect() as conn:
         row = conn.execute(sa.text(

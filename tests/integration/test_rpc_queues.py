@@ -1,12 +1,16 @@
 """RPC requests wait in a quorum queue with a delivery limit and the dead-letter exchange,
 like events; `wardline migrate` replaces the classic `rpc-<service>` an older release left,
 but never one that still has consumers or requests."""
+import uuid
+
 import pytest
 from kombu import Connection, Exchange, Queue
+from nameko.extensions import DependencyProvider
 from nameko.rpc import get_rpc_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.bus import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
+from shared.deadletters import list_dead_letters
 from shared.rpc import RpcQueueInUse, declare_rpc_queue, rpc
 from shared.testing.infra import list_queues, queue_depths
 from shared.testing.waiting import wait_for
@@ -18,6 +22,24 @@ class ProbeService:
     @rpc
     def echo(self, text):
         return text
+
+
+class KillsItsWorker(DependencyProvider):
+    """Fails while a worker is set up, outside the service method: nameko kills the whole
+    container, so the request is never acknowledged and goes back to the queue, as when
+    a request's worker takes its process down."""
+
+    def get_dependency(self, worker_ctx):
+        raise RuntimeError("this request takes its worker down")
+
+
+class CrashingService:
+    name = "crashprobe"
+    doomed = KillsItsWorker()
+
+    @rpc
+    def crash(self):
+        return "never"
 
 
 def classic_rpc_queue(config, service_name, waiting_request=False):
@@ -88,3 +110,31 @@ def test_migrate_leaves_a_classic_rpc_queue_with_requests_waiting_and_says_what_
     with Connection(config["AMQP_URI"]) as conn:
         waiting = Queue("rpc-oldbusy", exchange=Exchange(""))(conn.channel())
         assert waiting.queue_declare(passive=True).message_count == 1
+
+
+def test_a_request_that_keeps_killing_its_worker_is_parked_in_the_dead_letter_queue(
+        container_factory, service_config):
+    config = {**service_config("crashprobe"), "DELIVERY_LIMIT": 2}
+    exchange = get_rpc_exchange(config)
+    correlation_id = str(uuid.uuid4())
+    with Connection(config["AMQP_URI"]) as conn:
+        container = container_factory(CrashingService, config)
+        container.start()  # declares rpc-crashprobe with this delivery limit
+        conn.Producer().publish({"args": [], "kwargs": {}}, exchange=exchange,
+                                routing_key="crashprobe.crash", reply_to="rpc.reply-nobody",
+                                correlation_id=correlation_id, delivery_mode=2)
+
+    def parked():
+        return [m for m in list_dead_letters(config["AMQP_URI"])
+                if m["queue"] == "rpc-crashprobe"]
+
+    for delivery in range(1, config["DELIVERY_LIMIT"] + 2):
+        assert wait_for(container._died.ready, timeout=30), f"delivery {delivery} never came"
+        if delivery <= config["DELIVERY_LIMIT"]:  # within the limit: delivered again
+            assert not parked()
+            container = container_factory(CrashingService, config)
+            container.start()
+    [message] = wait_for(parked, timeout=30) or [None]
+    assert message, "the request was not parked after the delivery limit"
+    assert message["reason"] == "delivery_limit" and message["type"] == "crashprobe.crash"
+    assert queue_depths(config["AMQP_URI"])["rpc-crashprobe"] == 0
