@@ -40,7 +40,9 @@ def test_a_reviewer_finds_a_missed_opportunity_and_partners_read_the_lesson(page
     # 2): two agencies refer the same person and no action about them is ever completed.
     yot = refer(stack, "yot.partner", "youth_at_risk", "Missing school; seen with older gang members")
     council = refer(stack, "council.partner", "asb", "Reported for intimidating neighbours on the estate")
-    assert yot["subject_id"] == council["subject_id"]  # one person, recognised as one
+    # Each agency keeps its own record of him; the two are recognised as one person.
+    person = stack.get(f"/api/subjects/{yot['subject_id']}", "coordinator").json()
+    assert {r["id"] for r in person["records"]} == {yot["subject_id"], council["subject_id"]}
 
     sign_in(page, "reviewer")
     expect(page.get_by_role("heading", name="Case reviews", level=1)).to_be_visible()
