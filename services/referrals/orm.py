@@ -93,12 +93,14 @@ referral_history = sa.Table(
 
 referral_actions = sa.Table(
     "referral_actions", metadata,
-    # Tasking's actions raised on a referral, as tasking announced them: which agency owns
-    # each now. An agency that owns, or has owned, one reads the referral.
+    # Tasking's actions raised on a referral, as tasking announced them: a row for each
+    # agency that owns, or has owned, each one (an agency that has owned one reads the
+    # referral). Rows are only added, so a raising that arrives after a reassignment
+    # (each has its own queue) changes nothing.
     sa.Column("tasking_item_id", sa.String(36), primary_key=True),
+    sa.Column("owner_agency", sa.String(60), primary_key=True),
     sa.Column("referral_id", sa.String(36), sa.ForeignKey("referrals.id"), nullable=False,
               index=True),
-    sa.Column("owner_agency", sa.String(60), nullable=False),
 )
 
 referral_disclosures = sa.Table(

@@ -8,7 +8,7 @@ from services.referrals.domain import subject_match_key
 from services.referrals.matching import Person, blocking_keys, lookup_keys
 from services.referrals.orm import (referral_actions, referral_disclosures, referral_history,
                                     referrals, subject_keys, subjects, wards)
-from shared.db import row_by_id, utcnow
+from shared.db import row_by_id, upsert, utcnow
 
 CANDIDATES_PER_LOOKUP = 200
 """Most subjects scored for one new subject; blocks larger than this are cut (oldest first)."""
@@ -185,23 +185,18 @@ def add_disclosure(session, referral_id, agency, via, tasking_item_id, at,
 
 
 def action_owners(session, referral_id):
-    """The agencies owning an action on the referral now."""
+    """The agencies that own, or have owned, an action on the referral."""
     return set(session.execute(sa.select(referral_actions.c.owner_agency).where(
         referral_actions.c.referral_id == referral_id)).scalars())
 
 
 def record_action(session, tasking_item_id, referral_id, owner_agency):
-    """Tasking's action on a referral, and the agency that owns it now."""
-    known = session.execute(sa.select(referral_actions.c.referral_id).where(
-        referral_actions.c.tasking_item_id == tasking_item_id)).scalar()
-    if known is None:
-        session.execute(referral_actions.insert().values(
-            tasking_item_id=tasking_item_id, referral_id=referral_id,
-            owner_agency=owner_agency))
-    else:
-        session.execute(referral_actions.update().where(
-            referral_actions.c.tasking_item_id == tasking_item_id).values(
-            owner_agency=owner_agency))
+    """An agency owns tasking's action on a referral: added once, never overwritten, so
+    the order in which the raising and the assignments arrive does not matter."""
+    upsert(session, referral_actions, {"tasking_item_id": tasking_item_id,
+                                       "owner_agency": owner_agency,
+                                       "referral_id": referral_id},
+           key=("tasking_item_id", "owner_agency"))
 
 
 def referral_of_action(session, tasking_item_id):

@@ -217,3 +217,30 @@ def test_an_assignment_that_arrives_before_its_raising_still_opens_the_referral(
     service.record_action_assigned(assigned)
     housing = {"username": "h", "role": "partner", "agency": "housing", "wards": []}
     assert service.get_referral(referral["id"], housing)["summary"] == referral["summary"]
+    # The raising, late, names the first owner: the later assignment is not undone.
+    raised = action_event("tasking_item.raised", referral["id"], "la-community-safety",
+                          assigned.payload["tasking_item_id"])
+    service.record_action_raised(raised)
+    assert {row["owner_agency"] for row in db.rows("referral_actions")} == {
+        "la-community-safety", "housing"}
+    assert service.get_referral(referral["id"], housing)["summary"] == referral["summary"]
+
+
+def test_the_coordinator_may_disclose_a_code_c_referral_to_an_agency_that_has_owned_an_action(
+        service, db):
+    """Need to know: "the agency that owns, or has owned, an action reads its referral"; an
+    action moved on before the coordinator acknowledged the conditions still counts."""
+    service.record_sharing_agreement(COUNCIL_AND_HOUSING, ADMIN)
+    referral = service.submit_referral(referral_payload(
+        ward="dalston", category="asb", lawful_basis="crime_and_disorder_act_s115",
+        handling_code="C", handling_conditions="Not to be shared with the family"), COUNCIL)
+    item_id = str(uuid.uuid4())
+    service.record_action_raised(action_event("tasking_item.raised", referral["id"],
+                                              "housing", item_id))
+    service.record_action_assigned(action_event("tasking_item.assigned", referral["id"],
+                                                "la-community-safety", item_id))
+    service.disclose_referral(referral["id"], {"agency": "housing",
+                                               "handling_conditions_acknowledged": True},
+                              COORDINATOR)
+    housing = {"username": "h", "role": "partner", "agency": "housing", "wards": []}
+    assert service.get_referral(referral["id"], housing)["summary"] == referral["summary"]
