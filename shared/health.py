@@ -5,7 +5,7 @@ import json
 
 import eventlet
 from kombu import Connection
-from nameko.web.handlers import http
+from shared.web import http
 
 CHECK_TIMEOUT_SECONDS = 2
 

@@ -13,13 +13,13 @@ import eventlet
 import structlog
 from eventlet.event import Event
 from marshmallow import ValidationError, fields
-from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from services.gateway import metrics, tokens
 from shared.errors import (Forbidden, InvalidContent, MalformedRequest, NotAuthenticated,
                            TimedOut, WardlineError, as_unavailable)
+from shared.web import WebEndpoint
 
 log = structlog.get_logger(__name__)
 
@@ -31,7 +31,7 @@ MAX_JSON_DEPTH = 32
 PUBLIC = None
 
 
-class ApiEndpoint(HttpRequestHandler):
+class ApiEndpoint(WebEndpoint):
     def __init__(self, method, url, roles=PUBLIC, request=None, response=None, query=None,
                  status=200, **kwargs):
         """`roles`: who may call it; PUBLIC (None) needs no token.
@@ -79,7 +79,7 @@ class ApiEndpoint(HttpRequestHandler):
                     "code": "internal", "message": "Something went wrong on our side; it "
                     f"has been logged under reference {correlation_id}."}})
         response.headers["X-Correlation-ID"] = correlation_id
-        secure_headers(response, personal=self.roles is not PUBLIC)
+        no_store_if_personal(response, personal=self.roles is not PUBLIC)
         metrics.observe_request(self.route, self.method, response.status_code,
                                 time.perf_counter() - started)
         return response
@@ -129,22 +129,10 @@ class ApiEndpoint(HttpRequestHandler):
 
 api = ApiEndpoint.decorator
 
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
-    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
-}
-"""On every answer: no type sniffing, no referrer, never framed, HTTPS only from here on
-(browsers ignore HSTS received over plain HTTP, so local development is unaffected).
-JSON runs no script, so its policy allows nothing; the web pages send their own, which
-keeps frame-ancestors."""
-
-
-def secure_headers(response, personal=True):
-    """SECURITY_HEADERS on `response` (keeping any it set itself) and, for an answer that
-    may hold personal data (anything behind a token), Cache-Control: no-store."""
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
+def no_store_if_personal(response, personal=True):
+    """Cache-Control: no-store on an answer that may hold personal data (anything behind a
+    token), unless it set its own. The security headers every answer carries are added
+    by the server itself (shared/web.py)."""
     if personal:
         response.headers.setdefault("Cache-Control", "no-store")
     return response

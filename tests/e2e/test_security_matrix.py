@@ -305,6 +305,12 @@ def test_every_json_answer_carries_the_security_headers_and_personal_data_no_sto
     assert stack.get("/api/notifications", "coordinator").headers["Cache-Control"] == "no-store"
     page = requests.get(stack.base_url + "/", timeout=10)
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    # Answers nameko writes itself, outside every route: a path no route knows.
+    for answer in (requests.get(stack.base_url + "/no-such-page", timeout=10),
+                   requests.get(stack.base_url + "/static/no-such-file.js", timeout=10)):
+        assert answer.status_code == 404
+        assert answer.headers["X-Content-Type-Options"] == "nosniff"
+        assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
 
 
 def test_an_undeclared_method_is_a_405_naming_the_routes_own_methods(stack):

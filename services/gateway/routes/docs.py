@@ -4,18 +4,18 @@ describe what exists, never any data. The page is one self-contained HTML file (
 scripts or fonts from elsewhere: the places Wardline runs may have no internet)."""
 import html
 
-from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from services.gateway.http import api, json_response, secure_headers
+from services.gateway.http import api, json_response
 from services.gateway.openapi import build_spec
+from shared.web import WebEndpoint
 
 _SPECS = {}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 
 
-class LeftoverApiPath(HttpRequestHandler):
+class LeftoverApiPath(WebEndpoint):
     """The catch-all: before answering 404 it asks the routing map which other routes
     match this path, and with which methods. Any: 405, Allow naming only those (the
     catch-all's own methods would otherwise be all of them)."""
@@ -30,7 +30,7 @@ class LeftoverApiPath(HttpRequestHandler):
             response.headers["Allow"] = ", ".join(allowed)
         else:
             response = super().handle_request(request)
-        return secure_headers(response, personal=False)
+        return response
 
     def _allowed(self, request):
         if not hasattr(self, "_url_map"):

@@ -4,19 +4,18 @@ no data and no access rules of their own."""
 import re
 from pathlib import Path
 
-from nameko.web.handlers import http
 from werkzeug.wrappers import Response
+
+from shared.web import SECURITY_HEADERS as EVERY_ANSWER
+from shared.web import http
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 MIMETYPES = {".js": "text/javascript", ".css": "text/css"}
 # A file name or pages/<name>: letters, digits and hyphens only, so no path can leave WEB.
 STATIC_NAME = re.compile(r"(pages/)?[a-z0-9-]+\.(js|css)")
 # Only our own files may run or style the page: no inline script, nothing from elsewhere.
-SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
-    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
-}
+SECURITY_HEADERS = {**EVERY_ANSWER, "Content-Security-Policy":
+                    "default-src 'self'; frame-ancestors 'none'; base-uri 'none'"}
 
 
 class WebPages:
