@@ -1,6 +1,8 @@
 """Case review use cases, one story each inside one unit of work: keep the chronology,
 suggest a review when a pattern appears, open and move reviews, find and decide missed
-opportunities, record findings and lessons, publish what was learned."""
+opportunities, record findings and lessons, publish what was learned. Each change a
+reviewer makes publishes its event in the same unit of work (the audit trail is written
+from it), and none when the change is refused."""
 
 import structlog
 
@@ -121,6 +123,9 @@ def move_review(review_id, stage, actor, uow, now):
         workflow.check_move(review["stage"], stage)
         reviews.update(uow.session, review_id, stage=stage)
         reviews.add_stage(uow.session, review_id, stage, actor["username"], now)
+        uow.publish("case_review.stage_moved", 1, {
+            **_about(review), "from_stage": review["stage"], "stage": stage,
+            "moved_by": actor["username"], "moved_at": now}, actor)
         log.info("case_review.moved", case_review_id=review_id, stage=stage)
         return reviews.full(uow.session, review_id)
 
@@ -161,9 +166,13 @@ def decide_missed_opportunity(uow, review_id, candidate_id, decision, reason, ac
     with uow:
         review = reviews.get(uow.session, review_id, for_update=True)
         workflow.check_working(review["stage"], "A decision")
-        reviews.get_candidate(uow.session, review_id, candidate_id)
+        candidate = reviews.get_candidate(uow.session, review_id, candidate_id)
         reviews.decide_candidate(uow.session, candidate_id, status, reason,
                                  actor["username"], now)
+        uow.publish("case_review.missed_opportunity_decided", 1, {
+            **_about(review), "missed_opportunity_id": candidate_id,
+            "rule": candidate["rule"], "decision": status, "decided_by": actor["username"],
+            "decided_at": now}, actor)
         log.info("missed_opportunity.decided", case_review_id=review_id,
                  missed_opportunity_id=candidate_id, decision=status)
         return reviews.get_candidate(uow.session, review_id, candidate_id)
@@ -182,11 +191,17 @@ def add_finding(uow, review_id, cmd, actor, now):
                 reviews.decide_candidate(uow.session, candidate_id, "confirmed",
                                          cmd["finding"], actor["username"], now)
         finding_id = reviews.add_finding(uow.session, review_id, cmd, actor["username"], now)
+        lesson_id = None
         if cmd.get("lesson"):
             lesson = {"agency": cmd.get("agency"), **{k: v for k, v in cmd["lesson"].items()
                                                       if v is not None}}
-            reviews.add_lesson(uow.session, review_id, {**lesson, "finding_id": finding_id},
-                               actor["username"], now)
+            lesson_id = reviews.add_lesson(uow.session, review_id,
+                                           {**lesson, "finding_id": finding_id},
+                                           actor["username"], now)
+        uow.publish("case_review.finding_recorded", 1, {
+            **_about(review), "finding_id": finding_id, "agency": cmd.get("agency"),
+            "missed_opportunity_id": candidate_id, "lesson_id": lesson_id,
+            "recorded_by": actor["username"], "recorded_at": now}, actor)
         return reviews.full(uow.session, review_id)
 
 
@@ -199,7 +214,11 @@ def add_lesson(uow, review_id, cmd, actor, now):
                                  {"agency": ["Name the agency the lesson is for."]})
         if cmd.get("finding_id"):
             reviews.get_finding(uow.session, review_id, cmd["finding_id"])
-        reviews.add_lesson(uow.session, review_id, cmd, actor["username"], now)
+        lesson_id = reviews.add_lesson(uow.session, review_id, cmd, actor["username"], now)
+        uow.publish("case_review.lesson_recorded", 1, {
+            **_about(review), "lesson_id": lesson_id, "agency": cmd["agency"],
+            "finding_id": cmd.get("finding_id"), "recorded_by": actor["username"],
+            "recorded_at": now}, actor)
         return reviews.full(uow.session, review_id)
 
 
@@ -228,6 +247,12 @@ def publish(uow, review_id, rulebook, actor, now):
         }, actor)
         log.info("case_review.published", case_review_id=review_id, lessons=len(lessons))
         return reviews.full(uow.session, review_id)
+
+
+def _about(review):
+    """What every case review event names: the review and the person it is about (the
+    audit trail names both, so the subject's own trail shows who worked on the review)."""
+    return {"case_review_id": review["id"], "subject_id": review["subject_id"]}
 
 
 def _announce_opened(uow, review, actor):

@@ -145,14 +145,14 @@ PERSONAL_CHANGES = {
     "POST /api/intelligence/{report_id}/note": ("event", "intelligence.noted"),
     "POST /api/intelligence/{report_id}/grade": ("event", "intelligence.graded"),
     "POST /api/intelligence/{report_id}/feedback": ("event", "intelligence.feedback_given"),
-    "POST /api/case-reviews": ("route", "collection"),
-    "POST /api/case-reviews/{review_id}/accept": ("route", "alteration"),
-    "POST /api/case-reviews/{review_id}/stage": ("route", "alteration"),
+    "POST /api/case-reviews": ("event", "case_review.opened"),
+    "POST /api/case-reviews/{review_id}/accept": ("event", "case_review.opened"),
+    "POST /api/case-reviews/{review_id}/stage": ("event", "case_review.stage_moved"),
     "POST /api/case-reviews/{review_id}/missed-opportunities/{candidate_id}/{decision}": (
-        "route", "alteration"),
-    "POST /api/case-reviews/{review_id}/findings": ("route", "alteration"),
-    "POST /api/case-reviews/{review_id}/lessons": ("route", "alteration"),
-    "POST /api/case-reviews/{review_id}/publish": ("route", "disclosure"),
+        "event", "case_review.missed_opportunity_decided"),
+    "POST /api/case-reviews/{review_id}/findings": ("event", "case_review.finding_recorded"),
+    "POST /api/case-reviews/{review_id}/lessons": ("event", "case_review.lesson_recorded"),
+    "POST /api/case-reviews/{review_id}/publish": ("event", "case_review.published"),
     "POST /api/users": ("route", "collection"),
 }
 NOT_PERSONAL_CHANGES = {
@@ -266,3 +266,92 @@ def test_each_kind_of_change_to_a_persons_data_reaches_the_trail_from_its_owner(
     assert on_report and {("biu.analyst", "alteration", purpose) for purpose in (
         "Noting intelligence formally", "Grading intelligence (3x5x2)",
         "Feedback on how intelligence was used")} <= set(on_report)
+
+
+def test_each_change_to_a_case_review_reaches_the_trail_from_its_event_naming_the_subject(
+        stack, world):
+    """A review suggested by a pattern (re-referred after no further action), taken up,
+    gathered, decided, found, taught and published: each step leaves one row, written
+    from casereview's own event, naming who, the route's purpose, the review and the
+    person it is about, so the person's own trail shows the review's whole life."""
+    person = {"given_name": "Kofi", "family_name": "Asante-Obeng",
+              "date_of_birth": "2009-07-21"}
+    first = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        ward="dalston", category="youth_at_risk", risk_level="medium", subject=person)).json()
+    assert stack.post(f"/api/referrals/{first['id']}/triage", "coordinator", json={
+        "decision": "no_further_action", "reason": "Known to early help",
+        "reason_for_referrer": "Early help are working with the family"}).status_code == 200
+    again = stack.post("/api/referrals", "council.partner", json=referral_payload(
+        ward="dalston", category="asb", risk_level="medium", subject=person)).json()
+    subjects = {first["subject_id"], again["subject_id"]}
+    suggested = wait_for(lambda: [r for r in stack.get(
+        "/api/case-reviews?stage=suggested&limit=200", "reviewer").json()["items"]
+        if r["subject_id"] in subjects])
+    assert suggested, "no review was suggested for the re-referral"
+    review_id, subject_id = suggested[0]["id"], suggested[0]["subject_id"]
+    base = f"/api/case-reviews/{review_id}"
+
+    def post(path, body=None, status=200):
+        answer = stack.post(base + path, "reviewer", json=body)
+        assert answer.status_code == status, (path, answer.text[:300])
+        return answer.json()
+    post("/accept", {"incident_summary": "Robbed at knifepoint", "incident_date": "2026-11-28"})
+    post("/stage", {"stage": "gathering"})
+    candidates = stack.get(base + "/missed-opportunities", "reviewer").json()["items"]
+    assert candidates, "the rules found nothing to decide"
+    post(f"/missed-opportunities/{candidates[0]['id']}/confirm",
+         {"reason": "The earlier decision lacked the council's concern"})
+    for other in candidates[1:]:
+        post(f"/missed-opportunities/{other['id']}/dismiss", {"reason": "Covered above"})
+    post("/findings", {"missed_opportunity_id": candidates[0]["id"], "agency": "yot",
+                       "finding": "The first referral was closed without asking the council."},
+         status=201)
+    post("/lessons", {"agency": "la-community-safety", "recommendation": "Check other "
+                      "agencies' referrals before no further action.", "owner": "Triage lead",
+                      "due_date": "2027-06-30"}, status=201)
+    post("/stage", {"stage": "panel"})
+    post("/publish")
+
+    expected = {
+        ("alteration", "Opening a review the chronology suggested", None),
+        ("alteration", "Moving a case review on (open to gathering)", None),
+        ("alteration", "Deciding a missed opportunity (confirmed)", None),
+        ("alteration", "Recording a finding", None),
+        ("alteration", "Recording a lesson", None),
+        ("alteration", "Moving a case review on (gathering to panel)", None),
+        ("disclosure", "Publishing a case review's lessons", "partner agencies"),
+    } | ({("alteration", "Deciding a missed opportunity (dismissed)", None)}
+         if candidates[1:] else set())
+    changes = 6 + len(candidates)
+
+    def changes_on_trail(record_id):
+        """Every change to the review, or to the person, the trail holds under `record_id`."""
+        return [e for e in stack.get(f"/api/audit?limit=200&record_id={record_id}",
+                                     "admin").json()["items"]
+                if e["record_type"] in ("case_review", "subject")
+                and e["action"] != "consultation"]
+
+    def all_arrived(record_id):
+        found = changes_on_trail(record_id)
+        on_review = [e for e in found if e["record_type"] == "case_review"]
+        seen = {(e["action"], e["purpose"], e["recipient"]) for e in on_review}
+        return found if expected <= seen and len(on_review) >= changes else None
+    on_subject = wait_for(lambda: all_arrived(subject_id))
+    assert on_subject, [(e["action"], e["purpose"]) for e in changes_on_trail(subject_id)]
+    # No change is written by a route after its call: each row is from the owner's event.
+    assert all(e["event_id"] for e in on_subject), [e for e in on_subject
+                                                   if not e["event_id"]]
+    on_review = [e for e in on_subject if e["record_type"] == "case_review"]
+    assert len(on_review) == changes, [e["purpose"] for e in on_review]  # one per change
+    for entry in on_review:
+        assert (entry["username"], entry["role"]) == ("reviewer", "reviewer"), entry
+        assert {review_id, subject_id} <= set(entry["record_ids"]), entry
+    assert wait_for(lambda: all_arrived(review_id)) == on_review
+
+    # Opening a review outright collects the subject's records into it.
+    opened = wait_for(lambda: [e for e in stack.get(
+        f"/api/audit?limit=200&record_id={world['review_id']}&action=collection",
+        "admin").json()["items"] if e["event_id"]])
+    assert opened and (opened[0]["username"], opened[0]["purpose"]) == (
+        "reviewer", "Opening a case review after a serious incident")
+    assert world["subject_id"] in opened[0]["record_ids"]

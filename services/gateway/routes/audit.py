@@ -8,12 +8,19 @@ from shared.consumers import domain_event_handler
 SYSTEM = {"username": "wardline", "role": "system", "agency": None}
 
 
-def audits_change(source, event_type, action, record_type, id_field, purpose):
+def audits_change(source, event_type, action, record_type, id_field, purpose,
+                  recipient=None):
     """An event handler that records the change `event_type` announces: one row naming
-    the record in `id_field`, with the route's purpose. Declared once per event below."""
+    the record in `id_field` (or each of a tuple of fields: a case review and the person
+    it is about), with the route's purpose, which may name payload fields ("{stage}").
+    Declared once per event below."""
+    id_fields = (id_field,) if isinstance(id_field, str) else id_field
+
     @domain_event_handler(source, event_type)
     def audit(self, event):
-        self._record_change(event, action, record_type, [event.payload[id_field]], purpose)
+        self._record_change(event, action, record_type,
+                            [event.payload[field] for field in id_fields],
+                            purpose.format_map(event.payload), recipient=recipient)
     audit.__doc__ = f"{purpose}: an {action} of a {record_type}, from {event_type}."
     return audit
 
@@ -111,3 +118,33 @@ class AuditRoutes:
         self._record_change(event, "combination" if p["action"] == "linked" else "alteration",
                             "subject", [p["subject_id"], p["linked_subject_id"]],
                             f"subject records {p['action']} ({p['method']})")
+
+    # Case reviews: each row names the review and its subject, so the subject's trail
+    # (`record_id=<subject>`) shows who worked on a review of them.
+    @domain_event_handler("casereview", "case_review.opened")
+    def audit_case_review_opened(self, event):
+        """Opening a review gathers what every agency holds about a person; taking up one
+        the chronology suggested alters that suggestion."""
+        p = event.payload
+        self._record_change(event, "alteration" if p["suggested_by_rule"] else "collection",
+                            "case_review", [p["case_review_id"], p["subject_id"]],
+                            "Opening a review the chronology suggested"
+                            if p["suggested_by_rule"] else
+                            "Opening a case review after a serious incident")
+
+    audit_case_review_moved = audits_change(
+        "casereview", "case_review.stage_moved", "alteration", "case_review",
+        ("case_review_id", "subject_id"), "Moving a case review on ({from_stage} to {stage})")
+    audit_missed_opportunity_decided = audits_change(
+        "casereview", "case_review.missed_opportunity_decided", "alteration", "case_review",
+        ("case_review_id", "subject_id"), "Deciding a missed opportunity ({decision})")
+    audit_case_review_finding = audits_change(
+        "casereview", "case_review.finding_recorded", "alteration", "case_review",
+        ("case_review_id", "subject_id"), "Recording a finding")
+    audit_case_review_lesson = audits_change(
+        "casereview", "case_review.lesson_recorded", "alteration", "case_review",
+        ("case_review_id", "subject_id"), "Recording a lesson")
+    audit_case_review_published = audits_change(
+        "casereview", "case_review.published", "disclosure", "case_review",
+        ("case_review_id", "subject_id"), "Publishing a case review's lessons",
+        recipient="partner agencies")

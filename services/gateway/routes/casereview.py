@@ -1,8 +1,10 @@
 """Missed-opportunity case reviews (casereview service). A review assembles what every
 agency holds about a person, police intelligence included, so only reviewers see it;
 partners receive the published lessons in their inbox, and admins see no case data.
-Listing and reading reviews, their chronology, and publishing are written to the audit
-trail (`record_access`)."""
+Listing and reading reviews and their chronology are written to the audit trail before the
+answer leaves (`record_access`); opening, moving, deciding, findings, lessons and
+publishing are recorded from casereview's own events, which commit with the change
+(routes/audit.py)."""
 from marshmallow import fields
 from werkzeug.wrappers import Response
 
@@ -20,10 +22,7 @@ class CaseReviewRoutes:
     @api("POST", "/api/case-reviews", roles=REVIEWERS, request=OpenReviewSchema,
          response=ReviewView, status=201)
     def open_case_review(self, request):
-        review = self.casereview.open_review(json_body(request), actor(request.principal))
-        self._record_review_access(request, "collection", review,
-                                   "Opening a case review after a serious incident")
-        return 201, review
+        return 201, self.casereview.open_review(json_body(request), actor(request.principal))
 
     @api("GET", "/api/case-reviews", roles=REVIEWERS, response=page_of(ReviewView),
          query={"stage": fields.String()})
@@ -49,20 +48,15 @@ class CaseReviewRoutes:
          request=AcceptSuggestionSchema, response=ReviewView)
     def accept_case_review(self, request, review_id):
         """Open a review that a pattern in the chronology suggested."""
-        review = self.casereview.accept_suggested_review(review_id, json_body(request),
-                                                         actor(request.principal))
-        self._record_review_access(request, "alteration", review,
-                                   "Opening a review the chronology suggested")
-        return review
+        return self.casereview.accept_suggested_review(review_id, json_body(request),
+                                                       actor(request.principal))
 
     @api("POST", "/api/case-reviews/<string:review_id>/stage", roles=REVIEWERS,
          response=ReviewView)
     def move_case_review(self, request, review_id):
         """`{stage: gathering | panel | declined}`; other moves are a 409."""
-        review = self.casereview.move_review(review_id, json_body(request).get("stage"),
-                                             actor(request.principal))
-        self._record_review_access(request, "alteration", review, "Moving a case review on")
-        return review
+        return self.casereview.move_review(review_id, json_body(request).get("stage"),
+                                           actor(request.principal))
 
     @api("GET", "/api/case-reviews/<string:review_id>/timeline", roles=REVIEWERS,
          response=page_of(EntryView))
@@ -99,38 +93,31 @@ class CaseReviewRoutes:
                  "<string:candidate_id>/<any(confirm,dismiss):decision>", roles=REVIEWERS,
          request=DecisionSchema, response=MissedOpportunityView)
     def decide_missed_opportunity(self, request, review_id, candidate_id, decision):
-        decided = self.casereview.decide_missed_opportunity(
+        return self.casereview.decide_missed_opportunity(
             review_id, candidate_id, decision, json_body(request), actor(request.principal))
-        self.record_access(request, "alteration", "case_review", [review_id],
-                           f"Deciding a missed opportunity ({decision})")
-        return decided
 
     @api("POST", "/api/case-reviews/<string:review_id>/findings", roles=REVIEWERS,
          request=FindingSchema, response=ReviewView, status=201)
     def add_case_review_finding(self, request, review_id):
-        review = self.casereview.add_finding(review_id, json_body(request),
-                                             actor(request.principal))
-        self._record_review_access(request, "alteration", review, "Recording a finding")
-        return 201, review
+        return 201, self.casereview.add_finding(review_id, json_body(request),
+                                                actor(request.principal))
 
     @api("POST", "/api/case-reviews/<string:review_id>/lessons", roles=REVIEWERS,
          request=LessonSchema, response=ReviewView, status=201)
     def add_case_review_lesson(self, request, review_id):
-        review = self.casereview.add_lesson(review_id, json_body(request),
-                                            actor(request.principal))
-        self._record_review_access(request, "alteration", review, "Recording a lesson")
-        return 201, review
+        return 201, self.casereview.add_lesson(review_id, json_body(request),
+                                               actor(request.principal))
 
     @api("POST", "/api/case-reviews/<string:review_id>/publish", roles=REVIEWERS,
          response=ReviewView)
     def publish_case_review(self, request, review_id):
-        published = self.casereview.publish_review(review_id, actor(request.principal))
-        self.record_access(request, "disclosure", "case_review", [review_id],
-                           "Publishing a case review's lessons", recipient="partner agencies")
-        return published
+        """Publish from panel: the lessons go to every partner agency, a disclosure the
+        trail records from `case_review.published`."""
+        return self.casereview.publish_review(review_id, actor(request.principal))
 
     def _record_review_access(self, request, action, review, purpose):
         """A review is about a person: the trail names the review and the subject, so
-        `GET /api/audit?record_id=<subject>` shows who read their chronology."""
+        `GET /api/audit?record_id=<subject>` shows who read their chronology (changes name
+        both too, from their events)."""
         self.record_access(request, action, "case_review", [review["id"]], purpose)
         self.record_access(request, action, "subject", [review["subject_id"]], purpose)
