@@ -128,7 +128,7 @@ def world(stack):
 # outbox in the same transaction as the change; ("route", action) when the gateway writes
 # it (a collection the answer names, or a change the owner announces no event for).
 PERSONAL_CHANGES = {
-    "POST /api/referrals": ("route", "collection"),
+    "POST /api/referrals": ("event", "referral.submitted"),
     "POST /api/referrals/{referral_id}/triage": ("event", "referral.triaged"),
     "POST /api/referrals/{referral_id}/close": ("event", "referral.closed"),
     "POST /api/referrals/{referral_id}/acknowledge": ("event", "referral.acknowledged"),
@@ -140,8 +140,8 @@ PERSONAL_CHANGES = {
     "POST /api/tasking/items/{item_id}/complete": ("event", "tasking_item.completed"),
     "POST /api/tasking/meetings/{meeting_id}/actions": ("event", "tasking_item.raised"),
     "POST /api/pcso-tasks": ("event", "pcso_task.assigned"),
-    "POST /api/pcso-tasks/{task_id}/reports": ("route", "collection"),
-    "POST /api/intelligence": ("route", "collection"),
+    "POST /api/pcso-tasks/{task_id}/reports": ("event", "intelligence.submitted"),
+    "POST /api/intelligence": ("event", "intelligence.submitted"),
     "POST /api/intelligence/{report_id}/note": ("event", "intelligence.noted"),
     "POST /api/intelligence/{report_id}/grade": ("event", "intelligence.graded"),
     "POST /api/intelligence/{report_id}/feedback": ("event", "intelligence.feedback_given"),
@@ -230,8 +230,9 @@ def test_every_read_of_a_persons_data_is_on_the_trail_with_who_what_when_and_why
 
 
 def test_each_kind_of_change_to_a_persons_data_reaches_the_trail_from_its_owner(stack, world):
-    """Changes are recorded from the owners' own events: triage, an action's progress and
-    completion, and the BIU's noting, grading and feedback each leave a row naming who."""
+    """Changes are recorded from the owners' own events: a referral's intake (naming the
+    referral and the person), triage, an action's progress and completion, and a PCSO's
+    filing and the BIU's noting, grading and feedback each leave a row naming who."""
     referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
         ward="dalston", category="youth_at_risk")).json()
     [item] = wait_for(lambda: stack.get(f"/api/tasking/items?source_id={referral['id']}",
@@ -255,17 +256,21 @@ def test_each_kind_of_change_to_a_persons_data_reaches_the_trail_from_its_owner(
             "items"]
         seen = [(e["username"], e["action"], e["purpose"]) for e in found if e["event_id"]]
         return seen if len(seen) >= wanted else None
-    on_referral = wait_for(lambda: rows(referral["id"], 1))
-    assert ("coordinator", "alteration", "Triage: accept") in (on_referral or [])
+    on_referral = wait_for(lambda: rows(referral["id"], 2))
+    assert {("yot.partner", "collection", "Referral intake"),
+            ("coordinator", "alteration", "Triage: accept")} <= set(on_referral or [])
+    assert ("yot.partner", "collection", "Referral intake") in (
+        rows(referral["subject_id"], 1) or [])
     on_item = wait_for(lambda: rows(item["id"], 3))
     assert on_item, rows(item["id"], 0)
     assert {("yot.partner", "alteration", "Recording progress on an action"),
             ("yot.partner", "alteration", "Completing an action")} <= set(on_item)
     assert any(action == "collection" for _, action, _ in on_item)  # raised by routing
-    on_report = wait_for(lambda: rows(report, 3))
+    on_report = wait_for(lambda: rows(report, 4))
     assert on_report and {("biu.analyst", "alteration", purpose) for purpose in (
         "Noting intelligence formally", "Grading intelligence (3x5x2)",
         "Feedback on how intelligence was used")} <= set(on_report)
+    assert ("pcso.dalston", "collection", "Filing intelligence for a PCSO task") in on_report
 
 
 def test_each_change_to_a_case_review_reaches_the_trail_from_its_event_naming_the_subject(

@@ -69,6 +69,9 @@ class AuditRoutes:
         self._record_change(event, "alteration", "referral", [p["referral_id"]],
                             f"Triage: {p['decision']}")
 
+    audit_referral_submitted = audits_change(
+        "referrals", "referral.submitted", "collection", "referral",
+        ("referral_id", "subject_id"), "Referral intake")
     audit_referral_closed = audits_change("referrals", "referral.closed", "alteration",
                                           "referral", "referral_id", "Closing a referral")
     audit_referral_acknowledged = audits_change(
@@ -101,6 +104,14 @@ class AuditRoutes:
                                            "Completing an action")
     audit_pcso_task_assigned = audits_change("tasking", "pcso_task.assigned", "collection",
                                              "pcso_task", "pcso_task_id", "Tasking a PCSO")
+    @domain_event_handler("tasking", "intelligence.submitted")
+    def audit_intelligence_filed(self, event):
+        """A PCSO's report collects what they saw or heard, about people as often as not."""
+        self._record_change(event, "collection", "intelligence_report",
+                            [event.payload["intelligence_report_id"]],
+                            "Filing intelligence for a PCSO task"
+                            if event.payload.get("pcso_task_id") else "Filing intelligence")
+
     audit_intelligence_noted = audits_change(
         "tasking", "intelligence.noted", "alteration", "intelligence_report",
         "intelligence_report_id", "Noting intelligence formally")

@@ -151,20 +151,17 @@ class TaskingRoutes:
     @api("POST", "/api/pcso-tasks/<string:task_id>/reports", roles=("pcso",),
          request=ReportSchema, response=IntelligenceReportView, status=201)
     def file_intelligence_report(self, request, task_id):
-        return 201, self.audited(request, "collection", "intelligence_report",
-                                 self.tasking.file_report(task_id, json_body(request),
-                                                          actor(request.principal)),
-                                 "Filing intelligence for a PCSO task")
+        # Audited from intelligence.submitted, which commits with the report (audit.py).
+        return 201, self.tasking.file_report(task_id, json_body(request),
+                                             actor(request.principal))
 
     # --- intelligence reports ------------------------------------------------------------
 
     @api("POST", "/api/intelligence", roles=("pcso",), request=AdHocReportSchema,
          response=IntelligenceReportView, status=201)
     def file_ad_hoc_intelligence(self, request):
-        return 201, self.audited(request, "collection", "intelligence_report",
-                                 self.tasking.file_ad_hoc_report(json_body(request),
-                                                                 actor(request.principal)),
-                                 "Filing intelligence")
+        return 201, self.tasking.file_ad_hoc_report(json_body(request),
+                                                    actor(request.principal))
 
     @api("GET", "/api/intelligence", roles=INTELLIGENCE_READERS, query=IntelligenceQuerySchema,
          response=page_of(IntelligenceReportView))
