@@ -11,8 +11,9 @@ import sys  # noqa: E402
 import uuid  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
-from shared.config import (SERVICES, ConfigError, database_direct_url,  # noqa: E402
-                           database_pooled, database_url, load_config, settings_table)
+from shared.config import (SERVICES, ConfigError, database_admin_url,  # noqa: E402
+                           database_direct_url, database_pooled, database_url, load_config,
+                           settings_table)
 
 CLI_ACTOR = {"username": "wardline-cli", "role": "admin", "agency": None}
 HELP = "Wardline: joint tasking and case review for neighbourhood policing partnerships."
@@ -116,9 +117,15 @@ def cmd_migrate(args):
     from shared.rpc import RpcQueueInUse
 
     _require_broker()
+    admin_url = database_admin_url()
     for name in args.services or SERVICES:
         config = load_config(name)
-        migrations.upgrade(name, config["DATABASE_DIRECT_URL"])  # never via a pooler
+        if admin_url:  # as the owner, then the service's own role granted its schema
+            for line in migrations.upgrade_as_owner(
+                    name, admin_url, (config["DATABASE_URL"], config["DATABASE_DIRECT_URL"])):
+                print(f"wardline: {name} role {line}")
+        else:
+            migrations.upgrade(name, config["DATABASE_DIRECT_URL"])  # never via a pooler
         try:
             runner.declare_queues(name, config)
         except RpcQueueInUse as exc:
