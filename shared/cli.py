@@ -92,6 +92,12 @@ def _parser():
                                   help="rebuild case reviews' chronology from its event log")
     rebuild.set_defaults(command=cmd_casereview_rebuild)
 
+    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
+        metavar="ACTION")
+    verify = audit.add_parser("verify", help="check the audit trail's hash chain; "
+                                             "exits 1 naming the first row that breaks it")
+    verify.set_defaults(command=cmd_audit_verify)
+
     config = commands.add_parser("config", help="print every WARDLINE_* setting")
     config.set_defaults(command=lambda _args: print(settings_table()))
     return parser
@@ -240,6 +246,34 @@ def cmd_casereview_rebuild(_args):
     with _session("casereview") as session:
         replayed = projection.rebuild(session)
     print(f"wardline: casereview chronology rebuilt from {replayed} event(s)")
+
+
+def cmd_audit_verify(_args):
+    from services.gateway import audit_chain
+
+    with _session("gateway") as session:
+        result = audit_chain.verify(session)
+    if result.missing_head:
+        sys.exit("wardline: the audit trail has no chain yet: run wardline migrate gateway")
+    if result.unchained:
+        print(f"wardline: {result.unchained} row(s) up to row {result.started_after} predate "
+              "the chain and are not chained")
+    if result.first:
+        print(f"wardline: chained from row {result.first['id']} "
+              f"({_when(result.first['at'])}): {result.verified} row(s) verified")
+    else:
+        print("wardline: no row written since the chain began")
+    if not result.intact:
+        broken = result.broken_at
+        at = f" ({_when(broken['at'])})" if broken["at"] else ""
+        print(f"wardline: the chain breaks at row {broken['id']}{at}: {broken['why']}",
+              file=sys.stderr)
+        return 1
+    print("wardline: the audit trail's chain is intact")
+
+
+def _when(moment):
+    return moment.isoformat(timespec="microseconds") if moment else "?"
 
 
 @contextmanager
