@@ -120,6 +120,7 @@ def cmd_run(args):
 
 def cmd_migrate(args):
     from shared import migrations, runner
+    from shared.roles import RoleRefused
     from shared.rpc import RpcQueueInUse
 
     _require_broker()
@@ -127,8 +128,12 @@ def cmd_migrate(args):
     for name in args.services or SERVICES:
         config = load_config(name)
         if admin_url:  # as the owner, then the service's own role granted its schema
-            for line in migrations.upgrade_as_owner(
-                    name, admin_url, (config["DATABASE_URL"], config["DATABASE_DIRECT_URL"])):
+            try:
+                granted = migrations.upgrade_as_owner(
+                    name, admin_url, (config["DATABASE_URL"], config["DATABASE_DIRECT_URL"]))
+            except RoleRefused as exc:
+                sys.exit(f"wardline: {exc}")
+            for line in granted:
                 print(f"wardline: {name} role {line}")
         else:
             migrations.upgrade(name, config["DATABASE_DIRECT_URL"])  # never via a pooler

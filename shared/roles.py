@@ -23,7 +23,8 @@ DML = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
 
 class RoleRefused(ValueError):
-    """A service URL names a role that must not be a service role (a superuser)."""
+    """A service URL names a role that must not be a service role: a superuser, or the
+    owner of the schema or of a table in it (an owner may TRUNCATE or drop anything)."""
 
 
 def service_role(url):
@@ -73,6 +74,7 @@ def _grant_role(cursor, name, password, schema, metadata):
         raise RoleRefused(f"{name} is a superuser: a service role must not be one")
     if not existing:
         cursor.execute(sql.SQL("CREATE ROLE {} LOGIN").format(role))
+    _refuse_an_owner(cursor, name, schema)
     if password:
         hashed = psycopg2.extensions.encrypt_password(password, name, cursor,
                                                       "scram-sha-256")
@@ -91,3 +93,14 @@ def _grant_role(cursor, name, password, schema, metadata):
     cursor.execute(sql.SQL("GRANT USAGE ON ALL SEQUENCES IN SCHEMA {} TO {}").format(
         schema_id, role))
     return f"{name}: {'' if existing else 'created; '}may use schema {schema} only"
+
+
+def _refuse_an_owner(cursor, name, schema):
+    cursor.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s AND nspowner::regrole::text "
+                   "= quote_ident(%s) UNION ALL SELECT 1 FROM pg_tables WHERE schemaname = %s "
+                   "AND tableowner = %s", (schema, name, schema, name))
+    if cursor.fetchone():
+        raise RoleRefused(
+            f"{name} owns schema {schema} or a table in it, so it could TRUNCATE or drop "
+            "them: give the owner's URL as WARDLINE_DATABASE_ADMIN_URL and the service a "
+            "role of its own")

@@ -151,6 +151,26 @@ def test_migrating_again_changes_nothing_and_keeps_the_roles_narrow(roles, datab
     assert refused(roles["gateway"], "SELECT count(*) FROM gateway.audit_log") is None
 
 
+def test_a_service_role_that_owns_a_table_is_refused(roles, database_url):
+    """An owner may TRUNCATE and drop whatever it owns, grants or not: migrate stops,
+    saying so, rather than call that role separated."""
+    from shared.roles import RoleRefused
+    owner = sa.engine.make_url(database_url).username
+    tasking_role = sa.engine.make_url(roles["tasking"]).username
+    admin = connect(database_url)
+    with admin.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE tasking.outbox OWNER TO "{tasking_role}"')
+    try:
+        with pytest.raises(RoleRefused, match="owns"):
+            migrations.upgrade_as_owner("tasking", database_url, [roles["tasking"]])
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'ALTER TABLE tasking.outbox OWNER TO "{owner}"')
+        admin.close()
+    assert isinstance(refused(roles["tasking"], "TRUNCATE tasking.outbox"),
+                      errors.InsufficientPrivilege)
+
+
 def test_two_writers_at_once_link_one_after_the_other(roles, database_url):
     """The first writer holds the chain's head until it commits; the second, started
     meanwhile, waits for it and then links to its row instead of forking the chain."""
