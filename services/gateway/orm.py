@@ -1,4 +1,5 @@
-"""The gateway's tables: user accounts, the audit trail, the sign-in throttle. Case data lives in the services that own it."""
+"""The gateway's tables: user accounts, the audit trail, the sign-in throttle. Case data
+lives in the services that own it."""
 import sqlalchemy as sa
 
 from shared.db import UtcDateTime, plumbing_tables
