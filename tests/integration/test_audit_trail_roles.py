@@ -235,6 +235,37 @@ def test_verify_names_the_row_the_owner_altered_removed_or_slipped_in(roles, dat
         engine.dispose()
 
 
+def test_through_pgbouncer_the_gateway_role_chains_its_rows_and_still_cannot_truncate(
+        roles):
+    """As deploy/ runs it: the gateway's role through PgBouncer in transaction mode, its
+    schema set per transaction; the trigger pins its own search_path."""
+    from shared.testing.pgbouncer import PgBouncer, available
+    if not available():
+        pytest.fail("PgBouncer is not installed: `apt-get install pgbouncer` (.ci/run does)")
+    url = sa.engine.make_url(roles["gateway"])
+    bouncer = PgBouncer(roles["gateway"])
+    try:
+        pooled = bouncer.url(url.database).replace(f"{bouncer.user}@",
+                                                   f"{url.username}:pw-gateway@")
+        engine = make_engine(pooled, "gateway", pool_size=2, pooled=True)
+        try:
+            for n in range(3):
+                with session_factory(engine)() as session, session.begin():
+                    audit.record(session, ADMIN, "consultation", "referral", [f"p-{n}"],
+                                 "Reading a referral")
+            with session_factory(engine)() as session:
+                assert session.execute(sa.text("SELECT current_user")).scalar() == \
+                    url.username
+                result = audit_chain.verify(session)
+            assert result.intact, result
+        finally:
+            engine.dispose()
+        assert isinstance(refused(pooled, "TRUNCATE gateway.audit_log"),
+                          errors.InsufficientPrivilege)
+    finally:
+        bouncer.stop()
+
+
 def test_rows_before_the_chain_are_counted_and_the_chain_starts_after_them(infrastructure):
     server = infrastructure["database_url"]
     name = infra.unique_name("wardline_test")
