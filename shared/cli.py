@@ -11,8 +11,9 @@ import sys  # noqa: E402
 import uuid  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
-from shared.config import (SERVICES, ConfigError, database_direct_url,  # noqa: E402
-                           database_pooled, database_url, load_config, settings_table)
+from shared.config import (SERVICES, ConfigError, database_admin_url,  # noqa: E402
+                           database_direct_url, database_pooled, database_url, load_config,
+                           settings_table)
 
 CLI_ACTOR = {"username": "wardline-cli", "role": "admin", "agency": None}
 HELP = "Wardline: joint tasking and case review for neighbourhood policing partnerships."
@@ -91,6 +92,12 @@ def _parser():
                                   help="rebuild case reviews' chronology from its event log")
     rebuild.set_defaults(command=cmd_casereview_rebuild)
 
+    audit = commands.add_parser("audit", help="the audit trail").add_subparsers(
+        metavar="ACTION")
+    verify = audit.add_parser("verify", help="check the audit trail's hash chain; "
+                                             "exits 1 naming the first row that breaks it")
+    verify.set_defaults(command=cmd_audit_verify)
+
     config = commands.add_parser("config", help="print every WARDLINE_* setting")
     config.set_defaults(command=lambda _args: print(settings_table()))
     return parser
@@ -113,12 +120,23 @@ def cmd_run(args):
 
 def cmd_migrate(args):
     from shared import migrations, runner
+    from shared.roles import RoleRefused
     from shared.rpc import RpcQueueInUse
 
     _require_broker()
+    admin_url = database_admin_url()
     for name in args.services or SERVICES:
         config = load_config(name)
-        migrations.upgrade(name, config["DATABASE_DIRECT_URL"])  # never via a pooler
+        if admin_url:  # as the owner, then the service's own role granted its schema
+            try:
+                granted = migrations.upgrade_as_owner(
+                    name, admin_url, (config["DATABASE_URL"], config["DATABASE_DIRECT_URL"]))
+            except RoleRefused as exc:
+                sys.exit(f"wardline: {exc}")
+            for line in granted:
+                print(f"wardline: {name} role {line}")
+        else:
+            migrations.upgrade(name, config["DATABASE_DIRECT_URL"])  # never via a pooler
         try:
             runner.declare_queues(name, config)
         except RpcQueueInUse as exc:
@@ -233,6 +251,34 @@ def cmd_casereview_rebuild(_args):
     with _session("casereview") as session:
         replayed = projection.rebuild(session)
     print(f"wardline: casereview chronology rebuilt from {replayed} event(s)")
+
+
+def cmd_audit_verify(_args):
+    from services.gateway import audit_chain
+
+    with _session("gateway") as session:
+        result = audit_chain.verify(session)
+    if result.missing_head:
+        sys.exit("wardline: the audit trail has no chain yet: run wardline migrate gateway")
+    if result.unchained:
+        print(f"wardline: {result.unchained} row(s) up to row {result.started_after} predate "
+              "the chain and are not chained")
+    if result.first:
+        print(f"wardline: chained from row {result.first['id']} "
+              f"({_when(result.first['at'])}): {result.verified} row(s) verified")
+    else:
+        print("wardline: no row written since the chain began")
+    if not result.intact:
+        broken = result.broken_at
+        at = f" ({_when(broken['at'])})" if broken["at"] else ""
+        print(f"wardline: the chain breaks at row {broken['id']}{at}: {broken['why']}",
+              file=sys.stderr)
+        return 1
+    print("wardline: the audit trail's chain is intact")
+
+
+def _when(moment):
+    return moment.isoformat(timespec="microseconds") if moment else "?"
 
 
 @contextmanager

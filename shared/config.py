@@ -32,6 +32,21 @@ SETTINGS = (
             "services then set their schema per transaction (`SET LOCAL search_path`), "
             "as PgBouncer refuses it at connect. Empty: `WARDLINE_DATABASE_URL` is direct "
             "and serves for both."),
+    Setting("WARDLINE_<SERVICE>_DATABASE_URL", "",
+            "One service's own URL (`WARDLINE_GATEWAY_DATABASE_URL`, ..._REFERRALS_..., and "
+            "so on), in place of `WARDLINE_DATABASE_URL` for that service: its user is the "
+            "service's own role, which `wardline migrate` creates (password from this URL) "
+            "and allows its own schema only (README, Database roles). Production sets one "
+            "per service. Empty: `WARDLINE_DATABASE_URL`."),
+    Setting("WARDLINE_<SERVICE>_DATABASE_DIRECT_URL", "",
+            "One service's own direct URL, in place of `WARDLINE_DATABASE_DIRECT_URL`, as the "
+            "same role: set it beside a pooled `WARDLINE_<SERVICE>_DATABASE_URL`."),
+    Setting("WARDLINE_DATABASE_ADMIN_URL", "",
+            "The owner's direct PostgreSQL connection, for `wardline migrate` alone: it owns "
+            "every schema and table, creates each service's role and grants it its schema "
+            "(the gateway's: the audit trail INSERT and SELECT only). Give it to the "
+            "migration job, never to a service. Empty: migrations connect as each service's "
+            "direct URL, and the services own their tables (development only)."),
     Setting("WARDLINE_VAR_DIR", "var",
             "Folder for SQLite files, the generated development secret and run state."),
     Setting("WARDLINE_HTTP_HOST", "127.0.0.1", "Address the gateway listens on."),
@@ -122,18 +137,36 @@ def var_dir(environ=None):
     return path
 
 
+def service_setting(name, service_name, environ=None):
+    """A per-service setting (`WARDLINE_<SERVICE>_...`) for one service, else the shared
+    one it stands in for (`name`)."""
+    environ = os.environ if environ is None else environ
+    own = name.replace("WARDLINE_", f"WARDLINE_{service_name.upper()}_", 1)
+    return environ.get(own) or setting(name, environ)
+
+
 def database_url(service_name, environ=None):
     """The service's own database: its PostgreSQL schema, or its own SQLite file."""
-    url = setting("WARDLINE_DATABASE_URL", environ)
+    url = service_setting("WARDLINE_DATABASE_URL", service_name, environ)
     if url:
         return url
     return f"sqlite:///{(var_dir(environ) / f'{service_name}.sqlite').resolve()}"
 
 
 def database_direct_url(service_name, environ=None):
-    """The service's database without a pooler in between (leases, migrations)."""
-    return setting("WARDLINE_DATABASE_DIRECT_URL", environ) or database_url(service_name,
-                                                                           environ)
+    """The service's database without a pooler in between (leases, migrations), as the
+    same role as its own URL: a shared direct URL does not stand in for a service's own."""
+    environ = os.environ if environ is None else environ
+    own = f"WARDLINE_{service_name.upper()}_DATABASE_"
+    if environ.get(own + "URL") and not environ.get(own + "DIRECT_URL"):
+        return database_url(service_name, environ)
+    return (service_setting("WARDLINE_DATABASE_DIRECT_URL", service_name, environ)
+            or database_url(service_name, environ))
+
+
+def database_admin_url(environ=None):
+    """The owner's connection for migrations and roles; empty in development."""
+    return setting("WARDLINE_DATABASE_ADMIN_URL", environ)
 
 
 def database_pooled(service_name, environ=None):

@@ -24,6 +24,17 @@ def upgrade(service_name, url):
     command.upgrade(alembic_config(service_name, url), "head")
 
 
+def upgrade_as_owner(service_name, admin_url, service_urls):
+    """As the owner (`WARDLINE_DATABASE_ADMIN_URL`): the schema to the newest revision, its
+    objects owned by the owner, then the service's own role granted its schema alone
+    (shared/roles.py). Returns what was granted, to print."""
+    from shared import roles
+
+    upgrade(service_name, admin_url)
+    metadata = importlib.import_module(f"services.{service_name}.orm").metadata
+    return roles.grant(admin_url, service_name, metadata, service_urls)
+
+
 def new_revision(service_name, url, message):
     """Autogenerate a revision from the difference between orm.py and the database."""
     upgrade(service_name, url)

@@ -1,9 +1,11 @@
 """The audit trail: who collected, altered, consulted, disclosed, combined or erased a
 person's data, when, and for what purpose (Data Protection Act 2018, Part 3, s.62).
-Rows are only ever added; admins read them at GET /api/audit."""
+Rows are only ever added, each chained to the one before by hash (audit_chain.py);
+admins read them at GET /api/audit."""
 import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate
 
+from services.gateway import audit_chain
 from services.gateway.orm import audit_log
 from shared.db import utcnow
 from shared.errors import InvalidContent, fields_from_marshmallow
@@ -24,12 +26,14 @@ def stated_purpose(request):
 def record(session, principal, action, record_type, record_ids, purpose,
            correlation_id=None, recipient=None, event_id=None, stated=None):
     assert action in ACTIONS, action
-    session.execute(audit_log.insert().values(
+    inserted = session.execute(audit_log.insert().values(
         at=utcnow(), username=principal["username"], role=principal["role"],
         agency=principal.get("agency"), action=action, record_type=record_type,
         record_ids=[str(i) for i in record_ids], purpose=purpose[:MAX_PURPOSE],
         stated_purpose=stated, recipient=recipient, correlation_id=correlation_id,
         event_id=event_id))
+    if session.get_bind().dialect.name == "sqlite":  # PostgreSQL's trigger chains the row
+        audit_chain.link(session, inserted.inserted_primary_key[0])
 
 
 class AuditQuery(Schema):

@@ -1,4 +1,5 @@
-"""The gateway's tables: user accounts. Case data lives in the services that own it."""
+"""The gateway's tables: user accounts, the audit trail, the sign-in throttle. Case data
+lives in the services that own it."""
 import sqlalchemy as sa
 
 from shared.db import UtcDateTime, plumbing_tables
@@ -21,8 +22,9 @@ users = sa.Table(
 
 audit_log = sa.Table(
     "audit_log", metadata,
-    # Append-only: the application never updates or deletes a row, and on PostgreSQL a
-    # trigger refuses to (migration 'audit trail').
+    # Append-only: the application never updates or deletes a row; on PostgreSQL a trigger
+    # refuses to (migration 'audit trail'), the service role may only insert and read it
+    # (shared/roles.py), and each row is chained to the one before by hash (audit_chain.py).
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("at", UtcDateTime, nullable=False),
     sa.Column("username", sa.String(80), nullable=False),
@@ -37,8 +39,24 @@ audit_log = sa.Table(
     sa.Column("recipient", sa.String(120), nullable=True),  # to whom, for a disclosure
     sa.Column("correlation_id", sa.String(100), nullable=True),
     sa.Column("event_id", sa.String(36), nullable=True, unique=True),
+    sa.Column("prev_hash", sa.String(64), nullable=True),  # the row before's row_hash
+    sa.Column("row_hash", sa.String(64), nullable=True),  # set on insert, never by a client
     sa.Index("ix_audit_log_at", "at"),
     sa.Index("ix_audit_log_user", "username", "at"),
+    info={"service_role": ("SELECT", "INSERT")},
+)
+
+audit_chain_head = sa.Table(
+    "audit_chain_head", metadata,
+    # One row: where the chain began (rows up to `started_after` predate it) and the last
+    # row linked, so that removing rows from the end of the trail is seen too.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("started_after", sa.Integer, nullable=False),
+    sa.Column("started_at", UtcDateTime, nullable=False),
+    sa.Column("last_id", sa.Integer, nullable=True),
+    sa.Column("last_hash", sa.String(64), nullable=False),
+    sa.CheckConstraint("id = 1", name="one_chain_head"),
+    info={"service_role": ("SELECT",)},  # moved on only by the owner's chain trigger
 )
 
 login_attempts = sa.Table(

@@ -84,3 +84,25 @@ def database_answers(server_url):
         return True
     except Exception:
         return False
+
+
+def service_role_urls(database_url, prefix, services):
+    """A URL per service connecting as a role of its own, `<prefix>_<service>` (roles are
+    the whole server's: the prefix keeps a test's roles apart from every other's)."""
+    parts = urlsplit(database_url)
+    host = parts.netloc.rpartition("@")[2]
+    return {service: urlunsplit((parts.scheme, f"{prefix}_{service}:pw-{service}@{host}",
+                                 parts.path, parts.query, "")) for service in services}
+
+
+def drop_roles(database_url, names):
+    """Drop roles a test made: their grants in `database_url` first (DROP OWNED BY, which
+    only reaches the database it runs in), then the roles, if they exist."""
+    engine = sa.create_engine(driver_url(database_url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        existing = conn.execute(sa.text("SELECT rolname FROM pg_roles WHERE rolname = ANY(:n)"),
+                                {"n": list(names)}).scalars().all()
+        for name in existing:
+            conn.execute(sa.text(f'DROP OWNED BY "{name}"'))
+            conn.execute(sa.text(f'DROP ROLE "{name}"'))
+    engine.dispose()

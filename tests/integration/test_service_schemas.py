@@ -2,9 +2,11 @@
 nowhere else, its connections resolve names in that schema alone, and no service's code
 names another service's schema.
 
-The isolation is by search_path, not by database role: every service connects as the same
-user, so a query that spelt out `tasking.tasking_items` would still be answered. The last
-test is what keeps that from happening."""
+Here every service connects as the same user (the development default), so the isolation
+is by search_path alone and a query that spelt out `tasking.tasking_items` would still be
+answered; the last test is what keeps that from happening. With a role per service
+(production: WARDLINE_DATABASE_ADMIN_URL and WARDLINE_<SERVICE>_DATABASE_URL) PostgreSQL
+refuses it too: tests/integration/test_audit_trail_roles.py."""
 import ast
 import importlib
 import re

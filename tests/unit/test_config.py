@@ -71,3 +71,20 @@ def test_the_k8s_sample_key_is_one_the_loader_refuses():
     documents = yaml.safe_load_all((root / "deploy/k8s/config.yaml").read_text())
     [secret] = [d for d in documents if d["kind"] == "Secret"]
     assert secret["stringData"]["WARDLINE_SECRET_KEY"] in PLACEHOLDER_KEYS
+
+
+def test_a_services_own_url_stands_in_for_the_shared_one_as_its_own_role():
+    shared = {"WARDLINE_DATABASE_URL": "postgresql://wardline@pgbouncer:6432/w",
+              "WARDLINE_DATABASE_DIRECT_URL": "postgresql://wardline@db:5432/w"}
+    own = {**shared, "WARDLINE_GATEWAY_DATABASE_URL": "postgresql://gw:pw@pgbouncer:6432/w"}
+    gateway = load_config("gateway", {**own, "WARDLINE_SECRET_KEY": "k" * 32})
+    assert gateway["DATABASE_URL"] == "postgresql://gw:pw@pgbouncer:6432/w"
+    # The shared direct URL is another role's: it does not stand in for the gateway's own.
+    assert gateway["DATABASE_DIRECT_URL"] == "postgresql://gw:pw@pgbouncer:6432/w"
+    both = {**own, "WARDLINE_GATEWAY_DATABASE_DIRECT_URL": "postgresql://gw:pw@db:5432/w",
+            "WARDLINE_SECRET_KEY": "k" * 32}
+    assert load_config("gateway", both)["DATABASE_DIRECT_URL"] == "postgresql://gw:pw@db:5432/w"
+    assert load_config("gateway", both)["DATABASE_POOLED"] is True
+    tasking = load_config("tasking", own)
+    assert (tasking["DATABASE_URL"], tasking["DATABASE_DIRECT_URL"]) == (
+        shared["WARDLINE_DATABASE_URL"], shared["WARDLINE_DATABASE_DIRECT_URL"])

@@ -75,9 +75,11 @@ def test_the_production_variant_clusters_three_rabbitmq_nodes():
 
 def test_compose_pools_through_pgbouncer_in_transaction_mode_with_leases_direct():
     compose = yaml.load((DEPLOY / "docker-compose.yml").read_text(), ComposeLoader)
-    env = compose["x-wardline"]["environment"]
-    assert "@pgbouncer:6432/" in env["WARDLINE_DATABASE_URL"]
-    assert "@postgres:5432/" in env["WARDLINE_DATABASE_DIRECT_URL"]
+    for name in SERVICES:
+        env = compose["services"][name]["environment"]
+        own = f"WARDLINE_{name.upper()}_DATABASE_"
+        assert "@pgbouncer:6432/" in env[own + "URL"]
+        assert "@postgres:5432/" in env[own + "DIRECT_URL"]
     ini = compose["configs"]["pgbouncer-ini"]["content"]
     settings = dict(line.split(" = ", 1) for line in ini.splitlines() if " = " in line)
     assert settings["pool_mode"] == "transaction"
@@ -85,7 +87,47 @@ def test_compose_pools_through_pgbouncer_in_transaction_mode_with_leases_direct(
     prod = yaml.load((DEPLOY / "docker-compose.prod.yml").read_text(), ComposeLoader)
     processes = sum(prod["services"][name]["deploy"]["replicas"] for name in SERVICES)
     assert processes * 10 <= int(settings["max_client_conn"])
-    assert int(settings["default_pool_size"]) + int(settings["reserve_pool_size"]) < 100
+    # a pool per service role, and at most max_db_connections to PostgreSQL in all
+    assert int(settings["max_db_connections"]) < 100
+
+
+def role_of(url):
+    return url.split("://", 1)[1].split(":", 1)[0]
+
+
+def test_compose_runs_each_service_as_its_own_role_and_only_migrate_as_the_owner():
+    compose = yaml.load((DEPLOY / "docker-compose.yml").read_text(), ComposeLoader)
+    users = compose["configs"]["pgbouncer-users"]["content"]
+    for name in SERVICES:
+        env = compose["services"][name]["environment"]
+        urls = {key: value for key, value in env.items() if "DATABASE" in key}
+        assert set(urls) == {f"WARDLINE_{name.upper()}_DATABASE_URL",
+                             f"WARDLINE_{name.upper()}_DATABASE_DIRECT_URL"}, name
+        assert {role_of(url) for url in urls.values()} == {f"wardline_{name}"}
+        assert f'"wardline_{name}"' in users
+    migrate = compose["services"]["migrate"]["environment"]
+    assert role_of(migrate["WARDLINE_DATABASE_ADMIN_URL"]) == \
+        compose["services"]["postgres"]["environment"]["POSTGRES_USER"]
+    assert all(f"WARDLINE_{name.upper()}_DATABASE_URL" in migrate for name in SERVICES)
+
+
+def test_k8s_gives_each_service_its_own_database_secret_and_the_owner_to_the_job_alone():
+    deployments = {r["metadata"]["name"]: r for _, r in manifests() if r["kind"] == "Deployment"}
+    secrets = {r["metadata"]["name"]: r for _, r in manifests() if r["kind"] == "Secret"}
+    assert "WARDLINE_DATABASE_URL" not in secrets["wardline-secrets"]["stringData"]
+    for name in SERVICES:
+        [container] = deployments[name]["spec"]["template"]["spec"]["containers"]
+        refs = {e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e}
+        assert refs == {"wardline-secrets", f"wardline-{name}-database"}, name
+        own = secrets[f"wardline-{name}-database"]["stringData"]
+        assert set(own) == {f"WARDLINE_{name.upper()}_DATABASE_URL"}
+        assert role_of(own[f"WARDLINE_{name.upper()}_DATABASE_URL"]) == f"wardline_{name}"
+    [job] = [r for _, r in manifests() if r["kind"] == "Job"]
+    [container] = job["spec"]["template"]["spec"]["containers"]
+    refs = {e["secretRef"]["name"] for e in container["envFrom"] if "secretRef" in e}
+    assert refs == {"wardline-secrets", "wardline-database-owner"} | {
+        f"wardline-{name}-database" for name in SERVICES}
+    assert "WARDLINE_DATABASE_ADMIN_URL" in secrets["wardline-database-owner"]["stringData"]
 
 
 def test_the_production_proxy_and_the_ingress_serve_tls_with_hsts():
