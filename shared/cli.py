@@ -87,6 +87,17 @@ def _parser():
                                  "any other number replays nothing")
     dlq_replay.set_defaults(command=cmd_dlq_replay)
 
+    broker = commands.add_parser(
+        "broker-definitions",
+        help="RabbitMQ users and permissions, one user per service (load_definitions)")
+    broker.add_argument("--vhost", default="/")
+    broker.add_argument("--pattern", default="wardline-{service}",
+                        help="each service's user (WARDLINE_BUS_PRODUCERS)")
+    broker.add_argument("--passwords-stdin", action="store_true",
+                        help="read `SERVICE PASSWORD` lines (operator too) and put their "
+                             "hashes in; without them no user can log in")
+    broker.set_defaults(command=cmd_broker_definitions)
+
     rebuild = commands.add_parser("casereview-rebuild",
                                   help="rebuild case reviews' chronology from its event log")
     rebuild.set_defaults(command=cmd_casereview_rebuild)
@@ -225,6 +236,20 @@ def cmd_dlq_replay(args):
     if missing:
         sys.exit("wardline: not in the dead-letter queue: "
                  + ", ".join(escaped(m) for m in missing))
+
+
+def cmd_broker_definitions(args):
+    import json
+
+    from shared.broker_access import definitions
+
+    passwords = {}
+    if args.passwords_stdin:
+        for line in sys.stdin.read().splitlines():
+            if line.strip():
+                service, _, password = line.strip().partition(" ")
+                passwords[service] = password.strip()
+    print(json.dumps(definitions(args.vhost, args.pattern, passwords), indent=2))
 
 
 def cmd_casereview_rebuild(_args):
