@@ -111,7 +111,8 @@ def _anchored(alternatives):
 
 def definitions(vhost="/", pattern=DEFAULT_PATTERN, passwords=None):
     """RabbitMQ definitions (`load_definitions`): users, their permissions and topic
-    permissions on `vhost`. `passwords` ({service: password}) are hashed in; a user
+    permissions on `vhost` (declared too: a broker that loads definitions at boot creates
+    neither the default vhost nor guest). `passwords` ({service: password}) are hashed in; a user
     without one gets an empty hash, which no password matches: set it before use."""
     passwords = passwords or {}
     names = [*SERVICES, OPERATOR]
@@ -129,7 +130,8 @@ def definitions(vhost="/", pattern=DEFAULT_PATTERN, passwords=None):
             topics.extend({"user": user, "vhost": vhost, "exchange": exchange,
                            "write": keys, "read": ".*"}
                           for exchange, keys in sorted(topic_write(name).items()))
-    return {"users": users, "permissions": grants, "topic_permissions": topics}
+    return {"vhosts": [{"name": vhost}], "users": users, "permissions": grants,
+            "topic_permissions": topics}
 
 
 def password_hash(password, salt=None):

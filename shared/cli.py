@@ -93,9 +93,10 @@ def _parser():
     broker.add_argument("--vhost", default="/")
     broker.add_argument("--pattern", default="wardline-{service}",
                         help="each service's user (WARDLINE_BUS_PRODUCERS)")
-    broker.add_argument("--passwords-stdin", action="store_true",
-                        help="read `SERVICE PASSWORD` lines (operator too) and put their "
-                             "hashes in; without them no user can log in")
+    broker.add_argument("--passwords-from-env", action="store_true",
+                        help="hash in each user's password from RABBITMQ_<NAME>_PASSWORD "
+                             "(RABBITMQ_GATEWAY_PASSWORD ... RABBITMQ_OPERATOR_PASSWORD); "
+                             "without them no user can log in")
     broker.set_defaults(command=cmd_broker_definitions)
 
     rebuild = commands.add_parser("casereview-rebuild",
@@ -240,15 +241,17 @@ def cmd_dlq_replay(args):
 
 def cmd_broker_definitions(args):
     import json
+    import os
 
-    from shared.broker_access import definitions
+    from shared.broker_access import OPERATOR, definitions
 
     passwords = {}
-    if args.passwords_stdin:
-        for line in sys.stdin.read().splitlines():
-            if line.strip():
-                service, _, password = line.strip().partition(" ")
-                passwords[service] = password.strip()
+    if args.passwords_from_env:
+        for name in (*SERVICES, OPERATOR):
+            variable = f"RABBITMQ_{name.upper()}_PASSWORD"
+            if not os.environ.get(variable):
+                sys.exit(f"wardline: {variable} is not set")
+            passwords[name] = os.environ[variable]
     print(json.dumps(definitions(args.vhost, args.pattern, passwords), indent=2))
 
 
