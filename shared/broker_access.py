@@ -21,8 +21,10 @@ from shared.events import all_contracts
 
 DEFAULT_PATTERN = "wardline-{service}"
 OPERATOR = "operator"
-"""`wardline-operator`: `wardline migrate` and `wardline dlq`, every right on the vhost.
-Its `user_id` is no service's, so consumers checking producers apply nothing it sends."""
+"""`wardline-operator`: `wardline migrate` and `wardline dlq`, every right on the vhost,
+and tagged `impersonator`, so that a replayed event goes back as its producer's login
+(shared/deadletters.py). Its own `user_id` is no service's, so consumers checking
+producers apply nothing it sends as itself."""
 
 RPC_EXCHANGE = get_rpc_exchange({}).name
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -120,7 +122,7 @@ def definitions(vhost="/", pattern=DEFAULT_PATTERN, passwords=None):
     for name in names:
         user = broker_user(pattern, name)
         password = passwords.get(name)
-        users.append({"name": user, "tags": "",
+        users.append({"name": user, "tags": "impersonator" if name == OPERATOR else "",
                       "hashing_algorithm": "rabbit_password_hashing_sha256",
                       "password_hash": password_hash(password) if password else ""})
         configure, write, read = (".*", ".*", ".*") if name == OPERATOR else permissions(name)

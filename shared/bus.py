@@ -105,11 +105,14 @@ class ConfirmingPublisher:
             channel.events["basic_ack"].add(self._on_ack)
             channel.events["basic_nack"].add(self._on_nack)
 
-    def publish(self, exchange, routing_key, body, headers=None, raw=False):
+    def publish(self, exchange, routing_key, body, headers=None, raw=False, user_id=None):
         """Publish `body` (JSON-able; with `raw`, text or bytes kept exactly as given) and
-        wait for the broker's confirm."""
+        wait for the broker's confirm. `user_id`: another login's than this connection's,
+        which the broker accepts only from a user tagged `impersonator` (the operator's,
+        replaying a parked event on behalf of its producer)."""
         with self._lock:
-            self._publish(exchange, routing_key, body if raw else json.dumps(body), headers)
+            self._publish(exchange, routing_key, body if raw else json.dumps(body), headers,
+                          user_id)
 
     def publish_many(self, exchange, messages):
         """Publish every `(routing_key, body, headers)` in `messages` (JSON-able bodies)
@@ -160,7 +163,7 @@ class ConfirmingPublisher:
             exchange(self._producer.channel).declare()
             self._declared.add(exchange.name)
 
-    def _publish(self, exchange, routing_key, body, headers):
+    def _publish(self, exchange, routing_key, body, headers, user_id=None):
         self._ensure()
         try:
             self._declare(exchange)
@@ -168,7 +171,7 @@ class ConfirmingPublisher:
                 body, exchange=exchange, routing_key=routing_key,
                 content_type="application/json", content_encoding="utf-8",
                 delivery_mode=2, headers=headers or {}, retry=False,
-                user_id=self._connection.userid)
+                user_id=user_id or self._connection.userid)
             self._sent += 1  # confirmed already (kombu waits for each)
         except Exception:
             self.close()

@@ -228,8 +228,10 @@ def cmd_dlq_replay(args):
                  "(wardline dlq list shows them)")
     _require_broker()
     try:
-        replayed = replay(load_config("gateway")["AMQP_URI"], set(args.ids) or None,
-                          expected_count=args.count if args.everything else None)
+        config = load_config("gateway")
+        replayed = replay(config["AMQP_URI"], set(args.ids) or None,
+                          expected_count=args.count if args.everything else None,
+                          producers=config["BUS_PRODUCERS"])
     except ReplayRefused as exc:
         sys.exit(f"wardline: {exc}")
     missing = sorted(set(args.ids) - set(replayed))

@@ -32,6 +32,9 @@ def park(publisher, queue_consumer, message, queue_name, reason, errors=None):
         "x-wardline-errors": str(errors or {})[:2000],
         "x-wardline-queue": queue_name,
         "x-wardline-routing-key": message.delivery_info.get("routing_key", ""),
+        # Who published it, as the broker checked: the copy parked here is published by
+        # this consumer's login, so replay needs it to give the event back its producer.
+        "x-wardline-user-id": (message.properties or {}).get("user_id") or "",
     })
     try:
         publisher.publish(dead_letter_exchange(), queue_name, message.body, headers=headers,

@@ -1,41 +1,54 @@
 """A real notifications container on the real broker with the producer check on
 (`BUS_PRODUCERS`): a `user.saved` published by the gateway's login is applied; the same
 event published by any other login is parked with the reason before any worker sees it,
-and the consumer goes on; with the check off (development on guest) it is applied."""
+and the consumer goes on; with the check off (development on guest) it is applied. A
+replayed event goes back as its producer's login, but only on the word of the consumer
+that parked it."""
 import secrets
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 from nameko.testing.services import entrypoint_waiter
 
 from services.notifications.service import NotificationsService
-from shared.broker_access import password_hash
-from shared.bus import ConfirmingPublisher, broker_user, events_exchange
+from shared.broker_access import OPERATOR, password_hash
+from shared.bus import ConfirmingPublisher, broker_user, dead_letter_exchange, events_exchange
 from shared.db import driver_url
-from shared.deadletters import list_dead_letters
+from shared.deadletters import list_dead_letters, replay
 from shared.events import Event, serialize
 from shared.migrations import upgrade
 from shared.runner import declare_queues
 from shared.testing import infra
+from shared.testing.waiting import wait_for
 
 
 @pytest.fixture(scope="module")
-def gateway_login(amqp_uri):
-    """A broker user standing for the gateway, for this module only."""
+def logins(amqp_uri):
+    """Broker users standing for the gateway, notifications and the operator (tagged
+    `impersonator`, as deploy/'s), each with every right on this module's vhost."""
     pattern = f"wltest-{secrets.token_hex(4)}-{{service}}"
-    user, password = broker_user(pattern, "gateway"), secrets.token_hex(16)
-    infra.import_definitions({"users": [{
-        "name": user, "tags": "", "hashing_algorithm": "rabbit_password_hashing_sha256",
-        "password_hash": password_hash(password)}]})
-    infra.set_permissions(amqp_uri, user, ".*", ".*", ".*")
-    yield pattern, infra.with_login(amqp_uri, user, password)
-    infra.delete_user(user)
+    passwords = {name: secrets.token_hex(16) for name in ("gateway", "notifications",
+                                                          OPERATOR)}
+    infra.import_definitions({"users": [
+        {"name": broker_user(pattern, name), "hashing_algorithm":
+         "rabbit_password_hashing_sha256", "password_hash": password_hash(password),
+         "tags": "impersonator" if name == OPERATOR else ""}
+        for name, password in passwords.items()]})
+    for name in passwords:
+        infra.set_permissions(amqp_uri, broker_user(pattern, name), ".*", ".*", ".*")
+    yield SimpleNamespace(pattern=pattern, uri={
+        name: infra.with_login(amqp_uri, broker_user(pattern, name), password)
+        for name, password in passwords.items()})
+    for name in passwords:
+        infra.delete_user(broker_user(pattern, name))
 
 
 @pytest.fixture
 def notifications(container_factory, service_config):
-    def start(producers):
+    def start(producers, login=None):
         config = {**service_config("notifications"), "BUS_PRODUCERS": producers}
+        config["AMQP_URI"] = login or config["AMQP_URI"]
         upgrade("notifications", config["DATABASE_URL"])
         declare_queues("notifications", config)
         container = container_factory(NotificationsService, config)
@@ -67,9 +80,9 @@ def contact_email(database_url, username):
     return email
 
 
-def test_only_the_gateways_login_can_save_a_contact(notifications, gateway_login, amqp_uri,
+def test_only_the_gateways_login_can_save_a_contact(notifications, logins, amqp_uri,
                                                       database_url):
-    pattern, gateway_uri = gateway_login
+    pattern, gateway_uri = logins.pattern, logins.uri["gateway"]
     container = notifications(pattern)
     forged = user_saved("ali.khan", "attacker@example.org")
     genuine = user_saved("ali.khan", "ali.khan@example.org")
@@ -97,3 +110,52 @@ def test_with_the_check_off_any_login_is_applied(notifications, amqp_uri, databa
     with entrypoint_waiter(container, "keep_contact", timeout=20):
         publish_as(amqp_uri, event)
     assert contact_email(database_url, "dev.partner") == "dev.partner@example.org"
+
+
+def parked(amqp_uri, event_id, reason_part):
+    return wait_for(lambda: [p for p in list_dead_letters(amqp_uri)
+                             if p["id"] == event_id and reason_part in p["reason"]],
+                    timeout=20)
+
+
+def test_an_event_refused_under_a_wrong_setting_is_applied_once_replayed_as_its_producer(
+        notifications, logins, amqp_uri, database_url):
+    """The consumer named the wrong users and refused a genuine event; fixed, and the
+    event replayed by the operator, it is applied: replay gave it back the gateway's
+    login, which the consumer that parked it had recorded."""
+    wrong = notifications("nobody-{service}", login=logins.uri["notifications"])
+    genuine = user_saved("sam.okafor", "sam.okafor@example.org")
+    publish_as(logins.uri["gateway"], genuine)
+    assert parked(amqp_uri, genuine["event_id"], "producer refused")
+    wrong.stop()
+
+    fixed = notifications(logins.pattern, login=logins.uri["notifications"])
+    with entrypoint_waiter(fixed, "keep_contact", timeout=20, callback=lambda ctx, r, e:
+                           ctx.args[0].event_id == genuine["event_id"]):
+        assert replay(logins.uri[OPERATOR], {genuine["event_id"]},
+                      producers=logins.pattern) == [genuine["event_id"]]
+    assert contact_email(database_url, "sam.okafor") == "sam.okafor@example.org"
+
+
+def test_a_parked_message_claiming_a_producer_it_was_not_parked_by_is_replayed_as_nobody(
+        notifications, logins, amqp_uri, database_url):
+    """Anyone who may write to the dead-letter exchange (every service) can park a message
+    there whose headers name the gateway as its producer; replay believes that only from
+    the consumer of the queue it names, so this one goes back as the operator, and is
+    refused again."""
+    notifications(logins.pattern, login=logins.uri["notifications"])
+    forged = user_saved("lee.chen", "attacker@example.org")
+    queue = "evt-gateway-user.saved--notifications.keep_contact"
+    publisher = ConfirmingPublisher(amqp_uri)  # guest, not notifications
+    try:
+        publisher.publish(dead_letter_exchange(), queue, forged, headers={
+            "x-wardline-reason": "producer refused", "x-wardline-queue": queue,
+            "x-wardline-user-id": broker_user(logins.pattern, "gateway")})
+    finally:
+        publisher.close()
+    assert replay(logins.uri[OPERATOR], {forged["event_id"]},
+                  producers=logins.pattern) == [forged["event_id"]]
+
+    operator = broker_user(logins.pattern, OPERATOR)
+    assert parked(amqp_uri, forged["event_id"], f"published by {operator}")
+    assert contact_email(database_url, "lee.chen") is None

@@ -49,6 +49,9 @@ def test_there_is_a_user_per_service_and_the_operator_and_no_guest(deployed):
     assert users == {broker_user(PATTERN, s) for s in (*SERVICES, OPERATOR)}
     assert "guest" not in users
     assert all(u["password_hash"] == "" for u in deployed["users"])  # none in the repo
+    # only the operator may publish as another login (replaying a parked event)
+    assert {u["name"] for u in deployed["users"] if "impersonator" in u["tags"]} == {
+        broker_user(PATTERN, OPERATOR)}
 
 
 @pytest.mark.parametrize("service", SERVICES)
