@@ -16,7 +16,7 @@ from amqp.exceptions import AccessRefused, PreconditionFailed
 from kombu import Connection
 
 from shared.broker_access import OPERATOR, definitions, permissions
-from shared.bus import broker_user, events_exchange
+from shared.bus import broker_user
 from shared.config import SERVICES
 from shared.db import driver_url
 from shared.deadletters import list_dead_letters
@@ -119,7 +119,8 @@ def test_the_broker_refuses_another_services_exchange(stack, logins):
     forged = serialize(Event("user.saved", 1, {
         "username": "coordinator", "display_name": "x", "role": "coordinator",
         "wards": [], "email": "attacker@example.org", "active": True}))
-    with pytest.raises(AccessRefused, match="ACCESS_REFUSED - access to exchange 'gateway.events'"):
+    with pytest.raises(AccessRefused,
+                       match="ACCESS_REFUSED - access to exchange 'gateway.events'"):
         publish(logins.uri["tasking"], "gateway.events", "user.saved", forged)
 
 
