@@ -11,6 +11,7 @@ import uuid
 from types import SimpleNamespace
 
 import pytest
+import requests
 import sqlalchemy as sa
 from amqp.exceptions import AccessRefused, PreconditionFailed
 from kombu import Connection
@@ -80,6 +81,9 @@ def test_a_referral_travels_and_an_account_reaches_the_directory_each_on_its_own
                           "WHERE message->'payload'->>'username' = 'new.caseworker'")
     assert applied(stack, published_by[0])
     assert not any("event.producer_refused" in stack.log(name) for name in SERVICES)
+    # The gateway's own login can still count the dead letters for /metrics.
+    metrics = requests.get(stack.base_url + "/metrics", timeout=10).text
+    assert 'wardline_figures_up{source="dead_letters"} 1.0' in metrics
 
 
 def test_a_user_saved_from_another_services_login_is_parked_and_never_applied(
