@@ -19,6 +19,11 @@ def events_exchange(source_service):
     return Exchange(f"{source_service}.events", type="topic", durable=True, delivery_mode=2)
 
 
+def broker_user(pattern, service_name):
+    """The broker login of `service_name` under `WARDLINE_BUS_PRODUCERS`'s pattern."""
+    return pattern.replace("{service}", service_name)
+
+
 def dead_letter_exchange():
     return Exchange(DEAD_LETTER_EXCHANGE, type="fanout", durable=True, delivery_mode=2)
 
@@ -70,7 +75,11 @@ def declare(amqp_uri, queues):
 
 class ConfirmingPublisher:
     """Publishes persistent JSON messages and returns only once the broker has confirmed
-    each one; any failure raises, so the caller leaves the message for a later attempt."""
+    each one; any failure raises, so the caller leaves the message for a later attempt.
+
+    Every message carries `user_id`, the broker login it is published with: RabbitMQ
+    refuses a message whose `user_id` is not the connection's own user, so a consumer
+    that reads it knows who published (shared/consumers.py, `WARDLINE_BUS_PRODUCERS`)."""
 
     def __init__(self, amqp_uri):
         self.amqp_uri = amqp_uri
@@ -96,11 +105,14 @@ class ConfirmingPublisher:
             channel.events["basic_ack"].add(self._on_ack)
             channel.events["basic_nack"].add(self._on_nack)
 
-    def publish(self, exchange, routing_key, body, headers=None, raw=False):
+    def publish(self, exchange, routing_key, body, headers=None, raw=False, user_id=None):
         """Publish `body` (JSON-able; with `raw`, text or bytes kept exactly as given) and
-        wait for the broker's confirm."""
+        wait for the broker's confirm. `user_id`: another login's than this connection's,
+        which the broker accepts only from a user tagged `impersonator` (the operator's,
+        replaying a parked event on behalf of its producer)."""
         with self._lock:
-            self._publish(exchange, routing_key, body if raw else json.dumps(body), headers)
+            self._publish(exchange, routing_key, body if raw else json.dumps(body), headers,
+                          user_id)
 
     def publish_many(self, exchange, messages):
         """Publish every `(routing_key, body, headers)` in `messages` (JSON-able bodies)
@@ -121,7 +133,8 @@ class ConfirmingPublisher:
                     message = channel.prepare_message(
                         json.dumps(body).encode("utf-8"), content_type="application/json",
                         content_encoding="utf-8", headers=headers or {},
-                        properties={"delivery_mode": 2})
+                        properties={"delivery_mode": 2,
+                                    "user_id": self._connection.userid})
                     channel._basic_publish(message, exchange=exchange.name,
                                            routing_key=routing_key)
                     self._sent += 1
@@ -150,14 +163,15 @@ class ConfirmingPublisher:
             exchange(self._producer.channel).declare()
             self._declared.add(exchange.name)
 
-    def _publish(self, exchange, routing_key, body, headers):
+    def _publish(self, exchange, routing_key, body, headers, user_id=None):
         self._ensure()
         try:
             self._declare(exchange)
             self._producer.publish(
                 body, exchange=exchange, routing_key=routing_key,
                 content_type="application/json", content_encoding="utf-8",
-                delivery_mode=2, headers=headers or {}, retry=False)
+                delivery_mode=2, headers=headers or {}, retry=False,
+                user_id=user_id or self._connection.userid)
             self._sent += 1  # confirmed already (kombu waits for each)
         except Exception:
             self.close()

@@ -88,6 +88,18 @@ def _parser():
                                  "any other number replays nothing")
     dlq_replay.set_defaults(command=cmd_dlq_replay)
 
+    broker = commands.add_parser(
+        "broker-definitions",
+        help="RabbitMQ users and permissions, one user per service (load_definitions)")
+    broker.add_argument("--vhost", default="/")
+    broker.add_argument("--pattern", default="wardline-{service}",
+                        help="each service's user (WARDLINE_BUS_PRODUCERS)")
+    broker.add_argument("--passwords-from-env", action="store_true",
+                        help="hash in each user's password from RABBITMQ_<NAME>_PASSWORD "
+                             "(RABBITMQ_GATEWAY_PASSWORD ... RABBITMQ_OPERATOR_PASSWORD); "
+                             "without them no user can log in")
+    broker.set_defaults(command=cmd_broker_definitions)
+
     rebuild = commands.add_parser("casereview-rebuild",
                                   help="rebuild case reviews' chronology from its event log")
     rebuild.set_defaults(command=cmd_casereview_rebuild)
@@ -234,8 +246,10 @@ def cmd_dlq_replay(args):
                  "(wardline dlq list shows them)")
     _require_broker()
     try:
-        replayed = replay(load_config("gateway")["AMQP_URI"], set(args.ids) or None,
-                          expected_count=args.count if args.everything else None)
+        config = load_config("gateway")
+        replayed = replay(config["AMQP_URI"], set(args.ids) or None,
+                          expected_count=args.count if args.everything else None,
+                          producers=config["BUS_PRODUCERS"])
     except ReplayRefused as exc:
         sys.exit(f"wardline: {exc}")
     missing = sorted(set(args.ids) - set(replayed))
@@ -243,6 +257,22 @@ def cmd_dlq_replay(args):
     if missing:
         sys.exit("wardline: not in the dead-letter queue: "
                  + ", ".join(escaped(m) for m in missing))
+
+
+def cmd_broker_definitions(args):
+    import json
+    import os
+
+    from shared.broker_access import OPERATOR, definitions
+
+    passwords = {}
+    if args.passwords_from_env:
+        for name in (*SERVICES, OPERATOR):
+            variable = f"RABBITMQ_{name.upper()}_PASSWORD"
+            if not os.environ.get(variable):
+                sys.exit(f"wardline: {variable} is not set")
+            passwords[name] = os.environ[variable]
+    print(json.dumps(definitions(args.vhost, args.pattern, passwords), indent=2))
 
 
 def cmd_casereview_rebuild(_args):

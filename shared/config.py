@@ -21,6 +21,13 @@ class Setting:
 SETTINGS = (
     Setting("WARDLINE_AMQP_URI", "amqp://guest:guest@localhost:5672/",
             "RabbitMQ broker every service connects to."),
+    Setting("WARDLINE_BUS_PRODUCERS", "",
+            "Broker login of each service, as a pattern (`wardline-{service}`, the users of "
+            "`deploy/rabbitmq/definitions.json`). Set: a consumer applies an event only if "
+            "its `user_id`, which RabbitMQ checks against the publishing connection's login, "
+            "is the user of the service its contract names as source; any other is parked "
+            "in `wardline.dlq` (`event.producer_refused`). Needs a broker user per service; "
+            "empty (development, everyone on `guest`): no check."),
     Setting("WARDLINE_DATABASE_URL", "",
             "PostgreSQL server URL (`postgresql://user@host:5432/db`). Each service keeps its "
             "tables in its own schema (named after the service). Empty: one SQLite file per "
@@ -179,6 +186,15 @@ class ConfigError(ValueError):
     """A setting that must not be used: the process refuses to start, saying which."""
 
 
+def bus_producers(environ=None):
+    """The pattern naming each service's broker user, or "" (no producer check)."""
+    pattern = setting("WARDLINE_BUS_PRODUCERS", environ)
+    if pattern and pattern.count("{service}") != 1:
+        raise ConfigError("WARDLINE_BUS_PRODUCERS must contain `{service}` once "
+                          "(wardline-{service}).")
+    return pattern
+
+
 MIN_SECRET_KEY_BYTES = 32
 PLACEHOLDER_KEYS = ("change-me-to-64-random-hex-characters",)
 """Sample values from deploy/ that would otherwise sign tokens anyone can forge."""
@@ -230,6 +246,7 @@ def load_config(service_name, environ=None):
     return {
         "SERVICE_NAME": service_name,
         "AMQP_URI": env("WARDLINE_AMQP_URI"),
+        "BUS_PRODUCERS": bus_producers(environ),
         "max_workers": int(env("WARDLINE_MAX_WORKERS")),
         "REQUEST_TIMEOUT_SECONDS": float(env("WARDLINE_REQUEST_TIMEOUT_SECONDS")),
         "WEB_SERVER_ADDRESS": f"{env('WARDLINE_HTTP_HOST')}:" + (

@@ -2,9 +2,10 @@
 
 `@domain_event_handler("referrals", "referral.submitted")` hands the method a validated
 `Event` at its type's latest version. A message that breaks the envelope or its contract
-is moved to the dead-letter queue with the reason, at once; a handler that raises is
-redelivered until the queue's delivery limit, then dead-lettered by RabbitMQ.
-Nothing a message contains can crash the consumer.
+is moved to the dead-letter queue with the reason, at once; so is, with
+`WARDLINE_BUS_PRODUCERS` set, one published by any broker user but its contract's source
+service's. A handler that raises is redelivered until the queue's delivery limit, then
+dead-lettered by RabbitMQ. Nothing a message contains can crash the consumer.
 """
 from functools import partial
 
@@ -14,7 +15,8 @@ from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
 from nameko.messaging import Consumer, QueueConsumer
 
-from shared.bus import ConfirmingPublisher, dead_letter_exchange, declare, handler_queue
+from shared.bus import (ConfirmingPublisher, broker_user, dead_letter_exchange, declare,
+                        handler_queue)
 from shared.events import InvalidEvent, deserialize
 
 log = structlog.get_logger(__name__)
@@ -30,6 +32,9 @@ def park(publisher, queue_consumer, message, queue_name, reason, errors=None):
         "x-wardline-errors": str(errors or {})[:2000],
         "x-wardline-queue": queue_name,
         "x-wardline-routing-key": message.delivery_info.get("routing_key", ""),
+        # Who published it, as the broker checked: the copy parked here is published by
+        # this consumer's login, so replay needs it to give the event back its producer.
+        "x-wardline-user-id": (message.properties or {}).get("user_id") or "",
     })
     try:
         publisher.publish(dead_letter_exchange(), queue_name, message.body, headers=headers,
@@ -95,6 +100,12 @@ class DomainEventHandler(EventHandler):
         except InvalidEvent as exc:
             self._dead_letter(message, exc)
             return
+        refusal = producer_refusal(event, message, self.container.config.get("BUS_PRODUCERS"))
+        if refusal is not None:
+            log.warning("event.producer_refused", type=event.type, event_id=event.event_id,
+                        **refusal.errors)
+            self._dead_letter(message, refusal)
+            return
         # Only nameko's own headers become context (x-death and the like would otherwise
         # be copied onto every RPC the handler makes).
         context_data = {key: value for key, value in self.unpack_message_headers(message).items()
@@ -119,6 +130,24 @@ class DomainEventHandler(EventHandler):
         """Park a message no handler can ever process, with the reason, and ack it."""
         park(self._dead_letters, self.queue_consumer, message, self.queue.name, exc.reason,
              exc.errors)
+
+
+def producer_refusal(event, message, producers):
+    """Why `event` must not be applied, as an InvalidEvent, or None: with a producer
+    pattern set, its `user_id` (which the broker checked against the publisher's own
+    login) must be the user of the service its contract names as source. So a process
+    logged in as another service cannot pass off, say, a `user.saved` that redirects
+    someone's email."""
+    if not producers:
+        return None  # development on one shared login: nobody to tell apart
+    expected = broker_user(producers, event.source)
+    published_by = (message.properties or {}).get("user_id") or ""
+    if published_by == expected:
+        return None
+    return InvalidEvent(
+        f"producer refused: {event.type} comes from {event.source} ({expected}), "
+        f"published by {published_by or 'no user_id'}",
+        {"source": event.source, "expected_user": expected, "user_id": published_by})
 
 
 def retry_pause(attempt):

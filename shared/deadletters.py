@@ -7,9 +7,10 @@ handler kept failing after the queue's delivery limit (header `x-death`)."""
 import hashlib
 import json
 
+from amqp.exceptions import PreconditionFailed
 from kombu import Connection, Exchange
 
-from shared.bus import ConfirmingPublisher, dead_letter_queue
+from shared.bus import ConfirmingPublisher, broker_user, dead_letter_queue
 
 PREVIEW_BYTES = 120
 STRIPPED_ON_REPLAY = ("x-death", "x-first-death-exchange", "x-first-death-queue",
@@ -70,13 +71,46 @@ def wardline_queues():
     return names
 
 
-def replay(amqp_uri, ids=None, expected_count=None, queues=None):
+def queue_owner(queue_name):
+    """The service consuming a Wardline queue (`evt-…--<service>.<method>`,
+    `rpc-<service>`), or None."""
+    if queue_name.startswith("evt-") and "--" in queue_name:
+        return queue_name.rsplit("--", 1)[1].split(".", 1)[0]
+    if queue_name.startswith("rpc-"):
+        return queue_name[len("rpc-"):]
+    return None
+
+
+def producer_login(message, producers):
+    """The login to replay `message` as, so that a consumer checking producers
+    (`WARDLINE_BUS_PRODUCERS`) sees who first published it, or None (the replayer's own).
+    A message RabbitMQ dead-lettered keeps its `user_id`, checked when it was published.
+    One a consumer parked was republished by the consumer, so its `user_id` is the
+    consumer's, and the producer's is in `x-wardline-user-id`: a header anyone writing to
+    the dead-letter exchange could set, so believed only when that `user_id` is the login
+    of the service that consumes the queue it names."""
+    if not producers:
+        return None  # one shared login: nothing to restore
+    headers = message.headers or {}
+    published_by = (message.properties or {}).get("user_id") or ""
+    queue = headers.get("x-wardline-queue")
+    if queue is None:
+        return published_by or None
+    owner = queue_owner(queue)
+    if owner is not None and published_by == broker_user(producers, owner):
+        return headers.get("x-wardline-user-id") or None
+    return None
+
+
+def replay(amqp_uri, ids=None, expected_count=None, queues=None, producers=None):
     """Re-inject parked messages into the queue each came from: those whose id is in
     `ids`, or, with `ids` None, every one, provided there are exactly `expected_count`
     (the operator's confirmation of what they saw listed; otherwise ReplayRefused and
     nothing moves). Only into `queues` (default: Wardline's own, `wardline_queues()`);
     a message naming another queue stays parked. Consumers are idempotent, so a message
-    handled before is not applied twice. Returns the ids replayed."""
+    handled before is not applied twice. With `producers` (`WARDLINE_BUS_PRODUCERS`) each
+    goes back as its producer's login (`producer_login`), which the broker allows only a
+    user tagged `impersonator` (deploy/'s operator). Returns the ids replayed."""
     if ids is None and expected_count is None:
         raise ReplayRefused("Name the messages to replay, or replay all with the count "
                             "you expect.")
@@ -102,8 +136,14 @@ def replay(amqp_uri, ids=None, expected_count=None, queues=None):
             for message, info in chosen:
                 headers = {k: v for k, v in (message.headers or {}).items()
                            if k not in STRIPPED_ON_REPLAY and not k.startswith("x-wardline-")}
-                publisher.publish(Exchange(""), info["queue"], message.body, headers=headers,
-                                  raw=True)
+                login = producer_login(message, producers)
+                try:
+                    publisher.publish(Exchange(""), info["queue"], message.body,
+                                      headers=headers, raw=True, user_id=login)
+                except PreconditionFailed:
+                    raise ReplayRefused(
+                        f"the broker refused to replay {info['id']} as {login}: the "
+                        "replaying login needs the `impersonator` tag") from None
                 message.ack()
                 replayed.append(info["id"])
             channel.close()  # the rest stay parked

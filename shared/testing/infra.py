@@ -1,10 +1,12 @@
 """Isolated infrastructure for a test run: its own RabbitMQ vhost, its own PostgreSQL
 database, both removed afterwards."""
 import json
+import os
 import shutil
 import subprocess
+import tempfile
 import uuid
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 import sqlalchemy as sa
 
@@ -51,6 +53,33 @@ def queue_depths(amqp_uri):
     listing = json.loads(_rabbitmqctl("list_queues", "-p", vhost_of(amqp_uri), "name",
                                       "messages", "--formatter", "json"))
     return {queue["name"]: int(queue["messages"] or 0) for queue in listing}
+
+
+def import_definitions(definitions):
+    """Load RabbitMQ definitions (users, permissions, topic permissions) as a deploy's
+    `load_definitions` would: added to what the broker has, nothing removed."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as file:
+        json.dump(definitions, file)
+        file.flush()
+        os.chmod(file.name, 0o644)  # the broker's own user reads it
+        _rabbitmqctl("import_definitions", file.name)
+
+
+def delete_user(user):
+    _rabbitmqctl("delete_user", user)
+
+
+def set_permissions(amqp_uri, user, configure, write, read):
+    _rabbitmqctl("set_permissions", "-p", vhost_of(amqp_uri), user, configure, write, read)
+
+
+def with_login(amqp_uri, user, password):
+    """`amqp_uri` (same host, port and vhost) logged in as `user`."""
+    parts = urlsplit(amqp_uri)
+    netloc = f"{quote(user, safe='')}:{quote(password, safe='')}@{parts.hostname}"
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 def _rabbitmqctl(*args):

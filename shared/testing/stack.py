@@ -42,10 +42,13 @@ def _lowest_ephemeral_port():
 
 
 class ServiceStack:
-    def __init__(self, env, workdir, python=sys.executable, cwd=None):
+    def __init__(self, env, workdir, python=sys.executable, cwd=None, service_env=None):
         """`python`: the interpreter services run under (another virtual environment's,
         to run an installed wheel); `cwd`: their working folder (away from the source
-        tree, so that `-m` does not import the sources instead)."""
+        tree, so that `-m` does not import the sources instead); `service_env`: settings
+        of one service's processes only (`{"tasking": {"WARDLINE_AMQP_URI": ...}}`, its
+        own broker login)."""
+        self.service_env = service_env or {}
         self.python, self.cwd = python, cwd
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +72,8 @@ class ServiceStack:
                 key = name if number == 1 else f"{name}#{number}"
                 log = open(self.workdir / f"{key}.log", "ab")
                 self.processes[key] = subprocess.Popen(
-                    [self.python, "-m", "shared.cli", "run", name], env=self.env,
+                    [self.python, "-m", "shared.cli", "run", name],
+                    env={**self.env, **self.service_env.get(name, {})},
                     cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT)
         return self
 

@@ -141,3 +141,42 @@ def test_the_production_proxy_and_the_ingress_serve_tls_with_hsts():
     assert ingress["spec"]["tls"]
     assert ingress["metadata"]["annotations"][
         "nginx.ingress.kubernetes.io/force-ssl-redirect"] == "true"
+
+
+def test_compose_logs_each_service_in_as_its_own_broker_user_with_no_guest():
+    compose = yaml.load((DEPLOY / "docker-compose.yml").read_text(), ComposeLoader)
+    services = compose["services"]
+    for name in SERVICES:
+        env = services[name]["environment"]
+        assert env["WARDLINE_AMQP_URI"].startswith(f"amqp://wardline-{name}:"), name
+        assert env["WARDLINE_BUS_PRODUCERS"] == "wardline-{service}", name
+    assert services["migrate"]["environment"]["WARDLINE_AMQP_URI"].startswith(
+        "amqp://wardline-operator:")
+    rabbitmq = services["rabbitmq"]
+    assert "RABBITMQ_DEFAULT_USER" not in rabbitmq.get("environment", {})
+    assert "load_definitions = /etc/rabbitmq/definitions.json" in \
+        compose["configs"]["rabbitmq-definitions-conf"]["content"]
+    prod = yaml.load((DEPLOY / "docker-compose.prod.yml").read_text(), ComposeLoader)
+    for node in (n for n in prod["services"] if n.startswith("rabbitmq")):
+        node = prod["services"][node]
+        assert "RABBITMQ_DEFAULT_USER" not in node["environment"]
+        assert {c["source"] for c in node["configs"]} >= {"rabbitmq-definitions",
+                                                          "rabbitmq-definitions-conf"}
+
+
+def test_kubernetes_gives_each_service_its_own_broker_login_over_tls():
+    resources = list(manifests())
+    [amqp] = [r for _, r in resources if r["kind"] == "Secret"
+              and r["metadata"]["name"] == "wardline-amqp"]
+    pods = {r["metadata"]["name"]: r["spec"]["template"]["spec"]["containers"][0]
+            for _, r in resources if r["kind"] in ("Deployment", "Job")}
+    for name, container in pods.items():
+        user = "operator" if name == "wardline-migrate" else name
+        [env] = [e for e in container["env"] if e["name"] == "WARDLINE_AMQP_URI"]
+        key = env["valueFrom"]["secretKeyRef"]
+        assert (key["name"], key["key"]) == ("wardline-amqp", user), name
+        assert amqp["stringData"][user].startswith(f"amqps://wardline-{user}:"), name
+    [config] = [r for _, r in resources if r["kind"] == "ConfigMap"]
+    assert config["data"]["WARDLINE_BUS_PRODUCERS"] == "wardline-{service}"
+    [shared] = [r for _, r in resources if r["metadata"]["name"] == "wardline-secrets"]
+    assert "WARDLINE_AMQP_URI" not in shared["stringData"]
