@@ -17,6 +17,7 @@ from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 REFERRALS = 45
+TIMEOUT = 5  # seconds the one-worker gateway below waits for a service's answer
 
 
 def check(outcome):
@@ -60,12 +61,13 @@ def test_health_names_the_one_service_that_does_not_answer(stack):
 
 @pytest.fixture
 def one_worker_gateway(stack, tmp_path):
-    """A second gateway on the stack's broker and database, with one worker and a 3 s
-    wait for answers (WARDLINE_REQUEST_TIMEOUT_SECONDS, 30 by default): a request it
-    answers after a timeout proves the timed-out worker's slot was freed."""
+    """A second gateway on the stack's broker and database, with one worker and a
+    TIMEOUT s wait for answers (WARDLINE_REQUEST_TIMEOUT_SECONDS, 30 by default): a
+    request it answers after a timeout proves the timed-out worker's slot was freed."""
     gateway = ServiceStack({**stack.env, "WARDLINE_HTTP_PORT": str(free_port()),
                             "WARDLINE_MAX_WORKERS": "1",
-                            "WARDLINE_REQUEST_TIMEOUT_SECONDS": "3"}, tmp_path)
+                            "WARDLINE_REQUEST_TIMEOUT_SECONDS": str(TIMEOUT)},
+                           tmp_path)
     gateway.start("gateway")
     try:
         gateway.wait_healthy()
@@ -82,7 +84,8 @@ def test_a_service_that_never_answers_is_a_504_and_the_gateway_serves_on(
         return requests.get(gateway.base_url + path, timeout=20, headers={
             "Authorization": f"Bearer {stack.token(user)}"})
 
-    assert ask("/api/case-reviews", "reviewer").status_code == 200
+    assert wait_for(lambda: ask("/api/case-reviews", "reviewer").status_code == 200,
+                    timeout=30), "the one-worker gateway never reached casereview"
     casereview = stack.processes["casereview"]
     casereview.send_signal(signal.SIGSTOP)  # running, connected, and answering nothing
     try:
@@ -92,7 +95,7 @@ def test_a_service_that_never_answers_is_a_504_and_the_gateway_serves_on(
         assert lost.status_code == 504, lost.text
         assert lost.json()["error"]["code"] == "timeout"
         assert "look for it before sending it again" in lost.json()["error"]["message"]
-        assert 3 <= waited < 15, waited
+        assert TIMEOUT <= waited < TIMEOUT + 15, waited
         # The one worker was stopped and its slot freed: were it still waiting for the
         # frozen service, this request would wait with it until casereview wakes.
         assert ask("/api/referrals?limit=1", "coordinator").status_code == 200

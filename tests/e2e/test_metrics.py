@@ -75,9 +75,10 @@ def test_overdue_and_intelligence_figures_equal_what_was_made(stack):
     _, before = scrape(stack)
     ward = "hoxton-west"  # no other test here raises actions in it
     stack.token("coordinator")  # signed in first, so the due times are still ahead
-    now = datetime.now(timezone.utc)
-    dues = [now + timedelta(seconds=3), now + timedelta(seconds=3), now + timedelta(days=5)]
-    for due in dues:
+    dues = []
+    for ahead in (timedelta(seconds=3), timedelta(seconds=3), timedelta(days=5)):
+        due = datetime.now(timezone.utc) + ahead
+        dues.append(due)
         made = stack.post("/api/tasking/items", "coordinator", json={
             "title": "Fix the lighting in the underpass", "ward": ward,
             "owner_agency": "housing", "due_by": due.isoformat()})
@@ -101,7 +102,7 @@ def test_overdue_and_intelligence_figures_equal_what_was_made(stack):
     step(graded, "grade", **grade)
     step(closed, "grade", **grade)
     step(closed, "feedback", usage="informed_tasking", note="Patrols moved")
-    late_from = max(dues[1], datetime.fromisoformat(unnoted["note_due_by"]))
+    late_from = max(dues[:2] + [datetime.fromisoformat(unnoted["note_due_by"])])
     assert wait_for(lambda: datetime.now(timezone.utc) > late_from, timeout=20)
 
     _, after = scrape(stack)

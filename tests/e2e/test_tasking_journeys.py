@@ -237,7 +237,7 @@ def review_date_comes(stack, priority):
             today=date.today(), id=priority["id"])
 
 
-def raise_item_due_soon(stack, ward, title, seconds=2):
+def raise_item_due_soon(stack, ward, title, seconds=3):
     stack.token("coordinator")  # signed in first, so the due time is still ahead when sent
     due = datetime.now(timezone.utc) + timedelta(seconds=seconds)
     made = stack.post("/api/tasking/items", "coordinator", json={
