@@ -41,6 +41,14 @@ def _lowest_ephemeral_port():
         return 32768  # Linux's default
 
 
+class CommandFailed(subprocess.CalledProcessError):
+    """A `wardline` command that failed, saying what it printed: a fixture that runs one
+    then fails with the reason, not only the exit status."""
+
+    def __str__(self):
+        return f"{super().__str__()}\n{(self.stdout or '')[-2000:]}{(self.stderr or '')[-4000:]}"
+
+
 class ServiceStack:
     def __init__(self, env, workdir, python=sys.executable, cwd=None, service_env=None):
         """`python`: the interpreter services run under (another virtual environment's,
@@ -60,9 +68,12 @@ class ServiceStack:
 
     def wardline(self, *args, input=None):
         """Run a `wardline` command to completion in this stack's environment."""
-        return subprocess.run([self.python, "-m", "shared.cli", *args], env=self.env,
-                              cwd=self.cwd, input=input, capture_output=True, text=True, timeout=120,
-                              check=True)
+        done = subprocess.run([self.python, "-m", "shared.cli", *args], env=self.env,
+                              cwd=self.cwd, input=input, capture_output=True, text=True,
+                              timeout=120)
+        if done.returncode:
+            raise CommandFailed(done.returncode, done.args, done.stdout, done.stderr)
+        return done
 
     def start(self, *names, replicas=1):
         """Start services; with `replicas`, several processes of each, named `tasking`,
@@ -117,6 +128,15 @@ class ServiceStack:
             response.raise_for_status()
             self._tokens[username] = response.json()["access_token"]
         return self._tokens[username]
+
+    def add_user(self, username, role, password=DEMO_PASSWORD, **fields):
+        """A new account, added by the admin over HTTP (quicker than `wardline users add`,
+        a process of its own); `fields`: agency, wards, email, display_name."""
+        made = self.post("/api/users", "admin", json={
+            "username": username, "password": password, "role": role,
+            "display_name": fields.pop("display_name", username), **fields})
+        made.raise_for_status()
+        return made.json()
 
     def get(self, path, user, **kwargs):
         headers = {**self._auth(user), **kwargs.pop("headers", {})}

@@ -1,16 +1,23 @@
 """Short fault-injection runs (the long ones: `make reliability`). While referrals flow,
 a service is killed, RabbitMQ's application restarts, PostgreSQL stops for a few seconds:
 afterwards every accepted referral has exactly one tasking item and one acknowledgement,
-and every service found its way back by itself."""
+and every service found its way back by itself. A service that stops answering (frozen
+with SIGSTOP) is a 504 from the gateway, which frees the worker and serves on."""
+import signal
+import time
+
 import pytest
 import requests
 
 from shared.config import SERVICES
 from shared.testing.faults import (kill_and_restart, restart_rabbitmq, run_scenario,
                                    stop_postgresql)
+from shared.testing.stack import ServiceStack, free_port
+from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 REFERRALS = 45
+TIMEOUT = 5  # seconds the one-worker gateway below waits for a service's answer
 
 
 def check(outcome):
@@ -50,3 +57,55 @@ def test_health_names_the_one_service_that_does_not_answer(stack):
     finally:
         stack.start("casereview")
         stack.wait_healthy()
+
+
+@pytest.fixture
+def one_worker_gateway(stack, tmp_path):
+    """A second gateway on the stack's broker and database, with one worker and a
+    TIMEOUT s wait for answers (WARDLINE_REQUEST_TIMEOUT_SECONDS, 30 by default): a
+    request it answers after a timeout proves the timed-out worker's slot was freed."""
+    gateway = ServiceStack({**stack.env, "WARDLINE_HTTP_PORT": str(free_port()),
+                            "WARDLINE_MAX_WORKERS": "1",
+                            "WARDLINE_REQUEST_TIMEOUT_SECONDS": str(TIMEOUT)},
+                           tmp_path)
+    gateway.start("gateway")
+    try:
+        gateway.wait_healthy()
+        yield gateway
+    finally:
+        gateway.stop()
+
+
+def test_a_service_that_never_answers_is_a_504_and_the_gateway_serves_on(
+        stack, one_worker_gateway):
+    gateway = one_worker_gateway
+
+    def ask(path, user):
+        return requests.get(gateway.base_url + path, timeout=20, headers={
+            "Authorization": f"Bearer {stack.token(user)}"})
+
+    assert wait_for(lambda: ask("/api/case-reviews", "reviewer").status_code == 200,
+                    timeout=30), "the one-worker gateway never reached casereview"
+    casereview = stack.processes["casereview"]
+    casereview.send_signal(signal.SIGSTOP)  # running, connected, and answering nothing
+    try:
+        started = time.monotonic()
+        lost = ask("/api/case-reviews", "reviewer")
+        waited = time.monotonic() - started
+        assert lost.status_code == 504, lost.text
+        assert lost.json()["error"]["code"] == "timeout"
+        assert "look for it before sending it again" in lost.json()["error"]["message"]
+        assert TIMEOUT <= waited < TIMEOUT + 15, waited
+        # The one worker was stopped and its slot freed: were it still waiting for the
+        # frozen service, this request would wait with it until casereview wakes.
+        assert ask("/api/referrals?limit=1", "coordinator").status_code == 200
+        assert "http.service_timed_out" in gateway.log("gateway")
+    finally:
+        casereview.send_signal(signal.SIGCONT)
+    # Awake, casereview answers the lost request late; the gateway drops that answer and
+    # gives each new request its own.
+    missing = ask("/api/case-reviews/00000000-0000-4000-8000-000000000000", "reviewer")
+    assert missing.status_code == 404, missing.text
+    assert wait_for(lambda: ask("/api/case-reviews", "reviewer").status_code == 200,
+                    timeout=30)
+    assert requests.get(gateway.base_url + "/health", timeout=20).status_code == 200

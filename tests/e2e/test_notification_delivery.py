@@ -1,7 +1,10 @@
 """Feedback reaches people by inbox and by mail from real processes, a real broker and a
 real SMTP server (aiosmtpd): once, even when the event is delivered three times; late but
-not lost when the mail server is down; never with police-only detail."""
+not lost when the mail server is down; never with police-only detail; in one daily digest
+for those who chose it, sent by the running timer; never to those who chose none."""
 import json
+from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +19,8 @@ from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
 REFERRER = "yot.partner@example.org"
+DIGEST_TIME = time(6, 30)  # WARDLINE_DIGEST_TIME, London time
+LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture(scope="module")
@@ -29,6 +34,7 @@ def mail(tmp_path_factory):
 def stack(wardline_env, mail, tmp_path_factory):
     env = {**wardline_env, "WARDLINE_SMTP_URL": mail.url, "WARDLINE_SMTP_INSECURE": "1",
            "WARDLINE_EMAIL_CHECK_SECONDS": "0.3",
+           "WARDLINE_DIGEST_TIME": DIGEST_TIME.strftime("%H:%M"),
            "WARDLINE_HTTP_PORT": str(free_port())}
     services = ServiceStack(env, tmp_path_factory.mktemp("stack"))
     services.wardline("migrate")
@@ -155,6 +161,68 @@ def test_an_action_raised_for_another_agency_tells_that_agency_when_raised(stack
     assert len(mails_about_item()) == 1
 
 
+def test_a_digest_reader_gets_one_digest_from_the_running_timer_and_an_off_reader_none(
+        stack, mail):
+    digest_reader, no_mail = "digest.reader@example.org", "no.mail@example.org"
+    stack.add_user("probation.digest", "partner", agency="probation", email=digest_reader)
+    stack.add_user("health.off", "partner", agency="health", email=no_mail)
+    for user, mode in (("probation.digest", "digest"), ("health.off", "off")):
+        # 404 until the account's user.saved has reached the directory
+        assert wait_for(lambda: stack.post("/api/notifications/preferences", user, json={
+            "email": mode}).status_code == 200, timeout=30), f"{user} never in the directory"
+    digested = [submit(stack, "probation.digest") for _ in range(2)]
+    unmailed = submit(stack, "health.off")
+    for user, referral_ids in (("probation.digest", digested), ("health.off", [unmailed])):
+        assert wait_for(lambda: {n["source_id"] for n in stack.get(
+            "/api/notifications?limit=200", user).json()["items"]} >= set(referral_ids),
+            timeout=30), f"{user}'s acknowledgements never reached their inbox"
+    # Queued with the acknowledgements, for the next digest moment, not now.
+    assert _queued(stack, "probation.digest") == [
+        ("pending", "digest", next_digest(datetime.now(timezone.utc)), 0)] * 2
+
+    # An immediate email queued after them arrives: the running timer has been round
+    # since, and sent neither the digest early nor anything to the reader who chose none.
+    later = submit(stack, "yot.partner")
+    assert wait_for(lambda: mails_about(mail, later), timeout=30)
+    assert mail.messages(digest_reader) == []
+
+    # The digest moment comes (the clock cannot be moved): every waiting email is due.
+    _query(stack, "UPDATE notifications.emails SET next_attempt_at = now() "
+                  "WHERE status = 'pending' RETURNING id")
+    sent = wait_for(lambda: mail.messages(digest_reader), timeout=30)
+    assert sent, "the running timer never sent the digest"
+    [digest] = sent
+    assert digest["Subject"] == "Wardline daily digest: 2 update(s)"
+    text = MailServer.text(digest)
+    assert text.count("Referral received") == 2
+    assert all(f"Reference: {referral_id}" in text for referral_id in digested)
+    assert wait_for(lambda: {row[0] for row in _queued(stack, "probation.digest")} == {"sent"},
+                    timeout=30)
+    # Both kinds of run have gone by since the off reader's acknowledgement: no email was
+    # queued for them, and none reached their mailbox.
+    assert _queued(stack, "health.off") == []
+    assert mail.messages(no_mail) == []
+    assert len(mail.messages(digest_reader)) == 1
+
+
+def submit(stack, user):
+    made = stack.post("/api/referrals", user, json=referral_payload())
+    assert made.status_code == 201, made.text
+    return made.json()["id"]
+
+
+def next_digest(after):
+    """The first digest moment (DIGEST_TIME, London) after `after`."""
+    local = after.astimezone(LONDON)
+    moment = datetime.combine(local.date(), DIGEST_TIME, tzinfo=LONDON)
+    return moment if moment > local else moment + timedelta(days=1)
+
+
+def _queued(stack, username):
+    return _query(stack, "SELECT status, mode, next_attempt_at, attempts "
+                  "FROM notifications.emails WHERE username = :name ORDER BY id", name=username)
+
+
 def test_the_directory_lists_a_wards_sergeant_and_pcsos(stack):
     team = stack.get("/api/directory?ward=dalston", "yot.partner").json()["items"]
     assert {(c["username"], c["role"]) for c in team} >= {("sgt.dalston", "sergeant"),
@@ -168,7 +236,7 @@ def copies_recognised(stack, service, event_id):
 
 def _query(stack, sql, **params):
     engine = sa.create_engine(driver_url(stack.env["WARDLINE_DATABASE_URL"]))
-    with engine.connect() as conn:
+    with engine.begin() as conn:  # committed, for a change
         rows = [tuple(row) for row in conn.execute(sa.text(sql), params)]
     engine.dispose()
     return rows

@@ -50,6 +50,48 @@ def test_a_coordinator_confirms_a_queued_match_through_the_api(stack):
     assert again.status_code == 409
 
 
+def test_a_coordinator_unlinks_two_records_over_http_and_the_trail_shows_both_changes(stack):
+    """The matcher joined two agencies' records as one person; the coordinator undoes it
+    (POST .../unlink): each record is its own person again, and the audit trail holds the
+    combination and the alteration, each under both records."""
+    yot = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        subject={"given_name": "Oluwadamilare", "family_name": "Adeyemi-Cole",
+                 "date_of_birth": "2011-02-14"})).json()
+    council = stack.post("/api/referrals", "council.partner", json=referral_payload(
+        subject={"given_name": "Oluwadamilare", "family_name": "Adeyemi-Cole",
+                 "date_of_birth": "2011-02-14"})).json()
+    pair = {yot["subject_id"], council["subject_id"]}
+    links = stack.get("/api/subject-links?status=automatic&limit=200",
+                      "coordinator").json()["items"]
+    [link] = [l for l in links if set(l["subject_ids"]) == pair]
+    joined = stack.get(f"/api/subjects/{council['subject_id']}", "coordinator").json()
+    assert {r["id"] for r in joined["referrals"]} == {yot["id"], council["id"]}
+
+    path = f"/api/subject-links/{link['id']}/unlink"
+    assert stack.post(path, "yot.partner", json={"reason": "x"}).status_code == 403
+    undone = stack.post(path, "coordinator", json={"reason": "Different fathers named"})
+    assert undone.status_code == 200, undone.text
+    assert (undone.json()["status"], undone.json()["decided_by"], undone.json()["reason"]) == (
+        "unlinked", "coordinator", "Different fathers named")
+    assert stack.post(path, "coordinator", json={}).status_code == 409  # once
+    for referral in (yot, council):
+        person = stack.get(f"/api/subjects/{referral['subject_id']}", "coordinator").json()
+        assert [r["id"] for r in person["referrals"]] == [referral["id"]]
+        assert [r["id"] for r in person["records"]] == [referral["subject_id"]]
+
+    def changes(subject_id):
+        trail = stack.get(f"/api/audit?limit=200&record_type=subject&record_id={subject_id}",
+                          "admin").json()["items"]
+        return sorted((e["action"], e["username"], e["purpose"]) for e in trail
+                      if e["action"] != "consultation")
+
+    expected = [("alteration", "coordinator", "subject records unlinked (manual)"),
+                ("combination", "wardline", "subject records linked (automatic)")]
+    assert wait_for(lambda: changes(yot["subject_id"]) == expected, timeout=30), \
+        changes(yot["subject_id"])
+    assert changes(council["subject_id"]) == expected
+
+
 def test_triage_records_who_when_why_and_refuses_an_illegal_step_with_409(stack):
     referral = stack.post("/api/referrals", "yot.partner", json=referral_payload()).json()
     path = f"/api/referrals/{referral['id']}"

@@ -1,16 +1,41 @@
 """Tasking journeys over HTTP with every service as its own process: a referral's action
 moves with triage and is completed; a meeting's agenda is built and printed; a sergeant
 tasks a PCSO, the PCSO reports, the BIU grades (invalid grades refused) and feeds back,
-and one PCSO never sees another's tasks."""
+and one PCSO never sees another's tasks. The running timers do their work: the referrals
+service marks a ward priority due for review when its date comes, and tasking escalates an
+overdue action to the coordinator; the printed agenda shows each of its sections."""
 from datetime import date, datetime, timedelta, timezone
+from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
+from shared.db import driver_url
 from shared.demo import DEMO_PASSWORD
 from shared.testing.factories import referral_payload
 from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture(scope="module")
+def stack_settings():
+    """The referrals service's ward-priority review check (hourly by default) and
+    tasking's overdue check (each minute) tick every half second, so that the running
+    timers' work is seen within a test."""
+    return {"WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS": "0.5",
+            "WARDLINE_OVERDUE_CHECK_SECONDS": "0.5"}
+
+
+@pytest.fixture(scope="module")
+def haggerston(stack):
+    """A sergeant and a PCSO of a ward no other test here touches, so that its agenda
+    holds exactly what one test put there."""
+    for username, role in (("sgt.haggerston", "sergeant"), ("pcso.haggerston", "pcso")):
+        stack.add_user(username, role, wards=["haggerston"])
+    return "haggerston"
 
 
 def in_days(days):
@@ -182,3 +207,174 @@ def test_the_status_filter_lists_open_or_completed_items_and_refuses_others(stac
     assert all(i["owner_agency"] == "la-community-safety" for i in theirs)
     refused = stack.get("/api/tasking/items?status=done", "coordinator")
     assert refused.status_code == 422 and "status" in refused.json()["error"]["fields"]
+
+
+def query(stack, sql, **params):
+    """Rows of `sql` run on the stack's database (also for changes: committed)."""
+    engine = sa.create_engine(driver_url(stack.env["WARDLINE_DATABASE_URL"]))
+    with engine.begin() as conn:
+        result = conn.execute(sa.text(sql), params)
+        rows = [tuple(row) for row in result] if result.returns_rows else []
+    engine.dispose()
+    return rows
+
+
+def set_priority(stack, user, ward, title):
+    made = stack.post("/api/ward-priorities", user, json={
+        "ward": ward, "title": title, "description": "Reported at the last ward panel."})
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def priority_status(stack, priority_id):
+    return stack.get(f"/api/ward-priorities/{priority_id}", "coordinator").json()["status"]
+
+
+def review_date_comes(stack, priority):
+    """Six weeks pass for one priority: its review date becomes today. (The API refuses a
+    review date that is not in the future, and the clock cannot be moved.)"""
+    query(stack, "UPDATE referrals.ward_priorities SET review_by = :today WHERE id = :id",
+            today=date.today(), id=priority["id"])
+
+
+def raise_item_due_soon(stack, ward, title, seconds=3):
+    stack.token("coordinator")  # signed in first, so the due time is still ahead when sent
+    due = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+    made = stack.post("/api/tasking/items", "coordinator", json={
+        "title": title, "ward": ward, "owner_agency": "housing", "due_by": due.isoformat()})
+    assert made.status_code == 201, made.text
+    return made.json()
+
+
+def test_the_running_referrals_timer_marks_a_priority_due_for_review_when_its_date_comes(
+        stack):
+    due = set_priority(stack, "sgt.dalston", "hackney-central",
+                       "Street drinking outside the library")
+    not_yet = set_priority(stack, "sgt.dalston", "hackney-central",
+                           "Cycle theft at the station racks")
+    review_date_comes(stack, due)
+
+    assert wait_for(lambda: priority_status(stack, due["id"]) == "due_for_review",
+                    timeout=30), "the referrals service's timer never marked it due"
+    # The tick that marked it read every active priority: one not yet due stays active.
+    assert priority_status(stack, not_yet["id"]) == "active"
+    # ward_priority.set told tasking: today's agenda lists the priority for review (an
+    # active one comes onto it only once its review date has passed in tasking's record).
+    opened = stack.post("/api/tasking/meetings", "coordinator", json={
+        "held_on": date.today().isoformat(), "wards": ["hackney-central"]})
+    assert opened.status_code == 201, opened.text
+    listed = {p["ward_priority_id"]: p for p in opened.json()["agenda"]["priorities_for_review"]}
+    assert due["id"] in listed and not_yet["id"] not in listed
+    assert (listed[due["id"]]["status"], listed[due["id"]]["review_by"]) == (
+        "due_for_review", date.today().isoformat())
+
+
+def test_an_overdue_action_is_escalated_to_the_coordinator_saying_what_whose_and_when(stack):
+    title = "Clear the blocked fire exit on the Kingsmead estate"
+    item = raise_item_due_soon(stack, "homerton", title)
+
+    def escalations():
+        inbox = stack.get("/api/notifications?limit=200", "coordinator").json()["items"]
+        return [n for n in inbox
+                if n["source_id"] == item["id"] and n["kind"] == "tasking_item.escalated"]
+
+    found = wait_for(escalations, timeout=40)
+    assert found, "tasking's overdue check never reached the coordinator's inbox"
+    [notice] = found
+    due = datetime.fromisoformat(item["due_by"]).astimezone(LONDON)
+    assert notice["recipient"] == "user:coordinator"
+    assert notice["title"] == f"Escalated: {title}"
+    assert (f"This action in Homerton, owned by housing, was due by "
+            f"{due.strftime('%d %B %Y at %H:%M')} and is overdue.") in notice["body"]
+    assert f"Reference: {item['id']}" in notice["body"]
+    shown = stack.get(f"/api/tasking/items/{item['id']}", "coordinator").json()
+    assert (shown["overdue"], shown["escalated_to"]) == (True, "coordinator")
+    assert [h["kind"] for h in shown["history"]].count("overdue") == 1
+
+
+class Sections(HTMLParser):
+    """The printed page's sections: each <h2> heading with the rows of its table (cell
+    texts), or the text of what stands in for an empty one."""
+
+    def __init__(self, page):
+        super().__init__()
+        self.sections, self._row, self._in = {}, None, None
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "h2":
+            self._in, self._heading = "h2", ""
+        elif tag == "tr":
+            self._row = []
+        elif tag == "td":
+            self._in = "td"
+            self._row.append("")
+        elif tag == "p" and ("class", "none") in attrs:
+            self._in = "none"
+
+    def handle_endtag(self, tag):
+        if tag == "h2":
+            self.sections[self._heading] = []
+        elif tag == "tr" and self._row:
+            self.sections[list(self.sections)[-1]].append(tuple(self._row))
+        if tag in ("h2", "td", "p"):
+            self._in = None
+
+    def handle_data(self, data):
+        if self._in == "h2":
+            self._heading += data
+        elif self._in == "td":
+            self._row[-1] += data
+        elif self._in == "none" and self.sections:
+            self.sections[list(self.sections)[-1]].append(data)
+
+
+def on_paper(moment):
+    return datetime.fromisoformat(moment).astimezone(LONDON).strftime("%d %b %Y %H:%M")
+
+
+def test_the_printed_agenda_shows_each_sections_own_records(stack, haggerston):
+    """A new referral, an overdue action, a priority due for review and intelligence
+    awaiting feedback, all of one ward: each is printed in its own section, as itself."""
+    referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
+        category="youth_at_risk", risk_level="high", ward=haggerston)).json()
+    item = raise_item_due_soon(stack, haggerston, "Board up the empty shop on the parade")
+    priority = set_priority(stack, "sgt.haggerston", haggerston,
+                            "Dealing in the stairwells of the Fellows Court blocks")
+    review_date_comes(stack, priority)
+    report = stack.post("/api/intelligence", "pcso.haggerston", json={
+        "ward": haggerston, "observed_at": datetime.now(timezone.utc).isoformat(),
+        "location": "Fellows Court, block B", "text": "Two males passing packages"}).json()
+    assert stack.post(f"/api/intelligence/{report['id']}/note",
+                      "biu.analyst").status_code == 200
+    assert wait_for(lambda: items_for(stack, referral["id"]))  # tasking heard of it
+    assert wait_for(lambda: priority_status(stack, priority["id"]) == "due_for_review")
+    assert wait_for(lambda: datetime.now(timezone.utc) > datetime.fromisoformat(
+        item["due_by"]), timeout=10)
+
+    # Tasking has heard of the review too (the agenda is fixed when the meeting opens).
+    assert wait_for(lambda: query(
+        stack, "SELECT status FROM tasking.ward_priority_records WHERE ward_priority_id = "
+        ":id", id=priority["id"]) == [("due_for_review",)]), "tasking never heard"
+    opened = stack.post("/api/tasking/meetings", "coordinator", json={
+        "held_on": date.today().isoformat(), "wards": [haggerston]})
+    assert opened.status_code == 201, opened.text
+    meeting = opened.json()
+    printed = stack.get(f"/api/tasking/meetings/{meeting['id']}/print", "coordinator")
+    assert printed.status_code == 200, printed.text
+    sections = Sections(printed.text).sections
+    noted = stack.get(f"/api/intelligence/{report['id']}", "biu.analyst").json()
+    assert sections["1. New referrals (high risk first)"] == [
+        ("high", "young person at risk", haggerston, "yot", on_paper(referral["submitted_at"]),
+         "received")]
+    assert sections["2. Overdue actions"] == [
+        ("Board up the empty shop on the parade", haggerston, "housing",
+         on_paper(item["due_by"]))]
+    assert sections["3. Ward priorities due for review"] == [
+        ("Dealing in the stairwells of the Fellows Court blocks", haggerston,
+         date.today().isoformat())]
+    assert sections["4. Intelligence awaiting feedback"] == [
+        (report["id"][:8], haggerston, on_paper(noted["submitted_at"]),
+         on_paper(noted["feedback_due_by"]))]
+    assert sections["5. Actions agreed"] == ["None."]
+    assert sections["6. Minutes"] == ["Not yet recorded (the meeting is open)."]
