@@ -127,11 +127,13 @@ class ServiceStack:
         return requests.request(method, self.base_url + path, headers=headers, timeout=10,
                                 **kwargs)
 
-    def rpc(self, actor=None, timeout=20):
+    def rpc(self, actor=None, timeout=20, **context):
         """A `ClusterRpcProxy` straight onto this stack's bus, past the gateway, calling
-        as `actor` (signed with the stack's caller key), or as nobody (None)."""
+        as `actor` (signed with the stack's caller key), or as nobody (None); `context`:
+        more context data (a `correlation_id`)."""
         from nameko.standalone.rpc import ClusterRpcProxy  # browser tests run without eventlet
-        context = caller_context(actor, caller_key(self.env)) if actor else {}
+        if actor:
+            context.update(caller_context(actor, caller_key(self.env)))
         return ClusterRpcProxy({"AMQP_URI": self.env["WARDLINE_AMQP_URI"]},
                                context_data=context, timeout=timeout)
 
