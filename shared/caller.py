@@ -68,20 +68,25 @@ def caller_context(actor, key, ttl_seconds=CALLER_TTL_SECONDS):
     return {CALLER_HEADER: sign_caller(actor, key, ttl_seconds)}
 
 
-def verify_caller(token, key):
-    """The actor `token` vouches for; CallerRefused (missing, expired, invalid) if none."""
+def verify_caller(token, keys):
+    """The actor `token` vouches for, signed with `keys` (one, or a list of the keys
+    accepted during a rotation); CallerRefused (missing, expired, invalid) if none."""
     if not token:
         raise CallerRefused("missing", NotAuthenticated(
             "This call carries no signed caller: RPC callers must sign who they act for "
             "(shared/caller.py)."))
-    try:
-        claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=ISSUER,
-                            audience=AUDIENCE, leeway=CLOCK_LEEWAY_SECONDS,
-                            options={"require": ["sub", "role", "exp", "iat", "iss", "aud"]})
-    except jwt.ExpiredSignatureError:
-        raise CallerRefused("expired", NotAuthenticated(
-            "This call's signed caller has expired: sign it again.")) from None
-    except jwt.InvalidTokenError:
-        raise CallerRefused("invalid", NotAuthenticated(
-            "This call's signed caller is not valid.")) from None
-    return as_actor({**claims, "username": claims["sub"]})
+    for key in [keys] if isinstance(keys, str) else keys:
+        try:
+            claims = jwt.decode(token, key, algorithms=[ALGORITHM], issuer=ISSUER,
+                                audience=AUDIENCE, leeway=CLOCK_LEEWAY_SECONDS,
+                                options={"require": ["sub", "role", "exp", "iat", "iss",
+                                                     "aud"]})
+        except jwt.InvalidSignatureError:
+            continue  # perhaps the other key of a rotation
+        except jwt.ExpiredSignatureError:
+            raise CallerRefused("expired", NotAuthenticated(
+                "This call's signed caller has expired: sign it again.")) from None
+        except jwt.InvalidTokenError:
+            break
+        return as_actor({**claims, "username": claims["sub"]})
+    raise CallerRefused("invalid", NotAuthenticated("This call's signed caller is not valid."))

@@ -53,6 +53,11 @@ SETTINGS = (
             "`WARDLINE_VAR_DIR/caller_key` (development only, one machine; set it in "
             "production). At least 32 bytes; the sample placeholder from `deploy/` is "
             "refused at start."),
+    Setting("WARDLINE_CALLER_KEY_ACCEPTED", "",
+            "Another caller key whose assertions are accepted too, but never used to sign: "
+            "set while rotating `WARDLINE_CALLER_KEY`, so that processes holding the old "
+            "key and the new one keep accepting each other's calls (README, Rotating the "
+            "caller key). The same rules as `WARDLINE_CALLER_KEY`."),
     Setting("WARDLINE_MAX_WORKERS", "10", "Concurrent workers per service process."),
     Setting("WARDLINE_REQUEST_TIMEOUT_SECONDS", "30",
             "How long the gateway waits for a service's answer before a 504."),
@@ -168,6 +173,14 @@ def caller_key(environ=None):
     return _signing_key("WARDLINE_CALLER_KEY", "caller_key", environ)
 
 
+def accepted_caller_keys(environ=None):
+    """Every key a caller assertion may be signed with: the caller key, and during a
+    rotation the one `WARDLINE_CALLER_KEY_ACCEPTED` names."""
+    other = setting("WARDLINE_CALLER_KEY_ACCEPTED", environ)
+    return [caller_key(environ)] + (
+        [check_secret_key(other, "WARDLINE_CALLER_KEY_ACCEPTED")] if other else [])
+
+
 def _signing_key(name, filename, environ):
     """The setting `name`, else a development key generated once in the var dir's
     `filename`; refused if it is short or a sample placeholder."""
@@ -230,6 +243,7 @@ def load_config(service_name, environ=None):
         "SECRET_KEY": secret_key(environ) if service_name == "gateway" else "",
         "TOKEN_TTL_SECONDS": int(env("WARDLINE_TOKEN_TTL_SECONDS")),
         "CALLER_KEY": caller_key(environ),
+        "CALLER_KEYS_ACCEPTED": accepted_caller_keys(environ),
         "TASKING_RULES": env("WARDLINE_TASKING_RULES"),
         "CASEREVIEW_RULES": env("WARDLINE_CASEREVIEW_RULES"),
         "OVERDUE_CHECK_SECONDS": float(env("WARDLINE_OVERDUE_CHECK_SECONDS")),

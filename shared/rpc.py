@@ -88,7 +88,9 @@ class QuorumRpc(Rpc):
         super().__init__(**kwargs)
 
     def setup(self):
-        if self.needs_caller and not self.container.config.get("CALLER_KEY"):
+        config = self.container.config
+        self.accepted_keys = config.get("CALLER_KEYS_ACCEPTED") or [config.get("CALLER_KEY")]
+        if self.needs_caller and not all(self.accepted_keys):
             raise RuntimeError(f"{self.container.service_name}.{self.method_name} needs "
                                "CALLER_KEY in its config to verify callers (load_config)")
         self.signature = inspect.signature(getattr(self.container.service_cls,
@@ -101,8 +103,7 @@ class QuorumRpc(Rpc):
         if self.needs_caller and isinstance(body, dict):
             context = self.unpack_message_headers(message)
             try:
-                actor = verify_caller(context.get(CALLER_HEADER),
-                                      self.container.config["CALLER_KEY"])
+                actor = verify_caller(context.get(CALLER_HEADER), self.accepted_keys)
                 body = {**body, **self._with_actor(body.get("args"), body.get("kwargs"),
                                                    actor)}
             except CallerRefused as refused:

@@ -96,3 +96,17 @@ def test_a_wrong_call_is_still_nameko_s_incorrect_signature(probe):
     with calling_as(probe, PARTNER) as cluster:
         with pytest.raises(IncorrectSignature):
             cluster.callerprobe.whoami("one", PARTNER, "too many")
+
+
+def test_while_the_key_rotates_calls_signed_with_either_key_are_answered(
+        container_factory, service_config):
+    old, new = "the-old-caller-key-0123456789abcdef01", "the-new-caller-key-0123456789abcdef01"
+    config = {**service_config("callerprobe"), "CALLER_KEY": new,
+              "CALLER_KEYS_ACCEPTED": [new, old]}
+    container_factory(CallerProbe, config).start()
+    for key in (old, new):
+        with calling_as(config, PARTNER, key=key) as cluster:
+            assert cluster.callerprobe.whoami("rotating")["actor"] == PARTNER
+    with calling_as(config, PARTNER, key="neither-key-0123456789abcdef0123456") as cluster:
+        with pytest.raises(NotAuthenticated):
+            cluster.callerprobe.whoami("rotating")

@@ -66,6 +66,14 @@ def test_every_service_gets_the_one_development_caller_key(tmp_path):
         "CALLER_KEY"] == "c" * 32
 
 
+def test_during_a_rotation_the_caller_key_signs_and_both_are_accepted(tmp_path):
+    env = {"WARDLINE_VAR_DIR": str(tmp_path), "WARDLINE_CALLER_KEY": "n" * 32}
+    assert load_config("referrals", env)["CALLER_KEYS_ACCEPTED"] == ["n" * 32]
+    rotating = load_config("referrals", {**env, "WARDLINE_CALLER_KEY_ACCEPTED": "o" * 32})
+    assert rotating["CALLER_KEY"] == "n" * 32
+    assert rotating["CALLER_KEYS_ACCEPTED"] == ["n" * 32, "o" * 32]
+
+
 def test_a_short_or_placeholder_signing_key_is_refused():
     import pytest
 
@@ -77,6 +85,9 @@ def test_a_short_or_placeholder_signing_key_is_refused():
                                     "WARDLINE_CALLER_KEY": "c" * 32})
         with pytest.raises(ConfigError, match=f"WARDLINE_CALLER_KEY .*{why}"):
             load_config("referrals", {"WARDLINE_CALLER_KEY": key})
+        with pytest.raises(ConfigError, match=f"WARDLINE_CALLER_KEY_ACCEPTED .*{why}"):
+            load_config("referrals", {"WARDLINE_CALLER_KEY": "c" * 32,
+                                      "WARDLINE_CALLER_KEY_ACCEPTED": key})
 
 
 def test_the_k8s_sample_key_is_one_the_loader_refuses():

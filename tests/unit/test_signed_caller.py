@@ -34,6 +34,16 @@ def test_only_the_four_keys_services_decide_from_are_signed():
     assert verify_caller(token, KEY) == PARTNER
 
 
+def test_during_a_rotation_either_accepted_key_will_do_and_no_other():
+    old, new = KEY, "the-new-caller-key-0123456789abcdef012345"
+    for signing_key in (old, new):
+        assert verify_caller(sign_caller(PARTNER, signing_key), [new, old]) == PARTNER
+    assert refusal(sign_caller(PARTNER, "neither-key-0123456789abcdef0123456789"),
+                   [new, old]) == "invalid"
+    expired = sign_caller(PARTNER, old, now=datetime.now(timezone.utc) - timedelta(hours=1))
+    assert refusal(expired, [new, old]) == "expired"
+
+
 def test_a_system_caller_has_no_agency_and_no_wards():
     actor = verify_caller(sign_caller(system_caller("wardline-cli"), KEY), KEY)
     assert actor == {"username": "wardline-cli", "role": "system", "agency": None,
