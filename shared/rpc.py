@@ -24,6 +24,7 @@ import structlog
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection
 from kombu.exceptions import OperationalError
+from nameko.exceptions import MalformedRequest
 from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
 
 from shared.bus import declare, rpc_queue
@@ -117,9 +118,10 @@ class QuorumRpc(Rpc):
     def _with_actor(self, args, kwargs, actor):
         """`args` and `kwargs` with the method's `actor` parameter (positional or
         keyword, sent or not) set to `actor`; refused if the caller sent another."""
-        if "actor" not in self.signature.parameters or not isinstance(args, list) \
-                or not isinstance(kwargs, dict):
+        if "actor" not in self.signature.parameters:
             return {}
+        if not isinstance(args, list) or not isinstance(kwargs, dict):
+            raise MalformedRequest("`args` must be a list and `kwargs` an object")
         try:
             bound = self.signature.bind_partial(None, *args, **kwargs)
         except TypeError:

@@ -1,11 +1,15 @@
 """`@rpc` on the real broker takes the actor from the call's signed caller
 (shared/caller.py), whichever way the method names it, and refuses a call with no signed
 caller or with an `actor` argument that claims someone else, before any worker runs."""
+import uuid
+
 import pytest
+from kombu import Connection, Queue
 from nameko.exceptions import IncorrectSignature
+from nameko.rpc import get_rpc_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from shared.caller import caller_context, system_caller
+from shared.caller import CALLER_HEADER, caller_context, sign_caller, system_caller
 from shared.errors import Forbidden, NotAuthenticated
 from shared.rpc import rpc
 
@@ -92,10 +96,32 @@ def test_a_system_caller_reaches_a_method_with_no_actor(probe):
         assert cluster.callerprobe.contacts() == ["someone's phone number"]
 
 
-def test_a_wrong_call_is_still_nameko_s_incorrect_signature(probe):
+def test_a_wrong_call_is_still_nameko_s_incorrect_signature_and_runs_nothing(probe):
     with calling_as(probe, PARTNER) as cluster:
         with pytest.raises(IncorrectSignature):
             cluster.callerprobe.whoami("one", PARTNER, "too many")
+    assert RAN == []
+
+
+def test_a_request_whose_arguments_are_not_a_list_and_an_object_is_refused(probe):
+    """Unpacked as they came, `{"args": {"coordinator": 1}}` would hand the method the
+    key `coordinator` as its actor, unchecked."""
+    name = f"rpc.reply-test-{uuid.uuid4()}"
+    reply_queue = Queue(name, exchange=get_rpc_exchange(probe), routing_key=name,
+                        exclusive=True)
+    with Connection(probe["AMQP_URI"]) as conn:
+        reply_queue(conn.channel()).declare()
+        conn.Producer().publish(
+            {"args": {"note": 1, "coordinator": 2}, "kwargs": {}},
+            exchange=get_rpc_exchange(probe), routing_key="callerprobe.whoami",
+            reply_to=reply_queue.name, correlation_id="malformed",
+            headers={f"nameko.{CALLER_HEADER}": sign_caller(PARTNER, probe["CALLER_KEY"])})
+        answers = []
+        with conn.Consumer(reply_queue, callbacks=[lambda body, m: answers.append(body)]):
+            conn.drain_events(timeout=10)
+    [answer] = answers
+    assert answer["error"]["exc_type"] == "MalformedRequest"
+    assert RAN == []
 
 
 def test_while_the_key_rotates_calls_signed_with_either_key_are_answered(
