@@ -29,7 +29,6 @@ CALLER_TTL_SECONDS = 60
 """How long an assertion is good for: one request's calls, not a session."""
 CLOCK_LEEWAY_SECONDS = 5
 """Tolerated difference between the signing and the verifying host's clocks."""
-ACTOR_KEYS = ("username", "role", "agency", "wards")
 
 
 class CallerRefused(Exception):

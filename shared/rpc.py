@@ -16,7 +16,7 @@ context data, verified before a worker runs. A method with an `actor` parameter 
 the actor the assertion vouches for, never the one the caller sent; a call without a valid
 assertion, or whose `actor` argument claims someone else, is refused and logged
 (`rpc.caller_refused`). Only methods declared `@rpc(needs_caller=False)` answer anyone on
-the bus: health, the ward register, aggregate figures, nothing personal.
+the bus: health and aggregate figures, nothing personal.
 """
 import inspect
 
