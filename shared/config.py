@@ -67,6 +67,19 @@ SETTINGS = (
             "`WARDLINE_VAR_DIR/secret_key` (development only; set it in production). At least 32 "
             "bytes; the sample placeholder from `deploy/` is refused at start."),
     Setting("WARDLINE_TOKEN_TTL_SECONDS", "3600", "How long an access token stays valid."),
+    Setting("WARDLINE_CALLER_KEY", "",
+            "Key that signs the caller assertion each RPC carries (`shared/caller.py`): the "
+            "gateway signs who a request is for, every service checks it and refuses a call "
+            "without one. Every process needs the same key; give it its own, not "
+            "`WARDLINE_SECRET_KEY`. Empty: a random key is generated once and kept in "
+            "`WARDLINE_VAR_DIR/caller_key` (development only, one machine; set it in "
+            "production). At least 32 bytes; the sample placeholder from `deploy/` is "
+            "refused at start."),
+    Setting("WARDLINE_CALLER_KEY_ACCEPTED", "",
+            "Another caller key whose assertions are accepted too, but never used to sign: "
+            "set while rotating `WARDLINE_CALLER_KEY`, so that processes holding the old "
+            "key and the new one keep accepting each other's calls (README, Rotating the "
+            "caller key). The same rules as `WARDLINE_CALLER_KEY`."),
     Setting("WARDLINE_MAX_WORKERS", "10", "Concurrent workers per service process."),
     Setting("WARDLINE_REQUEST_TIMEOUT_SECONDS", "30",
             "How long the gateway waits for a service's answer before a 504."),
@@ -201,22 +214,41 @@ PLACEHOLDER_KEYS = ("change-me-to-64-random-hex-characters",)
 
 
 def secret_key(environ=None):
-    key = setting("WARDLINE_SECRET_KEY", environ)
+    return _signing_key("WARDLINE_SECRET_KEY", "secret_key", environ)
+
+
+def caller_key(environ=None):
+    """The key of the caller assertions RPC carries (shared/caller.py)."""
+    return _signing_key("WARDLINE_CALLER_KEY", "caller_key", environ)
+
+
+def accepted_caller_keys(environ=None):
+    """Every key a caller assertion may be signed with: the caller key, and during a
+    rotation the one `WARDLINE_CALLER_KEY_ACCEPTED` names."""
+    other = setting("WARDLINE_CALLER_KEY_ACCEPTED", environ)
+    return [caller_key(environ)] + (
+        [check_secret_key(other, "WARDLINE_CALLER_KEY_ACCEPTED")] if other else [])
+
+
+def _signing_key(name, filename, environ):
+    """The setting `name`, else a development key generated once in the var dir's
+    `filename`; refused if it is short or a sample placeholder."""
+    key = setting(name, environ)
     if key:
-        return check_secret_key(key)
-    path = var_dir(environ) / "secret_key"
+        return check_secret_key(key, name)
+    path = var_dir(environ) / filename
     if not path.exists():
         _write_private(path, os.urandom(32).hex())
-    return check_secret_key(path.read_text().strip())
+    return check_secret_key(path.read_text().strip(), name)
 
 
-def check_secret_key(key):
+def check_secret_key(key, name="WARDLINE_SECRET_KEY"):
     if key in PLACEHOLDER_KEYS or key.lower().startswith("change-me"):
-        raise ConfigError("WARDLINE_SECRET_KEY is the sample placeholder from deploy/: set "
+        raise ConfigError(f"{name} is the sample placeholder from deploy/: set "
                           "a random key (python3 -c 'import secrets; "
                           "print(secrets.token_hex(32))').")
     if len(key.encode()) < MIN_SECRET_KEY_BYTES:
-        raise ConfigError(f"WARDLINE_SECRET_KEY is {len(key.encode())} bytes; it must be at "
+        raise ConfigError(f"{name} is {len(key.encode())} bytes; it must be at "
                           f"least {MIN_SECRET_KEY_BYTES}.")
     return key
 
@@ -260,6 +292,8 @@ def load_config(service_name, environ=None):
         "DELIVERY_LIMIT": int(env("WARDLINE_DELIVERY_LIMIT")),
         "SECRET_KEY": secret_key(environ) if service_name == "gateway" else "",
         "TOKEN_TTL_SECONDS": int(env("WARDLINE_TOKEN_TTL_SECONDS")),
+        "CALLER_KEY": caller_key(environ),
+        "CALLER_KEYS_ACCEPTED": accepted_caller_keys(environ),
         "TASKING_RULES": env("WARDLINE_TASKING_RULES"),
         "CASEREVIEW_RULES": env("WARDLINE_CASEREVIEW_RULES"),
         "OVERDUE_CHECK_SECONDS": float(env("WARDLINE_OVERDUE_CHECK_SECONDS")),

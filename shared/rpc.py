@@ -10,15 +10,26 @@ start and expires after it (`x-expires`), and carries answers only that process 
 for. A quorum queue may not be exclusive or auto-delete and costs a replicated log per
 queue; and if the node holding a reply queue is lost, the caller's own timeout already
 says what happened, which replication could not improve on.
+
+Every request must also say who it is for: a caller assertion (shared/caller.py) in its
+context data, verified before a worker runs. A method with an `actor` parameter receives
+the actor the assertion vouches for, never the one the caller sent; a call without a valid
+assertion, or whose `actor` argument claims someone else, is refused and logged
+(`rpc.caller_refused`). Only methods declared `@rpc(needs_caller=False)` answer anyone on
+the bus: health and aggregate figures, nothing personal.
 """
+import inspect
+
 import structlog
 from amqp.exceptions import PreconditionFailed
 from kombu import Connection
 from kombu.exceptions import OperationalError
+from nameko.exceptions import MalformedRequest
 from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
 
 from shared.bus import declare, rpc_queue
-from shared.errors import as_unavailable
+from shared.caller import CALLER_HEADER, CallerRefused, as_actor, verify_caller
+from shared.errors import Forbidden, as_unavailable
 
 log = structlog.get_logger(__name__)
 
@@ -71,6 +82,57 @@ class QuorumRpcConsumer(RpcConsumer):
 
 class QuorumRpc(Rpc):
     rpc_consumer = QuorumRpcConsumer()
+
+    def __init__(self, needs_caller=True, **kwargs):
+        """`needs_caller=False`: answer without a signed caller (nothing personal)."""
+        self.needs_caller = needs_caller
+        super().__init__(**kwargs)
+
+    def setup(self):
+        config = self.container.config
+        self.accepted_keys = config.get("CALLER_KEYS_ACCEPTED") or [config.get("CALLER_KEY")]
+        if self.needs_caller and not all(self.accepted_keys):
+            raise RuntimeError(f"{self.container.service_name}.{self.method_name} needs "
+                               "CALLER_KEY in its config to verify callers (load_config)")
+        self.signature = inspect.signature(getattr(self.container.service_cls,
+                                                   self.method_name))
+        super().setup()
+
+    def handle_message(self, body, message):
+        """Before nameko checks the signature and starts a worker: the caller verified
+        and the `actor` argument replaced by the one its assertion vouches for."""
+        if self.needs_caller and isinstance(body, dict):
+            context = self.unpack_message_headers(message)
+            try:
+                actor = verify_caller(context.get(CALLER_HEADER), self.accepted_keys)
+                body = {**body, **self._with_actor(body.get("args"), body.get("kwargs"),
+                                                   actor)}
+            except CallerRefused as refused:
+                log.warning("rpc.caller_refused", reason=refused.reason,
+                            service=self.container.service_name,
+                            entrypoint=self.method_name,
+                            correlation_id=context.get("correlation_id"))
+                raise refused.error from None
+        super().handle_message(body, message)
+
+    def _with_actor(self, args, kwargs, actor):
+        """`args` and `kwargs` with the method's `actor` parameter (positional or
+        keyword, sent or not) set to `actor`; refused if the caller sent another."""
+        if "actor" not in self.signature.parameters:
+            return {}
+        if not isinstance(args, list) or not isinstance(kwargs, dict):
+            raise MalformedRequest("`args` must be a list and `kwargs` an object")
+        try:
+            bound = self.signature.bind_partial(None, *args, **kwargs)
+        except TypeError:
+            return {}  # nameko's signature check says what is wrong with the call
+        claimed = bound.arguments.get("actor")
+        if claimed is not None and (not isinstance(claimed, dict)
+                                    or as_actor(claimed) != actor):
+            raise CallerRefused("actor_mismatch", Forbidden(
+                "The actor sent differs from the signed caller of this call."))
+        bound.arguments["actor"] = actor
+        return {"args": list(bound.args[1:]), "kwargs": bound.kwargs}
 
     def handle_result(self, message, worker_ctx, result, exc_info):
         """A database that refused the connection or has none free reaches the caller as

@@ -17,6 +17,7 @@ from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
 from services.gateway import metrics, tokens
+from shared.caller import CALLER_TTL_SECONDS, caller_context
 from shared.errors import (Forbidden, InvalidContent, MalformedRequest, NotAuthenticated,
                            TimedOut, WardlineError, as_unavailable)
 from shared.web import WebEndpoint
@@ -60,7 +61,7 @@ class ApiEndpoint(WebEndpoint):
             self.check_signature(args, kwargs)
             done = Event()
             worker_ctx = self.container.spawn_worker(
-                self, args, kwargs, context_data={"correlation_id": correlation_id},
+                self, args, kwargs, context_data=self._context_data(request),
                 handle_result=partial(self._handle_result, done))
             response = self._json_response(self._answer(done, worker_ctx))
         except WardlineError as exc:
@@ -96,6 +97,18 @@ class ApiEndpoint(WebEndpoint):
         if principal["role"] not in self.roles:
             raise Forbidden(f"The {principal['role']} role may not do this.")
         return principal
+
+    def _context_data(self, request):
+        """What every RPC the worker makes carries: the correlation id and, behind a
+        token, the signed caller (shared/caller.py) services take the actor from. It
+        lasts as long as the request may (an anonymous route's calls need none)."""
+        context = {"correlation_id": request.correlation_id}
+        if request.principal is not None:
+            config = self.container.config
+            lifetime = max(CALLER_TTL_SECONDS, config.get("REQUEST_TIMEOUT_SECONDS", 30))
+            context.update(caller_context(actor(request.principal), config["CALLER_KEY"],
+                                          lifetime))
+        return context
 
     def _answer(self, done, worker_ctx):
         """The worker's result (re-raising its error), or a 504 after the configured time.

@@ -143,7 +143,7 @@ class NotificationsService(HealthEndpoint):
             return FailedEmailView(many=True).dump(emailing.failed_emails(self.uow.session,
                                                                           limit))
 
-    @rpc
+    @rpc(needs_caller=False)
     def health(self):
         self.uow.ping()
         return {"service": self.name, "status": "ok"}

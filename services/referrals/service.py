@@ -136,7 +136,7 @@ class ReferralsService(HealthEndpoint):
         with self.uow:
             return repository.list_wards(self.uow.session)
 
-    @rpc
+    @rpc(needs_caller=False)
     def health(self):
         self.uow.ping()
         return {"service": self.name, "status": "ok"}

@@ -61,6 +61,19 @@ def test_the_gateway_refuses_to_start_with_the_k8s_placeholder_or_a_short_key(tm
         assert "WARDLINE_SECRET_KEY" in line and why in line
 
 
+def test_a_service_refuses_to_start_with_the_placeholder_or_a_short_caller_key(tmp_path):
+    """A known caller key would let anyone on the bus sign themselves the coordinator."""
+    for key, why in (("change-me-to-64-random-hex-characters", "placeholder"),
+                     ("short-key", "at least 32")):
+        result = subprocess.run([sys.executable, "-m", "shared.cli", "run", "referrals"],
+                                env={**os.environ, "WARDLINE_CALLER_KEY": key,
+                                     "WARDLINE_VAR_DIR": str(tmp_path)},
+                                capture_output=True, text=True, timeout=60)
+        assert result.returncode == 2, result.stderr[-2000:]
+        [line] = result.stderr.strip().splitlines()
+        assert "WARDLINE_CALLER_KEY" in line and why in line
+
+
 def test_demo_seed_refuses_a_database_with_other_accounts_unless_forced(stack):
     stack.wardline("users", "add", "real.person", "--role", "partner", "--agency", "housing",
                    "--password-stdin", input="a real person's password\n")

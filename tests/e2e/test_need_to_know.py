@@ -4,7 +4,6 @@ not cannot (another agency's record of a person, the coordinator's internal reas
 from datetime import date, timedelta
 
 import pytest
-from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.demo import DEMO_PASSWORD
 from shared.errors import Forbidden, NotFound
@@ -134,8 +133,9 @@ def test_a_code_c_referral_is_redirected_only_with_its_conditions_acknowledged(s
 
 
 def test_a_service_decides_from_the_actor_whatever_route_the_call_took(stack):
-    """Straight over the bus, past the gateway's role check: the owning service itself
-    refuses a caller its rule does not admit."""
+    """Straight over the bus, past the gateway's role check, signed as the caller
+    (shared/caller.py): the owning service itself refuses a caller its rule does not
+    admit."""
     referral = stack.post("/api/referrals", "yot.partner", json=referral_payload(
         category="youth_at_risk")).json()
     review = stack.post("/api/case-reviews", "reviewer", json={
@@ -144,8 +144,7 @@ def test_a_service_decides_from_the_actor_whatever_route_the_call_took(stack):
     assert review.status_code == 201, review.text
     council = {"username": "council.partner", "role": "partner",
                "agency": "la-community-safety", "wards": []}
-    config = {"AMQP_URI": stack.env["WARDLINE_AMQP_URI"]}
-    with ClusterRpcProxy(config, timeout=20) as cluster:
+    with stack.rpc(council) as cluster:
         with pytest.raises(Forbidden):
             cluster.casereview.get_review(review.json()["id"], council)
         with pytest.raises(Forbidden):

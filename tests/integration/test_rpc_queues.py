@@ -10,6 +10,7 @@ from nameko.rpc import get_rpc_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from shared.bus import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
+from shared.caller import CALLER_HEADER, caller_context, system_caller
 from shared.deadletters import list_dead_letters
 from shared.rpc import RpcQueueInUse, declare_rpc_queue, rpc
 from shared.testing.infra import list_queues, queue_depths
@@ -42,6 +43,11 @@ class CrashingService:
         return "never"
 
 
+def signed(config, ttl_seconds=60):
+    """Context data of a call this test makes as a system caller (shared/caller.py)."""
+    return caller_context(system_caller("rpc-queue-test"), config["CALLER_KEY"], ttl_seconds)
+
+
 def classic_rpc_queue(config, service_name, waiting_request=False):
     """What nameko's own `@rpc` declared before: a durable classic queue, no arguments."""
     exchange = get_rpc_exchange(config)
@@ -60,7 +66,7 @@ def test_an_rpc_entrypoint_answers_from_a_quorum_queue_with_a_delivery_limit(
     container = container_factory(ProbeService, config)
     container.start()
 
-    with ClusterRpcProxy(config, timeout=10) as cluster:
+    with ClusterRpcProxy(config, timeout=10, context_data=signed(config)) as cluster:
         assert cluster.probe.echo("over the broker") == "over the broker"
     queue = list_queues(config["AMQP_URI"])["rpc-probe"]
     assert queue["type"] == "quorum"
@@ -80,7 +86,7 @@ def test_a_request_nobody_can_be_answered_for_is_dropped_without_stopping_the_se
     with Connection(config["AMQP_URI"]) as conn:
         conn.Producer().publish({"args": ["lost"], "kwargs": {}}, exchange="",
                                 routing_key="rpc-probe")
-    with ClusterRpcProxy(config, timeout=10) as cluster:
+    with ClusterRpcProxy(config, timeout=10, context_data=signed(config)) as cluster:
         assert cluster.probe.echo("still answering") == "still answering"
     assert not container._died.ready()
     # Dropped: acknowledged once, neither requeued round and round nor parked.
@@ -122,7 +128,9 @@ def test_a_request_that_keeps_killing_its_worker_is_parked_in_the_dead_letter_qu
         container.start()  # declares rpc-crashprobe with this delivery limit
         conn.Producer().publish({"args": [], "kwargs": {}}, exchange=exchange,
                                 routing_key="crashprobe.crash", reply_to="rpc.reply-nobody",
-                                correlation_id=correlation_id, delivery_mode=2)
+                                correlation_id=correlation_id, delivery_mode=2,
+                                headers={f"nameko.{CALLER_HEADER}": signed(
+                                    config, ttl_seconds=600)[CALLER_HEADER]})
 
     def parked():
         return [m for m in list_dead_letters(config["AMQP_URI"])
