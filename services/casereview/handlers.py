@@ -33,6 +33,11 @@ def record_event(event, uow, rulebook):
 
 
 def _suggest_review(session, recorded, rulebook, as_of):
+    # Events about one person arrive on separate queues and are handled at once: a link
+    # and a new referral, each in its own transaction, would each read the chronology
+    # without the other and neither see the pattern. Looking for patterns one at a time
+    # (after this event's own entry is written) makes the later look see both.
+    reviews.lock_suggestions(session)
     for subject_id in sorted(projection.subjects_about(session, *recorded)):
         person = projection.person(session, subject_id)
         # Two replicas handling two events about one person must not both suggest.

@@ -72,6 +72,14 @@ def lock_person(session, subject_ids):
                         {"person": min(subject_ids)})
 
 
+def lock_suggestions(session):
+    """Serialise looking for patterns across the service until the transaction ends:
+    which records are one person may change under the look (a link committing), so no
+    per-person lock covers it. Only events that can complete a pattern take it."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('casereview:suggestions'))"))
+
+
 def active_for(session, subject_ids, rule=None):
     """Reviews about any of `subject_ids` being worked on or suggested (or, for `rule`,
     declined after that rule suggested them: a declined suggestion is not repeated)."""

@@ -95,8 +95,17 @@ class ServiceStack:
         process.wait(timeout=30)
 
     def stop(self):
+        """SIGTERM each process, as an orchestrator would, and, as it would after its
+        grace period, SIGKILL one still draining 30 s later (a teardown, not a test of
+        the drain: tests/e2e/test_run_all.py and test_faults.py test that)."""
         for name in list(self.processes):
-            self.kill(name, signal.SIGTERM)
+            process = self.processes.pop(name)
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
 
     def wait_healthy(self, timeout=60):
         """Until the gateway reports every service and dependency ok."""
