@@ -36,12 +36,11 @@ def _suggest_review(session, recorded, rulebook, as_of):
     # Events about one person arrive on separate queues and are handled at once: a link
     # and a new referral, each in its own transaction, would each read the chronology
     # without the other and neither see the pattern. Looking for patterns one at a time
-    # (after this event's own entry is written) makes the later look see both.
+    # (after this event's own entry is written) makes the later look see both, and keeps
+    # two replicas from both suggesting one review.
     reviews.lock_suggestions(session)
     for subject_id in sorted(projection.subjects_about(session, *recorded)):
         person = projection.person(session, subject_id)
-        # Two replicas handling two events about one person must not both suggest.
-        reviews.lock_person(session, person)
         entries = projection.chronology(session, subject_id)
         for candidate in rulebook.find(entries, as_of, only=rulebook.suggest_review_when):
             if reviews.active_for(session, person, candidate.rule):

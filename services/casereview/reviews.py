@@ -64,20 +64,14 @@ def list_page(session, stage, limit, cursor):
                 lambda r: (r["created_at"].isoformat(), r["id"]))
 
 
-def lock_person(session, subject_ids):
-    """Serialise work about one person until the transaction ends (PostgreSQL advisory
-    lock on the person's lowest subject id; SQLite runs one writer at a time anyway)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext(:person))"),
-                        {"person": min(subject_ids)})
-
-
 def lock_suggestions(session):
-    """Serialise looking for patterns across the service until the transaction ends:
-    which records are one person may change under the look (a link committing), so no
-    per-person lock covers it. Only events that can complete a pattern take it."""
+    """Serialise looking for patterns across the service until the transaction ends
+    (PostgreSQL advisory lock; SQLite runs one writer at a time anyway): which records
+    are one person may change under the look (a link committing), so no per-person lock
+    covers it. Only events that can complete a pattern take it."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('casereview:suggestions'))"))
+        session.execute(sa.text(
+            "SELECT pg_advisory_xact_lock(hashtext('casereview:suggestions'))"))
 
 
 def active_for(session, subject_ids, rule=None):

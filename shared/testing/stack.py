@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -75,6 +76,21 @@ class ServiceStack:
         if done.returncode:
             raise CommandFailed(done.returncode, done.args, done.stdout, done.stderr)
         return done
+
+    @contextmanager
+    def running(self, migrate=True):
+        """The whole stack for a test module: migrated (unless the caller did it), the demo
+        borough seeded, every service started and healthy; stopped afterwards, however the
+        module ends."""
+        if migrate:
+            self.wardline("migrate")
+        self.wardline("demo", "seed")
+        self.start()
+        try:
+            self.wait_healthy()
+            yield self
+        finally:
+            self.stop()
 
     def start(self, *names, replicas=1):
         """Start services; with `replicas`, several processes of each, named `tasking`,

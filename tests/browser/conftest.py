@@ -14,14 +14,8 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
 @pytest.fixture(scope="module")
 def stack(wardline_env, tmp_path_factory):
     services = ServiceStack(wardline_env, tmp_path_factory.mktemp("stack"))
-    services.wardline("migrate")
-    services.wardline("demo", "seed")
-    services.start()
-    try:
-        services.wait_healthy()
+    with services.running():
         yield services
-    finally:
-        services.stop()
 
 
 @pytest.fixture(scope="module")

@@ -15,11 +15,5 @@ def stack(wardline_env, stack_settings, tmp_path_factory):
     """Every service as its own OS process on this module's vhost and database."""
     services = ServiceStack({**wardline_env, **stack_settings},
                             tmp_path_factory.mktemp("stack"))
-    services.wardline("migrate")
-    services.wardline("demo", "seed")
-    services.start()
-    try:
-        services.wait_healthy()
+    with services.running():
         yield services
-    finally:
-        services.stop()

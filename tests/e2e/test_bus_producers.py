@@ -55,14 +55,8 @@ def stack(wardline_env, logins, tmp_path_factory):
            "WARDLINE_BUS_PRODUCERS": logins.pattern}
     services = ServiceStack(env, tmp_path_factory.mktemp("stack"), service_env={
         name: {"WARDLINE_AMQP_URI": logins.uri[name]} for name in SERVICES})
-    services.wardline("migrate")
-    services.wardline("demo", "seed")
-    services.start()
-    try:
-        services.wait_healthy()
+    with services.running():
         yield services
-    finally:
-        services.stop()
 
 
 def test_a_referral_travels_and_an_account_reaches_the_directory_each_on_its_own_login(

@@ -47,31 +47,24 @@ def test_run_stops_with_one_clear_line_when_the_broker_cannot_be_reached(tmp_pat
     assert "cannot reach RabbitMQ" in line and "rabbitmq-server -detached" in line
 
 
-def test_the_gateway_refuses_to_start_with_the_k8s_placeholder_or_a_short_key(tmp_path):
-    """The sample key in deploy/k8s/config.yaml once signed real tokens: anyone who read
-    the repository could forge an admin's."""
+@pytest.mark.parametrize("service, setting", [
+    # The sample key in deploy/k8s/config.yaml once signed real tokens: anyone who read
+    # the repository could forge an admin's.
+    ("gateway", "WARDLINE_SECRET_KEY"),
+    # A known caller key would let anyone on the bus sign themselves the coordinator.
+    ("referrals", "WARDLINE_CALLER_KEY"),
+])
+def test_a_process_refuses_to_start_with_the_k8s_placeholder_or_a_short_key(
+        tmp_path, service, setting):
     for key, why in (("change-me-to-64-random-hex-characters", "placeholder"),
                      ("short-key", "at least 32")):
-        result = subprocess.run([sys.executable, "-m", "shared.cli", "run", "gateway"],
-                                env={**os.environ, "WARDLINE_SECRET_KEY": key,
+        result = subprocess.run([sys.executable, "-m", "shared.cli", "run", service],
+                                env={**os.environ, setting: key,
                                      "WARDLINE_VAR_DIR": str(tmp_path)},
                                 capture_output=True, text=True, timeout=60)
         assert result.returncode == 2, result.stderr[-2000:]
         [line] = result.stderr.strip().splitlines()
-        assert "WARDLINE_SECRET_KEY" in line and why in line
-
-
-def test_a_service_refuses_to_start_with_the_placeholder_or_a_short_caller_key(tmp_path):
-    """A known caller key would let anyone on the bus sign themselves the coordinator."""
-    for key, why in (("change-me-to-64-random-hex-characters", "placeholder"),
-                     ("short-key", "at least 32")):
-        result = subprocess.run([sys.executable, "-m", "shared.cli", "run", "referrals"],
-                                env={**os.environ, "WARDLINE_CALLER_KEY": key,
-                                     "WARDLINE_VAR_DIR": str(tmp_path)},
-                                capture_output=True, text=True, timeout=60)
-        assert result.returncode == 2, result.stderr[-2000:]
-        [line] = result.stderr.strip().splitlines()
-        assert "WARDLINE_CALLER_KEY" in line and why in line
+        assert setting in line and why in line
 
 
 def test_demo_seed_refuses_a_database_with_other_accounts_unless_forced(stack):

@@ -37,16 +37,10 @@ def stack(wardline_env, mail, tmp_path_factory):
            "WARDLINE_DIGEST_TIME": DIGEST_TIME.strftime("%H:%M"),
            "WARDLINE_HTTP_PORT": str(free_port())}
     services = ServiceStack(env, tmp_path_factory.mktemp("stack"))
-    services.wardline("migrate")
-    services.wardline("demo", "seed")
-    services.start()
-    try:
-        services.wait_healthy()
+    with services.running():
         wait_for(lambda: services.get("/api/directory?ward=dalston", "admin").json()["items"],
                  timeout=15)  # accounts have reached the directory
         yield services
-    finally:
-        services.stop()
 
 
 def mails_about(mail, referral_id):

@@ -43,13 +43,8 @@ def stack(wardline_env, owner_url, role_urls, tmp_path_factory):
     migrated = services.wardline("migrate")
     assert all(sa.engine.make_url(url).username in migrated.stdout
                for url in role_urls.values()), migrated.stdout
-    services.wardline("demo", "seed")
-    services.start()
-    try:
-        services.wait_healthy()
+    with services.running(migrate=False):
         yield services
-    finally:
-        services.stop()
 
 
 def owner_query(url, statement):

@@ -39,14 +39,8 @@ def stack(wardline_env, database_url, database_name, pgbouncer, tmp_path_factory
         "WARDLINE_DATABASE_DIRECT_URL": database_url,
         "WARDLINE_OVERDUE_CHECK_SECONDS": "1",  # so that tasking's timer takes its lease
     }, tmp_path_factory.mktemp("pooled"))
-    services.wardline("migrate")
-    services.wardline("demo", "seed")  # through PgBouncer
-    services.start()
-    try:
-        services.wait_healthy()
+    with services.running():  # the demo seed goes through PgBouncer
         yield services
-    finally:
-        services.stop()
 
 
 def test_every_service_works_through_pgbouncer_and_leases_stay_on_a_direct_connection(
