@@ -17,9 +17,10 @@ from dataclasses import asdict  # noqa: E402
 from datetime import datetime, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 
-from shared.config import SERVICES, setting  # noqa: E402
+from shared.config import setting  # noqa: E402
+from wardline.services import SERVICES  # noqa: E402
 from shared.testing import infra  # noqa: E402
-from shared.testing.faults import (kill_and_restart, restart_rabbitmq, run_scenario,  # noqa
+from tests.support.faults import (kill_and_restart, restart_rabbitmq, run_scenario,  # noqa
                                    stop_postgresql)
 from shared.testing.stack import ServiceStack, free_port  # noqa: E402
 

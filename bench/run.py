@@ -47,7 +47,8 @@ from kombu import Connection, Exchange  # noqa: E402
 # not mix old modules with new ones.
 from bench import scale  # noqa: E402
 from shared.bus import DEAD_LETTER_QUEUE  # noqa: E402
-from shared.config import SERVICES, setting  # noqa: E402
+from shared.config import setting  # noqa: E402
+from wardline.services import SERVICES  # noqa: E402
 from shared.db import driver_url  # noqa: E402
 from shared.testing import infra  # noqa: E402
 from shared.testing.factories import referral_payload  # noqa: E402

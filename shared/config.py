@@ -7,10 +7,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SERVICES = ("gateway", "referrals", "tasking", "notifications", "casereview")
-"""Every Wardline service, in the order `wardline run` starts them."""
-
-
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -132,7 +128,7 @@ SETTINGS = (
             "suggest a review, the partner agencies lessons go to). Empty: the defaults "
             "shipped in `services/casereview/rules.yaml`."),
     Setting("WARDLINE_BOROUGH", "hackney",
-            "Borough whose ward register `wardline demo seed` loads (`shared/boroughs/NAME.json`)."),
+            "Borough whose wards `wardline demo seed` loads and `wardline users add` checks against (`wardline/boroughs/NAME.json`)."),
     Setting("WARDLINE_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
     Setting("WARDLINE_LOG_JSON", "",
             "`1`: JSON log lines even at a terminal (they are always JSON otherwise)."),

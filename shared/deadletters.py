@@ -56,21 +56,6 @@ class ReplayRefused(ValueError):
     """What was asked does not match what is parked: nothing was replayed."""
 
 
-def wardline_queues():
-    """The name of every queue a Wardline service consumes: its event handlers' queues
-    and its RPC queue. A parked message that names any other queue (a header anyone with
-    publish rights could write) is never replayed there."""
-    from shared.config import SERVICES
-    from shared.runner import answers_rpc, event_queues
-
-    names = set()
-    for service in SERVICES:
-        names.update(q.name for q in event_queues(service, {"DELIVERY_LIMIT": 1}))
-        if answers_rpc(service):
-            names.add(f"rpc-{service}")
-    return names
-
-
 def queue_owner(queue_name):
     """The service consuming a Wardline queue (`evt-…--<service>.<method>`,
     `rpc-<service>`), or None."""
@@ -102,11 +87,11 @@ def producer_login(message, producers):
     return None
 
 
-def replay(amqp_uri, ids=None, expected_count=None, queues=None, producers=None):
+def replay(amqp_uri, ids=None, expected_count=None, *, queues, producers=None):
     """Re-inject parked messages into the queue each came from: those whose id is in
     `ids`, or, with `ids` None, every one, provided there are exactly `expected_count`
     (the operator's confirmation of what they saw listed; otherwise ReplayRefused and
-    nothing moves). Only into `queues` (default: Wardline's own, `wardline_queues()`);
+    nothing moves). Only into `queues` (Wardline's own: `wardline.services.consumed_queues()`);
     a message naming another queue stays parked. Consumers are idempotent, so a message
     handled before is not applied twice. With `producers` (`WARDLINE_BUS_PRODUCERS`) each
     goes back as its producer's login (`producer_login`), which the broker allows only a
@@ -114,7 +99,7 @@ def replay(amqp_uri, ids=None, expected_count=None, queues=None, producers=None)
     if ids is None and expected_count is None:
         raise ReplayRefused("Name the messages to replay, or replay all with the count "
                             "you expect.")
-    queues = wardline_queues() if queues is None else set(queues)
+    queues = set(queues)
     publisher = ConfirmingPublisher(amqp_uri)
     replayed = []
     try:

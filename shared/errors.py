@@ -5,6 +5,7 @@ They are registered with nameko so that an RPC caller receives the same exceptio
 """
 from functools import lru_cache
 
+from marshmallow import ValidationError
 from nameko.exceptions import RemoteError, deserialize_to_instance
 
 
@@ -81,6 +82,24 @@ def schema_for(schema_class):
     """One instance per marshmallow schema class: building a schema costs more than
     loading with it, and loading leaves the instance as it was."""
     return schema_class()
+
+
+def load_or_refuse(schema, payload, message="Some fields are invalid; nothing was stored.",
+                   more_errors=None):
+    """The command `payload` makes through `schema` (a class), or one 422 naming every bad
+    field: the schema's findings together with the caller's own (`more_errors(payload)`,
+    a dict of field: messages), so that a person can fix everything in one go. The one way
+    every service and the gateway refuse bad input."""
+    payload = payload if isinstance(payload, dict) else {}
+    try:
+        cmd, errors = schema_for(schema).load(payload), {}
+    except ValidationError as exc:
+        cmd, errors = None, fields_from_marshmallow(exc.messages)
+    if more_errors:
+        errors.update(more_errors(payload))
+    if errors:
+        raise InvalidContent(message, errors)
+    return cmd
 
 
 def fields_from_marshmallow(messages):

@@ -16,7 +16,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from shared.config import setting  # noqa: E402
-from shared.runner import broker_answers  # noqa: E402
+from wardline.runner import broker_answers  # noqa: E402
 from shared.testing import infra  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

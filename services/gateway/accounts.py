@@ -13,7 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from services.gateway.orm import login_attempts, users
 from shared.db import utcnow
-from shared.errors import Conflict, InvalidContent, fields_from_marshmallow
+from shared.errors import Conflict, InvalidContent, load_or_refuse
 from shared.partnership import AGENCIES, ROLES
 
 ROLES_WITH_WARDS = ("panel", "sergeant", "pcso")
@@ -46,11 +46,7 @@ class NewUserSchema(Schema):
 
 def add_user(session, payload, known_wards):
     """Create an account; every bad field named, nothing stored if any is wrong."""
-    try:
-        user = NewUserSchema().load(payload)
-    except ValidationError as exc:
-        raise InvalidContent("The account has invalid fields.",
-                             fields_from_marshmallow(exc.messages)) from None
+    user = load_or_refuse(NewUserSchema, payload, "The account has invalid fields.")
     unknown = sorted(set(user["wards"]) - set(known_wards))
     if unknown:
         raise InvalidContent("The account names unknown wards.",
@@ -64,6 +60,26 @@ def add_user(session, payload, known_wards):
     row.pop("password", None)
     session.execute(users.insert().values(**row))
     return public_view(row)
+
+
+CASE_READING = ("coordinator", "reviewer", "analyst")
+
+
+def open_account(uow, payload, known_wards, principal, correlation_id=None, stated=None):
+    """The one way an account is added (`POST /api/users` and `wardline users add`): the
+    account, the `user.saved` that tells the other services, and its audit entry commit
+    together. A case-reading role is named as such: it opens the partnership's case data
+    to a person."""
+    from services.gateway import audit
+
+    user = add_user(uow.session, payload, known_wards)
+    announce(uow, user, {key: principal[key] for key in ("username", "role", "agency", "wards")
+                         if key in principal})
+    audit.record(uow.session, principal, "collection", "user_account", [user["id"]],
+                 f"Adding an account with the {user['role']} role"
+                 + (" (reads case data)" if user["role"] in CASE_READING else ""),
+                 correlation_id=correlation_id, stated=stated)
+    return user
 
 
 def announce(uow, user, actor):

@@ -13,8 +13,9 @@ from pathlib import Path
 import requests
 
 from shared.caller import caller_context
-from shared.config import SERVICES, caller_key
-from shared.demo import DEMO_PASSWORD
+from shared.config import caller_key
+from wardline.services import SERVICES
+from wardline.demo import DEMO_PASSWORD
 
 
 def free_port():
@@ -70,7 +71,7 @@ class ServiceStack:
 
     def wardline(self, *args, input=None):
         """Run a `wardline` command to completion in this stack's environment."""
-        done = subprocess.run([self.python, "-m", "shared.cli", *args], env=self.env,
+        done = subprocess.run([self.python, "-m", "wardline.cli", *args], env=self.env,
                               cwd=self.cwd, input=input, capture_output=True, text=True,
                               timeout=120)
         if done.returncode:
@@ -100,7 +101,7 @@ class ServiceStack:
                 key = name if number == 1 else f"{name}#{number}"
                 log = open(self.workdir / f"{key}.log", "ab")
                 self.processes[key] = subprocess.Popen(
-                    [self.python, "-m", "shared.cli", "run", name],
+                    [self.python, "-m", "wardline.cli", "run", name],
                     env={**self.env, **self.service_env.get(name, {})},
                     cwd=self.cwd, stdout=log, stderr=subprocess.STDOUT)
         return self

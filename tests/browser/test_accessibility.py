@@ -5,7 +5,7 @@ alternative (1.1.1), and every piece of text enough contrast with what is behind
 import pytest
 from playwright.sync_api import expect
 
-from shared.demo import DEMO_USERS
+from wardline.demo import DEMO_USERS
 from tests.browser.conftest import OUTPUT, sign_in
 
 # Runs in the page: every problem found, as readable strings.

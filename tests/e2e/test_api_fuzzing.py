@@ -17,7 +17,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
 
 pytestmark = pytest.mark.e2e
 
-# One demo account per role (shared/demo.py).
+# One demo account per role (wardline/demo.py).
 ACCOUNT_OF_ROLE = {"partner": "yot.partner", "panel": "panel.dalston",
                    "coordinator": "coordinator", "sergeant": "sgt.dalston",
                    "pcso": "pcso.dalston", "analyst": "biu.analyst", "reviewer": "reviewer",

@@ -5,7 +5,7 @@ import requests
 import sqlalchemy as sa
 
 from shared.db import driver_url
-from shared.demo import DEMO_PASSWORD
+from wardline.demo import DEMO_PASSWORD
 from shared.testing.factories import referral_payload
 from shared.testing.waiting import wait_for
 

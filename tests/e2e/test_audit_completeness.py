@@ -74,6 +74,7 @@ NOT_PERSONAL = {
     "GET /api/sharing-agreements/{agreement_id}": "an agreement between agencies, no person",
     "GET /api/docs": "describes the API",
     "GET /api/openapi.json": "describes the API",
+    "GET /api/vocabulary": "codes and their labels, about nobody",
     "GET /health": "operations", "GET /readyz": "operations", "GET /livez": "operations",
     "GET /metrics": "operations",
 }

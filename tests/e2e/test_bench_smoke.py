@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from shared.config import SERVICES as ALL_SERVICES
+from wardline.services import SERVICES as ALL_SERVICES
 from tests.conftest import ROOT
 
 TINY = {"BENCH_REFERRALS": "20", "BENCH_IDEAL": "50", "BENCH_SCALE": "2000",

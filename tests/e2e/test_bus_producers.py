@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from amqp.exceptions import AccessRefused, PreconditionFailed
 from kombu import Connection
 
-from shared.broker_access import OPERATOR, definitions, permissions
+from wardline.broker_access import OPERATOR, definitions, permissions
 from shared.bus import broker_user
-from shared.config import SERVICES
+from wardline.services import SERVICES
 from shared.db import driver_url
 from shared.deadletters import list_dead_letters
 from shared.events import Event, serialize

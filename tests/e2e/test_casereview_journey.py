@@ -18,7 +18,7 @@ from kombu import Connection, Queue
 
 from services.casereview.rules import DEFAULT_RULES_FILE
 from shared.bus import events_exchange
-from shared.demo import DEMO_PASSWORD
+from wardline.demo import DEMO_PASSWORD
 from shared.testing.factories import referral_payload
 from shared.testing.waiting import wait_for
 

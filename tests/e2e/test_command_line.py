@@ -39,7 +39,7 @@ def test_users_add_refuses_a_bad_account_with_a_clear_line(stack):
 def test_run_stops_with_one_clear_line_when_the_broker_cannot_be_reached(tmp_path):
     env = {"WARDLINE_AMQP_URI": f"amqp://guest:guest@127.0.0.1:{free_port()}/",
            "WARDLINE_VAR_DIR": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "shared.cli", "run", "all"],
+    result = subprocess.run([sys.executable, "-m", "wardline.cli", "run", "all"],
                             env={**os.environ, **env}, capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 1
@@ -58,7 +58,7 @@ def test_a_process_refuses_to_start_with_the_k8s_placeholder_or_a_short_key(
         tmp_path, service, setting):
     for key, why in (("change-me-to-64-random-hex-characters", "placeholder"),
                      ("short-key", "at least 32")):
-        result = subprocess.run([sys.executable, "-m", "shared.cli", "run", service],
+        result = subprocess.run([sys.executable, "-m", "wardline.cli", "run", service],
                                 env={**os.environ, setting: key,
                                      "WARDLINE_VAR_DIR": str(tmp_path)},
                                 capture_output=True, text=True, timeout=60)

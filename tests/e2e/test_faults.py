@@ -9,8 +9,8 @@ import time
 import pytest
 import requests
 
-from shared.config import SERVICES
-from shared.testing.faults import (kill_and_restart, restart_rabbitmq, run_scenario,
+from wardline.services import SERVICES
+from tests.support.faults import (kill_and_restart, restart_rabbitmq, run_scenario,
                                    stop_postgresql)
 from shared.testing.stack import ServiceStack, free_port
 from shared.testing.waiting import wait_for

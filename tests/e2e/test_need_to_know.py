@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from shared.demo import DEMO_PASSWORD
+from wardline.demo import DEMO_PASSWORD
 from shared.errors import Forbidden, NotFound
 from shared.testing.factories import referral_payload
 from shared.testing.waiting import wait_for

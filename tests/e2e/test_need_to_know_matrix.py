@@ -5,7 +5,7 @@ one (reader, record, field): allowed and present, or not allowed and absent. Any
 outcome is an unexpected allow or an unexpected refusal, and both must be none."""
 import pytest
 
-from shared.demo import DEMO_PASSWORD
+from wardline.demo import DEMO_PASSWORD
 from shared.need_to_know import FIELDS, NESTED, audience_of, fields_for
 from shared.testing.factories import referral_payload
 from shared.testing.waiting import wait_for

@@ -5,8 +5,8 @@ exchange; only the callers' per-process reply queues stay classic."""
 import pytest
 
 from shared.bus import DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE
-from shared.config import SERVICES, load_config
-from shared.runner import answers_rpc, event_queues
+from shared.config import load_config
+from wardline.services import SERVICES, answers_rpc, event_queues
 from shared.testing.infra import list_queues
 
 pytestmark = pytest.mark.e2e

@@ -17,7 +17,7 @@ import pytest
 import requests
 import sqlalchemy as sa
 
-from shared.config import SERVICES
+from wardline.services import SERVICES
 from shared.testing.factories import referral_payload
 from shared.testing.stack import ServiceStack, free_port
 from shared.testing.waiting import wait_for
@@ -121,7 +121,7 @@ def _service_pids(parent_pid):
     listing = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(parent_pid)],
                              capture_output=True, text=True).stdout
     return {line.split()[-1]: int(line.split()[0]) for line in listing.splitlines()
-            if "shared.cli run" in line}
+            if "wardline.cli run" in line}
 
 
 def _partner(stack):
@@ -136,7 +136,7 @@ def _run_all(stack):
     """`wardline run all` for the block; then Ctrl-C, which must stop every service, with
     no error logged."""
     log = open(stack.workdir / "all.log", "ab")
-    parent = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", "all"],
+    parent = subprocess.Popen([sys.executable, "-m", "wardline.cli", "run", "all"],
                               env=stack.env, start_new_session=True,
                               stdout=log, stderr=subprocess.STDOUT)
     stack.processes["all"] = parent

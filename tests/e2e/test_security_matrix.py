@@ -12,7 +12,7 @@ import jwt
 import pytest
 import requests
 
-from shared.demo import DEMO_PASSWORD
+from wardline.demo import DEMO_PASSWORD
 from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e

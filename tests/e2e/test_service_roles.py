@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from psycopg2 import errors
 
-from shared.config import SERVICES
+from wardline.services import SERVICES
 from shared.db import driver_url
 from shared.testing import infra
 from shared.testing.factories import referral_payload
@@ -58,7 +58,7 @@ def owner_query(url, statement):
 
 
 def verify(stack):
-    return subprocess.run([sys.executable, "-m", "shared.cli", "audit", "verify"],
+    return subprocess.run([sys.executable, "-m", "wardline.cli", "audit", "verify"],
                           env=stack.env, capture_output=True, text=True, timeout=120)
 
 

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import psycopg2
 import pytest
 
-from shared.config import SERVICES
+from wardline.services import SERVICES
 from shared.testing.factories import referral_payload
 from shared.testing.pgbouncer import PgBouncer, available
 from shared.testing.stack import ServiceStack

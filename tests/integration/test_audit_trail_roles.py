@@ -10,8 +10,8 @@ from alembic import command
 from psycopg2 import errors
 
 from services.gateway import audit, audit_chain
-from shared import migrations
-from shared.config import SERVICES
+from wardline import migrations
+from wardline.services import SERVICES
 from shared.db import driver_url, make_engine, session_factory
 from shared.testing import infra
 from shared.testing.waiting import wait_for

@@ -16,6 +16,7 @@ from nameko.testing.services import entrypoint_waiter
 from shared.bus import events_exchange
 from shared.consumers import domain_event_handler
 from shared.deadletters import list_dead_letters, replay
+from wardline.services import consumed_queues
 from shared.events import Event, serialize
 from shared.testing.waiting import wait_for
 
@@ -67,7 +68,7 @@ def test_a_failing_handler_is_bounded_parked_listed_and_replayed_after_the_fix(
     assert entry["type"] == "referral.submitted" and poison["event_id"] in entry["body"]
     assert len(list_dead_letters(amqp_uri)) == 1  # listing left it where it was
 
-    shown = subprocess.run([sys.executable, "-m", "shared.cli", "dlq", "list"],
+    shown = subprocess.run([sys.executable, "-m", "wardline.cli", "dlq", "list"],
                            capture_output=True, text=True, timeout=60, check=True)
     assert poison["event_id"] in shown.stdout and "delivery_limit" in shown.stdout
 
@@ -98,7 +99,7 @@ class MendedService:
 def wardline(*args):
     """The `wardline` command, as an operator runs it (this module's broker vhost is in
     the environment: see the wardline_env fixture)."""
-    return subprocess.run([sys.executable, "-m", "shared.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "wardline.cli", *args], capture_output=True,
                           text=True, timeout=120)
 
 
@@ -172,8 +173,8 @@ def test_replay_goes_only_to_wardline_queues_and_list_prints_headers_escaped(
                      "x-wardline-reason": "bad\x1b]0;owned\x07\x1b[2J"})
     assert wait_for(lambda: any(m["id"] == poison["event_id"]
                                 for m in list_dead_letters(amqp_uri)))
-    assert replay(amqp_uri, {poison["event_id"]}) == []
-    assert replay(amqp_uri, expected_count=0) == []
+    assert replay(amqp_uri, {poison["event_id"]}, queues=consumed_queues()) == []
+    assert replay(amqp_uri, expected_count=0, queues=consumed_queues()) == []
     shown = wardline("dlq", "list")
     assert "\x1b" not in shown.stdout and "\x07" not in shown.stdout
     assert "bad\\x1b]0;owned\\x07\\x1b[2J" in shown.stdout

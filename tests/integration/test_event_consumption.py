@@ -16,9 +16,10 @@ from services.tasking.service import TaskingService
 from shared.bus import dead_letter_queue, events_exchange
 from shared.consumers import domain_event_handler
 from shared.deadletters import PREVIEW_BYTES, list_dead_letters, replay
+from wardline.services import consumed_queues
 from shared.events import Event, serialize
-from shared.migrations import upgrade
-from shared.runner import declare_queues
+from wardline.migrations import upgrade
+from wardline.services import declare_queues
 from shared.testing.waiting import wait_for
 
 
@@ -109,7 +110,7 @@ def test_malformed_and_hostile_messages_are_dead_lettered_and_never_crash_the_co
     assert entry["queue"].endswith("tasking.raise_item_for_referral")
     assert entry["reason"].startswith(("undecodable body", "message body is not",
                                        "invalid envelope"))
-    assert replay(amqp_uri, {entry["id"]}) == [entry["id"]]  # and it can be put back
+    assert replay(amqp_uri, {entry["id"]}, queues=consumed_queues()) == [entry["id"]]  # and it can be put back
 
 
 @pytest.mark.parametrize("type_, version, reason", [

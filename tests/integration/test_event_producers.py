@@ -12,13 +12,14 @@ import sqlalchemy as sa
 from nameko.testing.services import entrypoint_waiter
 
 from services.notifications.service import NotificationsService
-from shared.broker_access import OPERATOR, password_hash
+from wardline.broker_access import OPERATOR, password_hash
 from shared.bus import ConfirmingPublisher, broker_user, dead_letter_exchange, events_exchange
 from shared.db import driver_url
 from shared.deadletters import list_dead_letters, replay
+from wardline.services import consumed_queues
 from shared.events import Event, serialize
-from shared.migrations import upgrade
-from shared.runner import declare_queues
+from wardline.migrations import upgrade
+from wardline.services import declare_queues
 from shared.testing import infra
 from shared.testing.waiting import wait_for
 
@@ -133,7 +134,7 @@ def test_an_event_refused_under_a_wrong_setting_is_applied_once_replayed_as_its_
     with entrypoint_waiter(fixed, "keep_contact", timeout=20, callback=lambda ctx, r, e:
                            ctx.args[0].event_id == genuine["event_id"]):
         assert replay(logins.uri[OPERATOR], {genuine["event_id"]},
-                      producers=logins.pattern) == [genuine["event_id"]]
+                      queues=consumed_queues(), producers=logins.pattern) == [genuine["event_id"]]
     assert contact_email(database_url, "sam.okafor") == "sam.okafor@example.org"
 
 
@@ -154,7 +155,7 @@ def test_a_parked_message_claiming_a_producer_it_was_not_parked_by_is_replayed_a
     finally:
         publisher.close()
     assert replay(logins.uri[OPERATOR], {forged["event_id"]},
-                  producers=logins.pattern) == [forged["event_id"]]
+                  queues=consumed_queues(), producers=logins.pattern) == [forged["event_id"]]
 
     operator = broker_user(logins.pattern, OPERATOR)
     assert parked(amqp_uri, forged["event_id"], f"published by {operator}")

@@ -1,4 +1,4 @@
-"""The fault checks' accounting (shared/testing/faults.py) on PostgreSQL: a referral is
+"""The fault checks' accounting (tests/support/faults.py) on PostgreSQL: a referral is
 complete with one tasking item and one acknowledgement to each recipient, the referring
 person and their team; a second acknowledgement to either is a duplicate, not only a
 second one to the team."""
@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from shared.db import driver_url, utcnow
-from shared.migrations import upgrade
-from shared.testing.faults import complete
+from wardline.migrations import upgrade
+from tests.support.faults import complete
 
 
 @pytest.fixture(scope="module")

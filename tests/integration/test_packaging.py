@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from shared.config import SERVICES
+from wardline.services import SERVICES
 from shared.testing.stack import ServiceStack
 from shared.testing.waiting import wait_for
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from shared import migrations
-from shared.config import SERVICES
+from wardline import migrations
+from wardline.services import SERVICES
 from shared.db import driver_url, make_engine, schema_name
 
 ROOT = Path(__file__).resolve().parents[2]

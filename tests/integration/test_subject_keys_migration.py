@@ -13,7 +13,7 @@ from services.referrals import repository
 from services.referrals.matching import Person, blocking_keys
 from services.referrals.orm import subject_keys, subjects
 from shared.db import ensure_schema, make_engine, utcnow
-from shared.migrations import alembic_config
+from wardline.migrations import alembic_config
 from tests.unit.test_subject_blocking import stored_by_birth_year
 
 BEFORE = "5e71956e3e5b"

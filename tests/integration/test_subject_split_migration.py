@@ -16,7 +16,7 @@ from services.referrals.orm import (metadata, referrals, subject_keys, subject_l
                                     wards)
 from shared.db import ensure_schema, make_engine
 from shared.events import deserialize
-from shared.migrations import alembic_config
+from wardline.migrations import alembic_config
 
 BEFORE = "b3c1d2e4f5a6"
 START = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)

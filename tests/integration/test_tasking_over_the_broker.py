@@ -15,8 +15,8 @@ from services.tasking.service import TaskingService
 from shared.bus import events_exchange
 from shared.db import make_engine
 from shared.events import Event, serialize
-from shared.migrations import upgrade
-from shared.runner import declare_queues
+from wardline.migrations import upgrade
+from wardline.services import declare_queues
 from shared.timers import TimerLease
 
 COORDINATOR = {"username": "coordinator", "role": "coordinator", "agency": "police",

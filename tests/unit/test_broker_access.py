@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from shared.broker_access import OPERATOR, definitions
+from wardline.broker_access import OPERATOR, definitions
 from shared.bus import DEAD_LETTER_EXCHANGE, broker_user, events_exchange
-from shared.config import SERVICES
+from wardline.services import SERVICES
 from shared.events import all_contracts
-from shared.runner import answers_rpc, event_queues
+from wardline.services import answers_rpc, event_queues
 
 DEFINITIONS = Path(__file__).resolve().parents[2] / "deploy" / "rabbitmq" / "definitions.json"
 PATTERN = "wardline-{service}"

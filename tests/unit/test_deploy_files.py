@@ -6,7 +6,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from shared.config import SERVICES
+from wardline.services import SERVICES
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
 

@@ -5,11 +5,11 @@ from datetime import datetime, timezone
 
 import pytest
 
-from shared.config import SERVICES
+from wardline.services import SERVICES
 from shared.consumers import DomainEventHandler
 from shared.events import Event, InvalidEvent, all_contracts, deserialize, serialize
 from shared.events.registry import contract_for, latest_version
-from shared.runner import service_class
+from wardline.services import service_class
 
 
 @pytest.mark.parametrize("contract", all_contracts(), ids=lambda c: f"{c.type}-v{c.version}")

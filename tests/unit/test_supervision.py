@@ -1,6 +1,6 @@
 """`wardline run all` restarts a service that exited, waiting longer after each exit that
 follows quickly on a start, so a service that cannot start is not restarted in a loop."""
-from shared.runner import Backoff, _exit_reason
+from wardline.runner import Backoff, _exit_reason
 
 
 def test_restarts_back_off_while_a_service_keeps_dying_and_start_afresh_after_it_ran_well():

@@ -3,14 +3,13 @@ import eventlet
 
 from services.gateway import accounts, audit, tokens
 from services.gateway.apidoc import TokenRequestSchema, TokenView, UserView, page_of
-from services.gateway.http import actor, api, client_address, json_body, page_limit
+from services.gateway.http import api, client_address, json_body, page_limit
 from shared.db import utcnow
 from shared.errors import Locked, NotAuthenticated
 from shared.paging import decode_cursor, page
 from shared.partnership import ROLES
 
 ANYONE_SIGNED_IN = ROLES
-CASE_READING = ("coordinator", "reviewer", "analyst")
 
 
 class AccountRoutes:
@@ -51,15 +50,9 @@ class AccountRoutes:
         payload = json_body(request)
         known_wards = [w["code"] for w in self.referrals.list_wards()]
         with self.uow:
-            user = accounts.add_user(self.uow.session, payload, known_wards)
-            accounts.announce(self.uow, user, actor(request.principal))
-            # The account and its audit row commit together. A case-reading role is
-            # named as such: it opens the partnership's case data to a person.
-            audit.record(self.uow.session, request.principal, "collection", "user_account",
-                         [user["id"]], f"Adding an account with the {user['role']} role"
-                         + (" (reads case data)" if user["role"] in CASE_READING else ""),
-                         correlation_id=request.correlation_id,
-                         stated=audit.stated_purpose(request))
+            user = accounts.open_account(self.uow, payload, known_wards, request.principal,
+                                         correlation_id=request.correlation_id,
+                                         stated=audit.stated_purpose(request))
         return 201, user
 
     @api("GET", "/api/users", roles=("admin",), response=page_of(UserView))

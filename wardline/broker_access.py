@@ -16,8 +16,8 @@ from nameko.rpc import RpcProxy, get_rpc_exchange
 
 from shared.bus import (DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, broker_user, events_exchange,
                         handler_queue)
-from shared.config import SERVICES
 from shared.events import all_contracts
+from wardline.services import SERVICES, answers_rpc, event_queues, service_class
 
 DEFAULT_PATTERN = "wardline-{service}"
 OPERATOR = "operator"
@@ -40,7 +40,6 @@ def own_queues(service_name):
     """A regex of the queues `service_name` consumes: its event handlers'
     (`evt-<source>-<type>--<service>.<method>`, read from shared/bus.py's naming), its
     `rpc-<service>` and, if it calls others, its `rpc.reply-<service>-<uuid>`."""
-    from shared.runner import answers_rpc
 
     sample = handler_queue("SOURCE", "KIND.NAME", service_name, "METHOD", 1).name
     pattern = re.escape(sample)
@@ -56,7 +55,6 @@ def own_queues(service_name):
 
 def calls_rpc(service_name):
     """The services `service_name` calls over RPC (its nameko `RpcProxy`s)."""
-    from shared.runner import service_class
 
     cls = service_class(service_name)
     return sorted({value.target_service for value in vars(cls).values()
@@ -65,7 +63,6 @@ def calls_rpc(service_name):
 
 def consumed_sources(service_name):
     """The services whose events `service_name` handles."""
-    from shared.runner import event_queues
 
     return sorted({queue.exchange.name for queue in
                    event_queues(service_name, {"DELIVERY_LIMIT": 1})})
@@ -73,7 +70,6 @@ def consumed_sources(service_name):
 
 def permissions(service_name):
     """(configure, write, read) regexes for one service on the Wardline vhost."""
-    from shared.runner import answers_rpc
 
     queues = own_queues(service_name)
     own_exchange = re.escape(events_exchange(service_name).name)
@@ -95,7 +91,6 @@ def topic_write(service_name):
     """{exchange: routing-key regex} a service may publish with: on its events exchange
     its own contracts' types only; on the RPC exchange requests to the services it calls
     and answers (to a caller's reply uuid) if it serves any."""
-    from shared.runner import answers_rpc
 
     rules = {events_exchange(service_name).name:
              _anchored([re.escape(t) for t in event_types_of(service_name)])}

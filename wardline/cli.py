@@ -11,9 +11,9 @@ import sys  # noqa: E402
 import uuid  # noqa: E402
 from contextlib import contextmanager  # noqa: E402
 
-from shared.config import (SERVICES, ConfigError, database_admin_url,  # noqa: E402
-                           database_direct_url, database_pooled, database_url, load_config,
-                           settings_table)
+from shared.config import (ConfigError, database_admin_url, database_direct_url,  # noqa: E402
+                           database_pooled, database_url, load_config, settings_table)
+from wardline.services import SERVICES, commands_of  # noqa: E402
 
 CLI_ACTOR = {"username": "wardline-cli", "role": "admin", "agency": None}
 HELP = "Wardline: joint tasking and case review for neighbourhood policing partnerships."
@@ -116,7 +116,7 @@ def _parser():
 
 
 def cmd_run(args):
-    from shared import runner
+    from wardline import runner
 
     names = list(SERVICES) if args.services == ["all"] else args.services
     unknown = sorted(set(names) - set(SERVICES))
@@ -131,8 +131,9 @@ def cmd_run(args):
 
 
 def cmd_migrate(args):
-    from shared import migrations, runner
     from shared.roles import RoleRefused
+    from wardline import migrations
+    from wardline.services import declare_queues
     from shared.rpc import RpcQueueInUse
 
     _require_broker()
@@ -150,14 +151,14 @@ def cmd_migrate(args):
         else:
             migrations.upgrade(name, config["DATABASE_DIRECT_URL"])  # never via a pooler
         try:
-            runner.declare_queues(name, config)
+            declare_queues(name, config)
         except RpcQueueInUse as exc:
             sys.exit(f"wardline: {exc}")
         print(f"wardline: {name} migrated")
 
 
 def cmd_makemigration(args):
-    from shared import migrations
+    from wardline import migrations
 
     migrations.new_revision(args.service, database_direct_url(args.service),
                             args.message)
@@ -167,7 +168,6 @@ def cmd_users_add(args):
     if not args.password_stdin:
         sys.exit("wardline: give the password on standard input with --password-stdin")
     password = sys.stdin.readline().rstrip("\n")
-    from services.gateway import accounts
     from shared.errors import WardlineError
 
     payload = {"username": args.username, "password": password, "role": args.role,
@@ -175,8 +175,7 @@ def cmd_users_add(args):
     payload.update({k: v for k, v in (("agency", args.agency), ("email", args.email)) if v})
     try:
         with _unit_of_work("gateway") as uow:
-            user = accounts.add_user(uow.session, payload, _ward_codes())
-            accounts.announce(uow, user, CLI_ACTOR)
+            user = commands_of("gateway").add_account(uow, payload, _ward_codes(), CLI_ACTOR)
     except WardlineError as exc:
         details = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
                             for field, msgs in exc.fields.items())
@@ -185,33 +184,28 @@ def cmd_users_add(args):
 
 
 def cmd_demo_seed(args):
-    from services.gateway import accounts
-    from services.referrals import agreements, repository
-    from shared.demo import DEMO_PASSWORD, DEMO_USERS, sharing_agreements, ward_register
+    from wardline.demo import DEMO_PASSWORD, DEMO_USERS, sharing_agreements, ward_register
 
+    gateway = commands_of("gateway")
     with _session("gateway") as session:
-        if args.if_empty and accounts.count_users(session):
+        if args.if_empty and gateway.account_count(session):
             print("wardline: accounts exist, demo seed skipped; demo logins (if kept): "
                   + ", ".join(u["username"] for u in DEMO_USERS)
                   + f"; password {DEMO_PASSWORD}")
             return
-        others = accounts.usernames_except(session, {u["username"] for u in DEMO_USERS})
+        others = gateway.accounts_other_than(session, [u["username"] for u in DEMO_USERS])
         if others and not args.force:
             print(f"wardline: this database holds {len(others)} account(s) that are not demo "
                   f"accounts ({', '.join(others[:5])}{' ...' if len(others) > 5 else ''}); "
                   "the demo accounts' password is published, so demo seed refuses it. "
                   "Give --force to seed anyway.", file=sys.stderr)
             return 2
-    borough = load_config("referrals")["BOROUGH"]
+    borough = _borough()
     with _session("referrals") as session:
-        added = repository.load_ward_register(session, ward_register(borough))
-        agreements.load_agreements(session, sharing_agreements(borough), CLI_ACTOR)
+        added = commands_of("referrals").load_borough(
+            session, ward_register(borough), sharing_agreements(borough), CLI_ACTOR)
     with _unit_of_work("gateway") as uow:
-        for user in DEMO_USERS:
-            if not accounts.find_user(uow.session, user["username"]):
-                account = accounts.add_user(uow.session, {**user, "password": DEMO_PASSWORD},
-                                            _ward_codes())
-                accounts.announce(uow, account, CLI_ACTOR)
+        gateway.add_missing_accounts(uow, DEMO_USERS, DEMO_PASSWORD, _ward_codes(), CLI_ACTOR)
     print(f"wardline: demo borough seeded ({added} wards added); every demo account's "
           f"password is {DEMO_PASSWORD}")
     print("wardline: demo logins: " + ", ".join(
@@ -235,6 +229,7 @@ def cmd_dlq_list(_args):
 
 def cmd_dlq_replay(args):
     from shared.deadletters import ReplayRefused, escaped, replay
+    from wardline.services import consumed_queues
 
     if args.ids and args.everything:
         sys.exit("wardline: give message ids or --all, not both")
@@ -249,7 +244,7 @@ def cmd_dlq_replay(args):
         config = load_config("gateway")
         replayed = replay(config["AMQP_URI"], set(args.ids) or None,
                           expected_count=args.count if args.everything else None,
-                          producers=config["BUS_PRODUCERS"])
+                          queues=consumed_queues(), producers=config["BUS_PRODUCERS"])
     except ReplayRefused as exc:
         sys.exit(f"wardline: {exc}")
     missing = sorted(set(args.ids) - set(replayed))
@@ -263,7 +258,7 @@ def cmd_broker_definitions(args):
     import json
     import os
 
-    from shared.broker_access import OPERATOR, definitions
+    from wardline.broker_access import OPERATOR, definitions
 
     passwords = {}
     if args.passwords_from_env:
@@ -276,18 +271,14 @@ def cmd_broker_definitions(args):
 
 
 def cmd_casereview_rebuild(_args):
-    from services.casereview import projection
-
     with _session("casereview") as session:
-        replayed = projection.rebuild(session)
+        replayed = commands_of("casereview").rebuild_chronology(session)
     print(f"wardline: casereview chronology rebuilt from {replayed} event(s)")
 
 
 def cmd_audit_verify(_args):
-    from services.gateway import audit_chain
-
     with _session("gateway") as session:
-        result = audit_chain.verify(session)
+        result = commands_of("gateway").verify_audit_trail(session)
     if result.missing_head:
         sys.exit("wardline: the audit trail has no chain yet: run wardline migrate gateway")
     if result.unchained:
@@ -329,11 +320,10 @@ def _session(service_name):
 def _unit_of_work(service_name):
     """A unit of work on one service's own database: its events go to the service's
     outbox, and the service's relay publishes them once it runs."""
-    import importlib
-
     from shared.db import UnitOfWork, make_engine, session_factory
+    from wardline.services import orm_metadata
 
-    metadata = importlib.import_module(f"services.{service_name}.orm").metadata
+    metadata = orm_metadata(service_name)
     engine = make_engine(database_url(service_name), service_name, pool_size=1,
                          pooled=database_pooled(service_name))
     try:
@@ -344,16 +334,20 @@ def _unit_of_work(service_name):
         engine.dispose()
 
 
-def _ward_codes():
-    from services.referrals import repository
+def _borough():
+    return load_config("referrals")["BOROUGH"]
 
-    with _session("referrals") as session:
-        return repository.ward_codes(session)
+
+def _ward_codes():
+    """The borough's ward codes, from its borough file (never another service's tables)."""
+    from wardline.demo import ward_register
+
+    return {ward["code"] for ward in ward_register(_borough())}
 
 
 def _require_broker():
     """Stop with one clear line, not a traceback, when RabbitMQ is not there."""
-    from shared.runner import broker_answers
+    from wardline.runner import broker_answers
 
     amqp_uri = load_config("gateway")["AMQP_URI"]
     if not broker_answers(amqp_uri):

@@ -1,7 +1,6 @@
 """Running services: one service in this process, or several as child processes (what
 `make run` does), so that each can be stopped, restarted or replicated on its own; `run
 all` restarts one that died, with a backoff, and leaves the others running."""
-import importlib
 import signal
 import subprocess
 import sys
@@ -12,46 +11,9 @@ import structlog
 from kombu import Connection
 from nameko.runners import ServiceRunner
 
-from shared.bus import declare, handler_queue
 from shared.config import load_config
-from shared.consumers import DomainEventHandler
 from shared.logging import configure_logging
-from shared.rpc import QuorumRpc, declare_rpc_queue
-
-
-def service_class(service_name):
-    module = importlib.import_module(f"services.{service_name}.service")
-    for value in vars(module).values():
-        if isinstance(value, type) and getattr(value, "name", None) == service_name:
-            return value
-    raise LookupError(f"services/{service_name}/service.py defines no service '{service_name}'")
-
-
-def event_queues(service_name, config):
-    """The queues of the service's event handlers, read from its entrypoints."""
-    cls = service_class(service_name)
-    queues = []
-    for attr in dir(cls):
-        for entrypoint in getattr(getattr(cls, attr), "nameko_entrypoints", ()):
-            if isinstance(entrypoint, DomainEventHandler):
-                queues.append(handler_queue(entrypoint.source_service, entrypoint.event_type,
-                                            service_name, attr, config["DELIVERY_LIMIT"]))
-    return queues
-
-
-def answers_rpc(service_name):
-    """Whether the service has `@rpc` entrypoints, and so an `rpc-<service>` queue."""
-    cls = service_class(service_name)
-    return any(isinstance(entrypoint, QuorumRpc) for attr in dir(cls)
-               for entrypoint in getattr(getattr(cls, attr), "nameko_entrypoints", ()))
-
-
-def declare_queues(service_name, config):
-    """Every queue the service consumes, before it starts: its event handlers' queues and
-    its RPC queue (replacing a classic one an older release left, see shared/rpc.py)."""
-    declare(config["AMQP_URI"], event_queues(service_name, config))
-    if answers_rpc(service_name):
-        declare_rpc_queue(service_name, config)
+from wardline.services import service_class
 
 
 def broker_answers(amqp_uri, timeout=3):
@@ -105,7 +67,7 @@ class Backoff:
 
 
 def _start(service_name):
-    return subprocess.Popen([sys.executable, "-m", "shared.cli", "run", service_name])
+    return subprocess.Popen([sys.executable, "-m", "wardline.cli", "run", service_name])
 
 
 def _exit_reason(returncode):
@@ -123,7 +85,7 @@ def run_as_processes(service_names, backoff=Backoff, poll_seconds=0.2):
     running; Ctrl-C or SIGTERM stops them all. Its events wait in its quorum queues
     meanwhile, and the outboxes of the others keep what they could not publish."""
     configure_logging("runner", load_config("gateway")["LOG_LEVEL"])
-    log = structlog.get_logger("shared.runner")
+    log = structlog.get_logger("wardline.runner")
     children = {}  # name: the running process, or None while it waits to be restarted
     started, restart_at = {}, {}
     backoffs = {name: backoff() for name in service_names}
