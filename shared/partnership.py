@@ -1,6 +1,5 @@
 """The partnership's registers that every service shares: roles and agency codes
-(API.md). Extend AGENCIES here, and every service validates against the same list."""
+(docs/api.md). They are kept, with their labels, in shared/vocabulary.py: extend them
+there, and every service validates against the same list."""
 
-ROLES = ("partner", "panel", "coordinator", "sergeant", "pcso", "analyst", "reviewer", "admin")
-AGENCIES = ("police", "la-community-safety", "yot", "probation", "health", "education", "fire",
-            "youth-services", "housing")
+from shared.vocabulary import AGENCIES, ROLES  # noqa: F401 (the registers, kept once)

@@ -7,9 +7,10 @@ from services.casereview import handlers
 from services.casereview.orm import metadata
 from services.casereview.rules import RuleBook
 from services.casereview.workflow import check_may_review
-from services.casereview.schemas import (AcceptSuggestionSchema, DecisionSchema, EntryView,
+from shared.contracts.casereview import (AcceptSuggestionSchema, DecisionSchema, EntryView,
                                          FindingSchema, LessonSchema, MissedOpportunityView,
-                                         OpenReviewSchema, ReviewView, load)
+                                         OpenReviewSchema, ReviewView)
+from shared.errors import load_or_refuse
 from shared.consumers import domain_event_handler
 from shared.db import utcnow
 from shared.dependencies import Database, LoggingContext
@@ -107,13 +108,13 @@ class CaseReviewService(HealthEndpoint):
     @rpc(expected_exceptions=EXPECTED)
     def open_review(self, payload, actor):
         check_may_review(actor)
-        cmd = load(OpenReviewSchema(), payload)
+        cmd = load_or_refuse(OpenReviewSchema, payload, "Some fields need attention.")
         return ReviewView().dump(handlers.open_review(cmd, actor, self.uow, utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def accept_suggested_review(self, review_id, payload, actor):
         check_may_review(actor)
-        cmd = load(AcceptSuggestionSchema(), payload)
+        cmd = load_or_refuse(AcceptSuggestionSchema, payload, "Some fields need attention.")
         return ReviewView().dump(handlers.accept_suggestion(review_id, cmd, actor, self.uow,
                                                             utcnow()))
 
@@ -156,21 +157,21 @@ class CaseReviewService(HealthEndpoint):
     @rpc(expected_exceptions=EXPECTED)
     def decide_missed_opportunity(self, review_id, candidate_id, decision, payload, actor):
         check_may_review(actor)
-        reason = load(DecisionSchema(), payload)["reason"]
+        reason = load_or_refuse(DecisionSchema, payload, "Some fields need attention.")["reason"]
         return MissedOpportunityView().dump(handlers.decide_missed_opportunity(
             self.uow, review_id, candidate_id, decision, reason, actor, utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def add_finding(self, review_id, payload, actor):
         check_may_review(actor)
-        cmd = load(FindingSchema(), payload)
+        cmd = load_or_refuse(FindingSchema, payload, "Some fields need attention.")
         return ReviewView().dump(handlers.add_finding(self.uow, review_id, cmd, actor,
                                                       utcnow()))
 
     @rpc(expected_exceptions=EXPECTED)
     def add_lesson(self, review_id, payload, actor):
         check_may_review(actor)
-        cmd = load(LessonSchema(), payload)
+        cmd = load_or_refuse(LessonSchema, payload, "Some fields need attention.")
         return ReviewView().dump(handlers.add_lesson(self.uow, review_id, cmd, actor,
                                                      utcnow()))
 

@@ -9,8 +9,9 @@ it). Findings and lessons are recorded while the review is open, gathering or at
 once published, a review is the record of what was learned and does not change.
 """
 from shared.errors import Conflict, Forbidden
+from shared.vocabulary import REVIEW_STAGES
 
-STAGES = ("suggested", "declined", "open", "gathering", "panel", "published")
+STAGES = REVIEW_STAGES  # shared/vocabulary.py, with their labels
 
 MOVES = {
     "suggested": ("open", "declined"),

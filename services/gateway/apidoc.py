@@ -1,6 +1,6 @@
 """Schemas that describe what only the gateway says: its error body, the page every list
 returns, sign-in, accounts, and answers the gateway composes from several services. The
-services' own marshmallow schemas (services/<name>/schemas.py) describe everything else;
+services' contracts (shared/contracts/<service>.py) describe everything else;
 these exist so that the OpenAPI document covers every route without a second, hand-kept
 description of the services' data."""
 from functools import lru_cache
@@ -8,9 +8,9 @@ from functools import lru_cache
 from marshmallow import Schema, fields, validate
 
 from services.gateway.accounts import NewUserSchema
-from services.notifications.schemas import NotificationView
-from services.referrals.schemas import ReferralView
-from services.tasking.schemas import TaskingItemView
+from shared.contracts.notifications import NotificationView
+from shared.contracts.referrals import ReferralView
+from shared.contracts.tasking import TaskingItemView
 
 
 class ErrorDetailSchema(Schema):
@@ -22,7 +22,7 @@ class ErrorDetailSchema(Schema):
 
 
 class ErrorSchema(Schema):
-    """Every refusal: `{"error": {code, message, fields}}` (API.md)."""
+    """Every refusal: `{"error": {code, message, fields}}` (docs/api.md)."""
     error = fields.Nested(ErrorDetailSchema, required=True)
 
 
@@ -101,5 +101,29 @@ class HealthView(Schema):
     checks = fields.Dict(keys=fields.String(), values=fields.String())
 
 
+class TermView(Schema):
+    code = fields.String(required=True)
+    label = fields.String(required=True)
+
+
+def _terms():
+    return fields.List(fields.Nested(TermView), required=True)
+
+
+class VocabularyView(Schema):
+    """shared/vocabulary.py's lists, each `[{code, label}]` in display order."""
+    roles = _terms()
+    agencies = _terms()
+    categories = _terms()
+    risk_levels = _terms()
+    lawful_bases = _terms()
+    handling_codes = _terms()
+    source_evaluations = _terms()
+    intelligence_assessments = _terms()
+    feedback_usages = _terms()
+    review_stages = _terms()
+
+
 __all__ = ["ErrorSchema", "NewUserSchema", "page_of", "TokenRequestSchema", "TokenView",
-           "UserView", "WardsView", "ReferralDetailView", "AuditEntryView", "HealthView"]
+           "UserView", "WardsView", "ReferralDetailView", "AuditEntryView", "HealthView",
+           "VocabularyView"]

@@ -3,12 +3,12 @@ person's data, when, and for what purpose (Data Protection Act 2018, Part 3, s.6
 Rows are only ever added, each chained to the one before by hash (audit_chain.py);
 admins read them at GET /api/audit."""
 import sqlalchemy as sa
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.gateway import audit_chain
 from services.gateway.orm import audit_log
 from shared.db import utcnow
-from shared.errors import InvalidContent, fields_from_marshmallow
+from shared.errors import InvalidContent, load_or_refuse
 from shared.paging import decode_cursor, page
 
 ACTIONS = ("collection", "alteration", "consultation", "disclosure", "combination",
@@ -49,10 +49,7 @@ class AuditQuery(Schema):
 
 def search(session, query_args, limit):
     """Newest first, filtered by who, what, which record and when."""
-    try:
-        filters = AuditQuery().load(query_args)
-    except ValidationError as exc:
-        raise InvalidContent("Bad audit query.", fields_from_marshmallow(exc.messages)) from None
+    filters = load_or_refuse(AuditQuery, query_args, "Bad audit query.")
     query = sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(limit + 1)
     for column in ("username", "action", "record_type"):
         if filters.get(column):

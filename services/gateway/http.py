@@ -1,4 +1,4 @@
-"""The gateway's HTTP entrypoint: JSON in and out, errors as API.md writes them, the
+"""The gateway's HTTP entrypoint: JSON in and out, errors as docs/api.md writes them, the
 caller authenticated and their role checked before any worker runs, a correlation id
 that follows the request through every RPC and event it causes, and every answer counted
 by route template for `/metrics`."""

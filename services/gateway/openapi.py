@@ -160,7 +160,7 @@ class _NameResolver:
         cls = schema if isinstance(schema, type) else type(schema)
         name = cls.__name__.removesuffix("Schema") or cls.__name__
         if self.taken.setdefault(name, cls) is not cls:
-            area = cls.__module__.split(".")[1] if cls.__module__.count(".") >= 2 else "x"
+            area = cls.__module__.rsplit(".", 1)[-1]  # shared.contracts.<service>
             name = area.capitalize() + name
             self.taken.setdefault(name, cls)
         return name

@@ -16,6 +16,7 @@ from services.gateway.routes.operations import OperationsRoutes
 from services.gateway.routes.referrals import ReferralRoutes
 from services.gateway.routes.sharing import SharingAgreementRoutes
 from services.gateway.routes.tasking import TaskingRoutes
+from services.gateway.routes.vocabulary import VocabularyRoutes
 from services.gateway.routes.web import WebPages
 from shared.dependencies import Database, LoggingContext
 
@@ -23,7 +24,7 @@ from shared.dependencies import Database, LoggingContext
 class GatewayService(AccountRoutes, ReferralRoutes, SharingAgreementRoutes, NotificationRoutes,
                      AuditRoutes,
                      TaskingRoutes, CaseReviewRoutes, DashboardRoutes, OperationsRoutes,
-                     MetricsRoutes, DocsRoutes, WebPages):
+                     MetricsRoutes, DocsRoutes, VocabularyRoutes, WebPages):
     name = "gateway"
 
     uow = Database(metadata)

@@ -5,11 +5,11 @@ import uuid
 from datetime import timedelta
 
 import sqlalchemy as sa
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, fields, validate
 
 from services.notifications.orm import contacts
 from shared.db import upsert, utcnow
-from shared.errors import InvalidContent, NotFound, fields_from_marshmallow, schema_for
+from shared.errors import InvalidContent, NotFound, load_or_refuse
 from shared.paging import decode_cursor, page
 from shared.partnership import AGENCIES
 
@@ -42,11 +42,8 @@ def save_account(session, account):
 
 
 def add_entry(session, payload, actor):
-    try:
-        entry = schema_for(DirectoryEntrySchema).load(payload)
-    except ValidationError as exc:
-        raise InvalidContent("The directory entry has invalid fields.",
-                             fields_from_marshmallow(exc.messages)) from None
+    entry = load_or_refuse(DirectoryEntrySchema, payload,
+                           "The directory entry has invalid fields.")
     row = {**entry, "id": f"entry:{uuid.uuid4()}", "username": None, "email_mode": "off",
            "source": "directory", "active": True, "confirmed_at": utcnow(),
            "confirmed_by": actor["username"]}

@@ -5,7 +5,7 @@ from nameko.dependency_providers import Config
 from services.notifications import directory, emailing, handlers, inbox
 from services.notifications.mailer import SmtpMailer
 from services.notifications.orm import metadata
-from services.notifications.schemas import ContactView, FailedEmailView, NotificationView
+from shared.contracts.notifications import ContactView, FailedEmailView, NotificationView
 from shared.consumers import domain_event_handler
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED

@@ -1,6 +1,6 @@
 """The register of information sharing agreements, and the check every disclosure of a
 referral to another agency passes: no agreement in force that covers it, no disclosure
-("A disclosure outside one is refused", DOMAIN.md)."""
+("A disclosure outside one is refused", docs/domain.md)."""
 import uuid
 from datetime import date
 
@@ -9,8 +9,8 @@ import structlog
 
 from services.referrals.domain import AGREEMENT_KEEPERS, agreement_covers, agreement_flags
 from services.referrals.orm import sharing_agreements
-from services.referrals.schemas import (SharingAgreementQuerySchema, SharingAgreementSchema,
-                                        load_or_refuse)
+from shared.contracts.referrals import SharingAgreementQuerySchema, SharingAgreementSchema
+from shared.errors import load_or_refuse
 from shared.db import row_by_id, utcnow
 from shared.errors import Forbidden, NotFound
 from shared.paging import decode_cursor, page

@@ -114,8 +114,6 @@ def may_set_ward_priority(actor, ward):
     return actor["role"] in PRIORITY_SETTERS and ward in (actor.get("wards") or [])
 
 
-PRIORITY_REVIEW_DECISIONS = ("continue", "close")
-"""A panel reviewing a priority keeps it for another period or closes it."""
 REVIEWABLE_PRIORITY_STATUSES = ("active", "due_for_review")
 
 

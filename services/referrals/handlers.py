@@ -7,8 +7,10 @@ from services.referrals import agreements, linking, repository
 from services.referrals.domain import (check_closable, check_conditions_acknowledged,
                                        may_submit_referral, missing_agreement,
                                        referral_audience, referral_scope, status_after_triage)
-from services.referrals.schemas import (CloseSchema, DisclosureSchema, ReferralQuerySchema,
-                                        SubmitReferralSchema, TriageSchema, load_or_refuse)
+from shared.contracts.referrals import (CloseSchema, DisclosureSchema, ReferralQuerySchema,
+                                        SubmitReferralSchema, TriageSchema,
+                                        unknown_ward)
+from shared.errors import load_or_refuse
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
 from shared.need_to_know import shape
@@ -27,8 +29,8 @@ def submit_referral(payload, actor, uow):
     if not may_submit_referral(actor):
         raise Forbidden("Your role may not submit referrals.")
     with uow:
-        cmd = load_or_refuse(SubmitReferralSchema, payload,
-                             repository.known_wards(uow.session, payload))
+        cmd = load_or_refuse(SubmitReferralSchema, payload, more_errors=unknown_ward(
+            repository.known_wards(uow.session, payload)))
         subject_id = repository.find_subject_by_key(uow.session, cmd["subject"],
                                                     actor["agency"])
         if subject_id is None:

@@ -9,8 +9,9 @@ from services.referrals.domain import (REVIEWABLE_PRIORITY_STATUSES, check_revie
                                        default_review_date, may_set_ward_priority)
 from services.referrals.orm import ward_priorities
 from services.referrals.repository import known_wards
-from services.referrals.schemas import (WardPriorityReviewSchema, WardPrioritySchema,
-                                        load_or_refuse)
+from shared.contracts.referrals import (WardPriorityReviewSchema, WardPrioritySchema,
+                                        unknown_ward)
+from shared.errors import load_or_refuse
 from shared.db import row_by_id, utcnow
 from shared.errors import Conflict, Forbidden, InvalidContent
 from shared.paging import decode_cursor, page
@@ -22,7 +23,7 @@ def set_ward_priority(payload, actor, uow, today=None):
     today = today or date.today()
     with uow:
         cmd = load_or_refuse(WardPrioritySchema, payload,
-                             known_wards=known_wards(uow.session, payload))
+                             more_errors=unknown_ward(known_wards(uow.session, payload)))
         if not may_set_ward_priority(actor, cmd["ward"]):
             raise Forbidden("Only the ward's panel chair or sergeant may set its priorities.",
                             {"ward": [cmd["ward"]]})

@@ -4,9 +4,10 @@ from nameko.dependency_providers import Config
 
 from services.referrals import agreements, handlers, linking, priorities, repository
 from services.referrals.orm import metadata
-from services.referrals.schemas import (LinkDecisionSchema, PersonView, ReferralView,
+from shared.contracts.referrals import (LinkDecisionSchema, PersonView, ReferralView,
                                         SharingAgreementView, SubjectLinkView,
-                                        WardPriorityView, load_or_refuse)
+                                        WardPriorityView)
+from shared.errors import load_or_refuse
 from shared.consumers import domain_event_handler
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED, schema_for

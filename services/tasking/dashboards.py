@@ -26,7 +26,8 @@ from services.tasking.domain import RISK_ORDER
 from services.tasking.handlers import TASKING_ACTOR
 from services.tasking.orm import (intelligence_reports, metadata, referral_records,
                                   tasking_item_history, tasking_items)
-from services.tasking.schemas import DashboardQuerySchema, load_or_refuse
+from shared.contracts.tasking import DashboardQuerySchema
+from shared.errors import load_or_refuse
 from shared.db import utcnow
 from shared.outbox import unpublished_count
 from shared.errors import Forbidden

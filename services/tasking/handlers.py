@@ -8,8 +8,9 @@ import structlog
 from services.tasking import repository
 from services.tasking.domain import (ESCALATE_TO, check_assignment, check_item_open,
                                      is_overdue, item_audience, item_scope, may_work_item)
-from services.tasking.schemas import (AssignSchema, CompleteSchema, ItemQuerySchema,
-                                      RaiseItemSchema, UpdateSchema, load_or_refuse)
+from shared.contracts.tasking import (AssignSchema, CompleteSchema, ItemQuerySchema,
+                                      RaiseItemSchema, UpdateSchema)
+from shared.errors import load_or_refuse
 from shared.db import utcnow
 from shared.errors import Forbidden, NotFound
 

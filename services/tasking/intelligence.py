@@ -9,9 +9,10 @@ import structlog
 
 from services.tasking import domain, repository
 from services.tasking.orm import intelligence_reports, pcso_tasks
-from services.tasking.schemas import (AdHocReportSchema, FeedbackSchema, GradeSchema,
+from shared.contracts.tasking import (AdHocReportSchema, FeedbackSchema, GradeSchema,
                                       IntelligenceQuerySchema, PcsoTaskQuerySchema,
-                                      PcsoTaskSchema, ReportSchema, load_or_refuse)
+                                      PcsoTaskSchema, ReportSchema)
+from shared.errors import load_or_refuse
 from shared.db import row_by_id, utcnow
 from shared.errors import Forbidden, InvalidContent, NotFound
 

@@ -10,8 +10,9 @@ import structlog
 from services.tasking import domain, repository
 from services.tasking.handlers import record_new_item
 from services.tasking.orm import meetings
-from services.tasking.schemas import (AgendaView, CloseMeetingSchema, MeetingActionSchema,
-                                      OpenMeetingSchema, load_or_refuse)
+from shared.contracts.tasking import (AgendaView, CloseMeetingSchema, MeetingActionSchema,
+                                      OpenMeetingSchema)
+from shared.errors import load_or_refuse
 from shared.db import row_by_id, utcnow
 from shared.errors import Forbidden, InvalidContent, NotFound
 

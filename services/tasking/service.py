@@ -7,7 +7,7 @@ from services.tasking import dashboards, handlers, intake, intelligence, meeting
 from services.tasking.orm import metadata
 from services.tasking.printing import meeting_page
 from services.tasking.routing import RoutingRules
-from services.tasking.schemas import (IntelligenceReportView, MeetingView, PcsoTaskView,
+from shared.contracts.tasking import (IntelligenceReportView, MeetingView, PcsoTaskView,
                                       TaskingDashboardView, TaskingItemView)
 from shared.consumers import domain_event_handler
 from shared.dependencies import Database, LoggingContext

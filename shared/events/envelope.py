@@ -1,4 +1,4 @@
-"""The one event envelope (API.md): every event on the bus is this, whatever its type."""
+"""The one event envelope (docs/api.md): every event on the bus is this, whatever its type."""
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone

@@ -3,10 +3,7 @@ consumers get ids, categories and wards, and ask the owner for more when entitle
 from marshmallow import Schema, fields, validate
 
 from shared.events.registry import contract
-
-CATEGORIES = ("youth_at_risk", "asb", "vulnerable_adult", "offender_management",
-              "domestic_abuse", "exploitation", "other")
-RISK_LEVELS = ("standard", "medium", "high")
+from shared.vocabulary import CATEGORIES, RISK_LEVELS  # noqa: F401 (their value lists)
 
 
 class ReferralSubmittedV1(Schema):

@@ -3,6 +3,7 @@ the bus: consumers get ids, wards and agencies, and ask tasking for more when en
 from marshmallow import Schema, fields, validate
 
 from shared.events.registry import contract
+from shared.vocabulary import FEEDBACK_USAGES
 
 
 class TaskingItemRaisedV1(Schema):
@@ -290,9 +291,7 @@ INTELLIGENCE_GRADED = contract(
     },
 )
 
-FEEDBACK_USAGES = ("supported_enforcement", "supported_warrant_application",
-                   "informed_tasking", "shared_with_partner",
-                   "corroborated_other_intelligence", "filed_for_reference", "not_used")
+# FEEDBACK_USAGES: shared/vocabulary.py
 
 
 class IntelligenceFeedbackGivenV1(Schema):

@@ -36,7 +36,7 @@ def referral_payload(rng=None, **overrides):
 def sharing_agreement_payload(**overrides):
     """An agreement in force between every agency, for every category and basis: what the
     demo borough's overarching protocol provides."""
-    from services.referrals.schemas import LAWFUL_BASES
+    from shared.contracts.referrals import LAWFUL_BASES
     from shared.events.referrals import CATEGORIES
     from shared.partnership import AGENCIES
     return {"title": "Partnership protocol", "parties": list(AGENCIES),

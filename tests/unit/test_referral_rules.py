@@ -4,7 +4,8 @@ from datetime import date, timedelta
 import pytest
 
 from services.referrals.domain import may_read_referral, normalise_name, subject_match_key
-from services.referrals.schemas import SubmitReferralSchema, load_or_refuse
+from shared.contracts.referrals import SubmitReferralSchema, unknown_ward
+from shared.errors import load_or_refuse
 from shared.errors import InvalidContent
 from shared.testing.factories import referral_payload
 
@@ -13,7 +14,7 @@ WARDS = {"dalston", "homerton", "hackney-central", "clissold"}
 
 def errors_for(payload):
     with pytest.raises(InvalidContent) as refused:
-        load_or_refuse(SubmitReferralSchema, payload, WARDS)
+        load_or_refuse(SubmitReferralSchema, payload, more_errors=unknown_ward(WARDS))
     return refused.value.fields
 
 
@@ -63,7 +64,7 @@ def test_handling_code_c_needs_its_conditions():
 
 def test_a_valid_referral_defaults_to_handling_code_p():
     assert load_or_refuse(SubmitReferralSchema, referral_payload(ward="dalston"),
-                          WARDS)["handling_code"] == "P"
+                          more_errors=unknown_ward(WARDS))["handling_code"] == "P"
 
 
 @pytest.mark.parametrize("role, agency, referring_agency, allowed", [

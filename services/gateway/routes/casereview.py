@@ -8,7 +8,7 @@ publishing are recorded from casereview's own events, which commit with the chan
 from marshmallow import fields
 from werkzeug.wrappers import Response
 
-from services.casereview.schemas import (AcceptSuggestionSchema, DecisionSchema, EntryView,
+from shared.contracts.casereview import (AcceptSuggestionSchema, DecisionSchema, EntryView,
                                          FindingSchema, LessonSchema, MissedOpportunityView,
                                          OpenReviewSchema, ReviewView)
 from services.gateway.apidoc import page_of

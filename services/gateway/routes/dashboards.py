@@ -3,7 +3,7 @@ at than read, as aggregates only (counts and durations by ward, risk level and w
 The gateway checks the role; tasking narrows a sergeant's figures to their own wards.
 Not audited like a consultation: no record and no person is disclosed."""
 from services.gateway.http import actor, api
-from services.tasking.schemas import DashboardQuerySchema, TaskingDashboardView
+from shared.contracts.tasking import DashboardQuerySchema, TaskingDashboardView
 
 DASHBOARD_READERS = ("coordinator", "sergeant", "analyst")
 

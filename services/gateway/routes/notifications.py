@@ -3,7 +3,7 @@ from marshmallow import fields
 
 from services.gateway.apidoc import page_of
 from services.gateway.http import actor, api, boolean_arg, json_body, page_limit
-from services.notifications.schemas import ContactView, FailedEmailView, NotificationView
+from shared.contracts.notifications import ContactView, FailedEmailView, NotificationView
 from shared.partnership import ROLES
 
 

@@ -4,7 +4,7 @@ from marshmallow import fields, validate
 
 from services.gateway.http import actor, api, json_body, page_limit
 from services.gateway.apidoc import ReferralDetailView, WardsView, page_of
-from services.referrals.schemas import (CloseSchema, DisclosureSchema, LinkDecisionSchema,
+from shared.contracts.referrals import (CloseSchema, DisclosureSchema, LinkDecisionSchema,
                                         PersonView, ReferralQuerySchema, ReferralView,
                                         SubjectLinkView, SubmitReferralSchema, TriageSchema,
                                         WardPriorityReviewSchema, WardPrioritySchema,

@@ -3,7 +3,7 @@ the coordinator, read by the partnership's staff (a partner, those its agency is
 to). A referral reaches another agency only under one in force."""
 from services.gateway.apidoc import page_of
 from services.gateway.http import actor, api, json_body
-from services.referrals.schemas import (SharingAgreementChangesSchema,
+from shared.contracts.referrals import (SharingAgreementChangesSchema,
                                         SharingAgreementQuerySchema, SharingAgreementSchema,
                                         SharingAgreementView)
 from shared.partnership import ROLES

@@ -6,7 +6,7 @@ from werkzeug.wrappers import Response
 from services.gateway import accounts
 from services.gateway.http import actor, api, json_body, page_limit
 from services.gateway.apidoc import page_of
-from services.tasking.schemas import (AdHocReportSchema, AssignSchema, CloseMeetingSchema,
+from shared.contracts.tasking import (AdHocReportSchema, AssignSchema, CloseMeetingSchema,
                                       CompleteSchema, FeedbackSchema, GradeSchema,
                                       IntelligenceQuerySchema, IntelligenceReportView,
                                       ItemQuerySchema, MeetingActionSchema, MeetingView,

@@ -1,7 +1,7 @@
 // Wardline's web pages: plain ES modules over the JSON API, no build step and no
 // framework, so the page is small, loads anywhere and is easy to audit. This module signs
 // people in and loads the pages of their role from pages/<role>.js.
-import { api, el, field, page, showErrors, state } from "./core.js";
+import { api, el, field, loadVocabulary, page, showErrors, state } from "./core.js";
 import { dashboardsPage } from "./pages/dashboards.js";
 
 const nav = document.getElementById("nav");
@@ -58,6 +58,7 @@ async function renderNav() {
 }
 
 async function start() {
+  await loadVocabulary();
   if (!state.token) return signInPage();
   try {
     state.me = await api("GET", "/api/me");

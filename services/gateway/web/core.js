@@ -4,15 +4,30 @@ const main = document.getElementById("main");
 export const state = { token: sessionStorage.getItem("wardline.token"), me: null,
                        onSignedOut: () => {} };
 
-export const CATEGORIES = { youth_at_risk: "Young person at risk", asb: "Anti-social behaviour",
-  vulnerable_adult: "Vulnerable adult", offender_management: "Offender management",
-  domestic_abuse: "Domestic abuse", exploitation: "Exploitation", other: "Other" };
-export const LAWFUL_BASES = { crime_and_disorder_act_s115: "Crime and Disorder Act 1998, s.115",
-  safeguarding_children: "Safeguarding children", safeguarding_adults: "Safeguarding adults",
-  consent: "Consent", public_task: "Public task", vital_interests: "Vital interests",
-  legal_obligation: "Legal obligation" };
-export const AGENCIES = ["police", "la-community-safety", "yot", "probation", "health", "education",
-  "fire", "youth-services", "housing"];
+// The names people read in place of codes, {code: label} in display order: filled once
+// from GET /api/vocabulary (shared/vocabulary.py) before any page is drawn, so that no page
+// keeps a table of its own and every label is the one the services validate against.
+export const ROLES = {}, AGENCY_NAMES = {}, CATEGORIES = {}, RISK_LEVELS = {}, LAWFUL_BASES = {},
+  HANDLING_CODES = {}, SOURCE_EVALUATIONS = {}, ASSESSMENTS = {}, USAGES = {}, STAGES = {};
+export const AGENCIES = [];  // the agency codes, in order
+const VOCABULARY = { roles: ROLES, agencies: AGENCY_NAMES, categories: CATEGORIES,
+  risk_levels: RISK_LEVELS, lawful_bases: LAWFUL_BASES, handling_codes: HANDLING_CODES,
+  source_evaluations: SOURCE_EVALUATIONS, intelligence_assessments: ASSESSMENTS,
+  feedback_usages: USAGES, review_stages: STAGES };
+let vocabularyLoaded = null;
+
+/** Fill the label tables from the server, once. */
+export function loadVocabulary() {
+  vocabularyLoaded = vocabularyLoaded || api("GET", "/api/vocabulary").then((lists) => {
+    for (const [name, table] of Object.entries(VOCABULARY)) {
+      for (const { code, label } of lists[name] || []) table[code] = label;
+    }
+    AGENCIES.splice(0, AGENCIES.length, ...Object.keys(AGENCY_NAMES));
+  });
+  return vocabularyLoaded;
+}
+
+export const agencyName = (code) => (code ? AGENCY_NAMES[code] || words(code) : "");
 
 export async function api(method, path, body) {
   const headers = { "Content-Type": "application/json" };

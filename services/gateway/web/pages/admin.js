@@ -1,13 +1,11 @@
 // The administrator manages accounts and the contact directory. An admin sees no case
 // data: no referral, action, intelligence or review is shown here.
-import { api, el, field, options, page, showErrors, wardNames, when, words, paged, notice } from "../core.js";
+import { ROLES, agencyName, api, el, field, options, page, showErrors, wardNames, when, words, paged, notice }
+  from "../core.js";
 import { inboxPage } from "./inbox.js";
 import { agreementsPage } from "./agreements.js";
-import { agencyName, agencySelect, th } from "./coordinator.js";
+import { agencySelect, th } from "./coordinator.js";
 
-const ROLES = { partner: "Partner agency staff", panel: "Ward panel chair", coordinator: "Tasking coordinator",
-  sergeant: "Safer Neighbourhoods sergeant", pcso: "PCSO", analyst: "BIU analyst",
-  reviewer: "Case reviewer", admin: "Administrator" };
 
 // --- accounts -----------------------------------------------------------------------------
 

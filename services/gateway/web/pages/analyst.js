@@ -1,19 +1,10 @@
 // The Borough Intelligence Unit works through intelligence reports: notes each one, grades
 // it with 3x5x2 and tells the team how it was used. The words for grades, statuses and
 // usages, and the report card, are shared with the sergeant's and the PCSO's pages.
-import { api, el, field, loads, options, page, paged, showErrors, tabs, wardNames, when, notice } from "../core.js";
+import { ASSESSMENTS, HANDLING_CODES, SOURCE_EVALUATIONS, USAGES, api, el, field, loads, options, page, paged,
+  showErrors, tabs, wardNames, when, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
 
-export const SOURCE_EVALUATIONS = { 1: "Reliable", 2: "Untested", 3: "Not reliable" };
-export const ASSESSMENTS = { A: "Known directly to the source", B: "Known indirectly but corroborated",
-  C: "Known indirectly", D: "Not known", E: "Suspected to be false" };
-export const HANDLING_CODES = { P: "Lawful sharing permitted",
-  C: "Lawful sharing permitted with conditions" };
-export const USAGES = { supported_enforcement: "Supported enforcement action",
-  supported_warrant_application: "Supported a warrant application",
-  informed_tasking: "Informed tasking", shared_with_partner: "Shared with a partner agency",
-  corroborated_other_intelligence: "Corroborated other intelligence",
-  filed_for_reference: "Filed for reference", not_used: "Not used this time" };
 export const REPORT_STATUSES = { awaiting_note: "Waiting for the BIU to note it",
   awaiting_grade: "Noted, waiting to be graded", awaiting_feedback: "Graded, feedback to come",
   closed: "Feedback returned" };

@@ -2,7 +2,7 @@
 // (agenda, actions with an owning agency and a due date, minutes), chases overdue actions
 // and decides whether two records are one person. The small list and form helpers at the
 // end are shared with the reviewer's and admin's pages.
-import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, day, el, field, go, isoFromLocal, localInput, options,
+import { AGENCIES, CATEGORIES, LAWFUL_BASES, agencyName, api, day, el, field, go, isoFromLocal, localInput, options,
   page, paged, showErrors, wardNames, when, words, notice } from "../core.js";
 import { inboxPage } from "./inbox.js";
 import { agreementsPage } from "./agreements.js";
@@ -326,10 +326,6 @@ function linkCard(link) {
 
 // --- helpers shared with the reviewer's and admin's pages -------------------------------
 
-export const AGENCY_NAMES = { police: "Police", "la-community-safety": "Local authority community safety",
-  yot: "Youth Offending Team", probation: "Probation", health: "Health", education: "Education",
-  fire: "Fire brigade", "youth-services": "Youth services", housing: "Housing" };
-export const agencyName = (code) => (code ? AGENCY_NAMES[code] || words(code) : "");
 
 /** A select of the agency register; with `blank`, a first empty choice of that text. */
 export function agencySelect(id, chosen, blank) {

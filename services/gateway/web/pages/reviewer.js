@@ -2,12 +2,10 @@
 // a review of one person, reads every agency's contacts with them on one timeline, decides
 // on the possible missed opportunities the rules found, records findings and lessons, and
 // publishes the lessons to partners. The language is about learning, never blame.
-import { CATEGORIES, api, el, field, go, page, showErrors, svg, wardNames, when, words, paged, notice, day } from "../core.js";
+import { CATEGORIES, STAGES, agencyName, api, el, field, go, page, showErrors, svg, wardNames, when, words, paged, notice, day } from "../core.js";
 import { inboxPage } from "./inbox.js";
-import { agencyName, agencySelect, th, today, uid } from "./coordinator.js";
+import { agencySelect, th, today, uid } from "./coordinator.js";
 
-const STAGES = { suggested: "Suggested", open: "Open", gathering: "Gathering information",
-                 panel: "At panel", published: "Published", declined: "Declined" };
 const NEXT_STAGE = { open: ["gathering", "Start gathering information"], gathering: ["panel", "Take it to panel"] };
 const WORKING = ["open", "gathering", "panel"];
 const RULES = {

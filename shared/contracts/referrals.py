@@ -3,21 +3,10 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-from services.referrals.domain import PRIORITY_REVIEW_DECISIONS
-from shared.errors import InvalidContent, fields_from_marshmallow, schema_for
-from shared.events.referrals import CATEGORIES, RISK_LEVELS
-from shared.partnership import AGENCIES
+from shared.vocabulary import AGENCIES, CATEGORIES, HANDLING_CODES, LAWFUL_BASES, RISK_LEVELS
 
-LAWFUL_BASES = (
-    "crime_and_disorder_act_s115",  # sharing to prevent crime and disorder
-    "safeguarding_children",        # Children Act 1989/2004 duties
-    "safeguarding_adults",          # Care Act 2014 s.42
-    "consent",
-    "public_task",
-    "vital_interests",
-    "legal_obligation",
-)
-HANDLING_CODES = ("P", "C")
+PRIORITY_REVIEW_DECISIONS = ("continue", "close")
+"""A panel reviewing a priority keeps it for another period or closes it."""
 
 
 def _not_blank(value):
@@ -238,21 +227,16 @@ class SubjectLinkView(Schema):
     reason = fields.String(allow_none=True)
 
 
-def load_or_refuse(schema, payload, known_wards=None):
-    """Every bad field at once: the schema's findings plus an unknown ward."""
-    payload = payload if isinstance(payload, dict) else {}
-    errors = {}
-    try:
-        cmd = schema_for(schema).load(payload)
-    except ValidationError as exc:
-        errors = fields_from_marshmallow(exc.messages)
-        cmd = None
-    ward = payload.get("ward")
-    if known_wards is not None and isinstance(ward, str) and ward and ward not in known_wards:
-        errors["ward"] = [f"Unknown ward '{ward[:60]}': use a code from GET /api/wards."]
-    if errors:
-        raise InvalidContent("Some fields are invalid; nothing was stored.", errors)
-    return cmd
+def unknown_ward(known_wards):
+    """For `load_or_refuse`: a ward the borough does not have, named with the fields the
+    schema found, so every bad field is refused at once."""
+    def errors(payload):
+        ward = payload.get("ward")
+        if known_wards is not None and isinstance(ward, str) and ward \
+                and ward not in known_wards:
+            return {"ward": [f"Unknown ward '{ward[:60]}': use a code from GET /api/wards."]}
+        return {}
+    return errors
 
 
 def _codes(allowed, what):

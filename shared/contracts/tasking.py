@@ -5,7 +5,6 @@ from datetime import datetime, timezone
 from marshmallow import (Schema, ValidationError, fields, validate, validates,
                          validates_schema)
 
-from shared.errors import InvalidContent, fields_from_marshmallow, schema_for
 from shared.events.tasking import FEEDBACK_USAGES
 
 SOURCE_TYPES = ("referral", "ward_priority", "meeting", "other")
@@ -161,15 +160,6 @@ class IntelligenceQuerySchema(Schema):
     pcso_task_id = fields.String(validate=validate.Length(max=36))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     cursor = fields.String(load_default=None)
-
-
-def load_or_refuse(schema, payload):
-    """The command, or a 422 naming every bad field; nothing is stored."""
-    try:
-        return schema_for(schema).load(payload if isinstance(payload, dict) else {})
-    except ValidationError as exc:
-        raise InvalidContent("Some fields are invalid; nothing was stored.",
-                             fields_from_marshmallow(exc.messages)) from None
 
 
 # --- views ---------------------------------------------------------------------------

@@ -1,7 +1,6 @@
 """Case review inputs and outputs."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from shared.errors import InvalidContent, fields_from_marshmallow
 
 TEXT = validate.Length(min=1, max=4000)
 SHORT = validate.Length(min=1, max=200)
@@ -46,15 +45,6 @@ class FindingSchema(Schema):
         if lesson and not (lesson.get("agency") or data.get("agency")):
             raise ValidationError({"lesson": {"agency": ["Name the agency the lesson is for "
                                                          "(here or on the finding)."]}})
-
-
-def load(schema, payload):
-    """`payload` through `schema`, or a 422 naming every bad field."""
-    try:
-        return schema.load(payload or {})
-    except ValidationError as exc:
-        raise InvalidContent("Some fields need attention.",
-                             fields_from_marshmallow(exc.messages)) from None
 
 
 class StageView(Schema):
