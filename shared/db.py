@@ -1,4 +1,5 @@
-"""Database plumbing: one engine per service, the outbox and inbox tables, the unit of work.
+"""Database plumbing: one engine per service, the outbox and processed-events tables, and the
+unit of work.
 
 A service's tables live in its own PostgreSQL schema (the connection's search_path is that
 schema only, so it cannot read another service's tables by accident) or its own SQLite file.
@@ -177,7 +178,7 @@ def ensure_schema(url, service_name):
 
 class UnitOfWork:
     """One worker's transaction: domain changes, the events they cause (outbox) and the
-    events already applied (inbox) commit together or not at all.
+    events already applied (processed_events) commit together or not at all.
 
     `with uow:` commits when the block ends normally and rolls back when it raises.
     """

@@ -1,11 +1,12 @@
-"""Notification use cases: decide who needs to know, record each notification once, and
-queue its email; the delivery log is `notification.sent`."""
+"""Notification use cases, RPC and events alike, each inside one unit of work: decide who
+needs to know, record each notification once, and queue its email (the delivery log is
+`notification.sent`); a person's inbox; the contact directory and email choices."""
 import uuid
 
 import sqlalchemy as sa
 import structlog
 
-from services.notifications import directory, emailing, referrers
+from services.notifications import directory, emailing, inbox, referrers
 from services.notifications.content import context_for, render
 from services.notifications.orm import emails, notifications
 from services.notifications.recipients import recipients_for
@@ -89,3 +90,49 @@ def feedback_for(uow, source_type, source_id, recipient, actor):
                                            notifications.c.recipient == recipient)
             .order_by(notifications.c.created_at))
         return [row._asdict() for row in rows]
+
+
+# --- accounts, the inbox and the directory -------------------------------------------
+
+def keep_contact(event, uow):
+    """An account saved at the gateway becomes (or updates) its directory contact, once."""
+    with uow:
+        if uow.first_time(event):
+            directory.save_account(uow.session, event.payload)
+        else:
+            log.info("event.already_applied")
+
+
+def list_inbox(actor, unread_only, limit, cursor, uow):
+    with uow:
+        return inbox.list_inbox(uow.session, actor, unread_only, limit, cursor)
+
+
+def mark_read(notification_id, actor, uow):
+    with uow:
+        return inbox.mark_read(uow.session, notification_id, actor)
+
+
+def set_email_preference(actor, mode, uow):
+    with uow:
+        return directory.set_email_mode(uow.session, actor["username"], mode)
+
+
+def list_directory(ward, agency, limit, cursor, uow):
+    with uow:
+        return directory.list_directory(uow.session, ward, agency, limit, cursor)
+
+
+def add_directory_entry(payload, actor, uow):
+    with uow:
+        return directory.add_entry(uow.session, payload, actor)
+
+
+def confirm_directory_entry(contact_id, actor, uow):
+    with uow:
+        return directory.confirm_entry(uow.session, contact_id, actor)
+
+
+def failed_emails(limit, uow):
+    with uow:
+        return emailing.failed_emails(uow.session, limit)

@@ -2,7 +2,7 @@
 and by email, exactly once per event and recipient; and the contact directory."""
 from nameko.dependency_providers import Config
 
-from services.notifications import directory, emailing, handlers, inbox
+from services.notifications import emailing, handlers
 from services.notifications.mailer import SmtpMailer
 from services.notifications.orm import metadata
 from shared.contracts.notifications import ContactView, FailedEmailView, NotificationView
@@ -89,9 +89,7 @@ class NotificationsService(HealthEndpoint):
 
     @domain_event_handler("gateway", "user.saved")
     def keep_contact(self, event):
-        with self.uow:
-            if self.uow.first_time(event):
-                directory.save_account(self.uow.session, event.payload)
+        handlers.keep_contact(event, self.uow)
 
     @configured_timer("EMAIL_CHECK_SECONDS")
     def send_due_emails(self):
@@ -100,20 +98,17 @@ class NotificationsService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def inbox(self, actor, unread_only=False, limit=50, cursor=None):
-        with self.uow:
-            result = inbox.list_inbox(self.uow.session, actor, unread_only, limit, cursor)
+        result = handlers.list_inbox(actor, unread_only, limit, cursor, self.uow)
         return {**result, "items": NotificationView(many=True).dump(result["items"])}
 
     @rpc(expected_exceptions=EXPECTED)
     def mark_read(self, notification_id, actor):
-        with self.uow:
-            return NotificationView(only=("id", "read_at")).dump(
-                inbox.mark_read(self.uow.session, notification_id, actor))
+        return NotificationView(only=("id", "read_at")).dump(
+            handlers.mark_read(notification_id, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def set_email_preference(self, actor, mode):
-        with self.uow:
-            return directory.set_email_mode(self.uow.session, actor["username"], mode)
+        return handlers.set_email_preference(actor, mode, self.uow)
 
     @rpc(expected_exceptions=EXPECTED)
     def feedback_for(self, source_type, source_id, recipient, actor):
@@ -122,26 +117,21 @@ class NotificationsService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def directory(self, ward=None, agency=None, limit=50, cursor=None):
-        with self.uow:
-            result = directory.list_directory(self.uow.session, ward, agency, limit, cursor)
+        result = handlers.list_directory(ward, agency, limit, cursor, self.uow)
         return {**result, "items": ContactView(many=True).dump(result["items"])}
 
     @rpc(expected_exceptions=EXPECTED)
     def add_directory_entry(self, payload, actor):
-        with self.uow:
-            return ContactView().dump(directory.add_entry(self.uow.session, payload, actor))
+        return ContactView().dump(handlers.add_directory_entry(payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def confirm_directory_entry(self, contact_id, actor):
-        with self.uow:
-            return ContactView().dump(directory.confirm_entry(self.uow.session, contact_id,
-                                                              actor))
+        return ContactView().dump(handlers.confirm_directory_entry(contact_id, actor,
+                                                                   self.uow))
 
     @rpc
     def failed_emails(self, limit=50):
-        with self.uow:
-            return FailedEmailView(many=True).dump(emailing.failed_emails(self.uow.session,
-                                                                          limit))
+        return FailedEmailView(many=True).dump(handlers.failed_emails(limit, self.uow))
 
     @rpc(needs_caller=False)
     def health(self):

@@ -3,16 +3,16 @@ import uuid
 
 import structlog
 
-from services.referrals import agreements, linking, repository
+from services.referrals import agreements, linking, priorities, repository
 from services.referrals.domain import (check_closable, check_conditions_acknowledged,
                                        may_submit_referral, missing_agreement,
                                        referral_audience, referral_scope, status_after_triage)
-from shared.contracts.referrals import (CloseSchema, DisclosureSchema, ReferralQuerySchema,
+from shared.contracts.referrals import (CloseSchema, DisclosureSchema, LinkDecisionSchema,
+                                        ReferralQuerySchema,
                                         SubmitReferralSchema, TriageSchema,
                                         unknown_ward)
-from shared.errors import load_or_refuse
 from shared.db import utcnow
-from shared.errors import Conflict, Forbidden, InvalidContent, NotFound
+from shared.errors import Conflict, Forbidden, InvalidContent, NotFound, load_or_refuse
 from shared.need_to_know import shape
 from shared.paging import decode_cursor, page
 
@@ -280,3 +280,39 @@ def _visible(referral, referral_id, actor, disclosed=()):
 def _shaped(referral, referral_id, actor, disclosed=()):
     _visible(referral, referral_id, actor, disclosed)
     return shape("referral", referral_audience(actor, referral, disclosed), referral)
+
+
+# --- people, links, ward priorities and the ward register ------------------------------
+
+def get_person(subject_id, actor, uow):
+    with uow:
+        return linking.person_view(uow.session, subject_id, actor)
+
+
+def list_subject_links(status, limit, cursor, actor, uow, dump):
+    linking.check_may_link(actor)
+    with uow:
+        return linking.list_links_page(uow.session, status, limit, cursor, dump)
+
+
+def decide_subject_link(link_id, decision, reason, actor, uow):
+    linking.check_may_link(actor)
+    reason = load_or_refuse(LinkDecisionSchema, {"reason": reason} if reason else {}
+                            ).get("reason")
+    with uow:
+        return linking.decide(uow, link_id, decision, reason, actor)
+
+
+def get_ward_priority(priority_id, uow):
+    with uow:
+        return priorities.get_ward_priority(uow.session, priority_id)
+
+
+def list_ward_priorities(ward, status, limit, cursor, uow):
+    with uow:
+        return priorities.list_ward_priorities(uow.session, ward, status, limit, cursor)
+
+
+def list_wards(uow):
+    with uow:
+        return repository.list_wards(uow.session)

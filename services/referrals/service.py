@@ -2,12 +2,10 @@
 triage, ward priorities and the ward register."""
 from nameko.dependency_providers import Config
 
-from services.referrals import agreements, handlers, linking, priorities, repository
+from services.referrals import agreements, handlers, priorities
 from services.referrals.orm import metadata
-from shared.contracts.referrals import (LinkDecisionSchema, PersonView, ReferralView,
-                                        SharingAgreementView, SubjectLinkView,
-                                        WardPriorityView)
-from shared.errors import load_or_refuse
+from shared.contracts.referrals import (PersonView, ReferralView, SharingAgreementView,
+                                        SubjectLinkView, WardPriorityView)
 from shared.consumers import domain_event_handler
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED, schema_for
@@ -58,24 +56,17 @@ class ReferralsService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_subject(self, subject_id, actor):
-        with self.uow:
-            return PersonView().dump(linking.person_view(self.uow.session, subject_id, actor))
+        return PersonView().dump(handlers.get_person(subject_id, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_subject_links(self, status, limit, cursor, actor):
-        linking.check_may_link(actor)
-        with self.uow:
-            return linking.list_links_page(self.uow.session, status, limit, cursor,
+        return handlers.list_subject_links(status, limit, cursor, actor, self.uow,
                                            SubjectLinkView(many=True).dump)
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_subject_link(self, link_id, decision, reason, actor):
-        linking.check_may_link(actor)
-        reason = load_or_refuse(LinkDecisionSchema, {"reason": reason} if reason else {}
-                                ).get("reason")
-        with self.uow:
-            return SubjectLinkView().dump(linking.decide(self.uow, link_id, decision, reason,
-                                                         actor))
+        return SubjectLinkView().dump(handlers.decide_subject_link(link_id, decision, reason,
+                                                                   actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def set_ward_priority(self, payload, actor):
@@ -84,9 +75,8 @@ class ReferralsService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def get_ward_priority(self, priority_id):
-        with self.uow:
-            return schema_for(WardPriorityView).dump(
-                priorities.get_ward_priority(self.uow.session, priority_id))
+        return schema_for(WardPriorityView).dump(
+            handlers.get_ward_priority(priority_id, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def review_ward_priority(self, priority_id, payload, actor):
@@ -95,9 +85,7 @@ class ReferralsService(HealthEndpoint):
 
     @rpc(expected_exceptions=EXPECTED)
     def list_ward_priorities(self, ward=None, status=None, limit=50, cursor=None):
-        with self.uow:
-            result = priorities.list_ward_priorities(self.uow.session, ward, status, limit,
-                                                     cursor)
+        result = handlers.list_ward_priorities(ward, status, limit, cursor, self.uow)
         return {**result, "items": WardPriorityView(many=True).dump(result["items"])}
 
     @rpc(expected_exceptions=EXPECTED)
@@ -134,8 +122,7 @@ class ReferralsService(HealthEndpoint):
 
     @rpc
     def list_wards(self):
-        with self.uow:
-            return repository.list_wards(self.uow.session)
+        return handlers.list_wards(self.uow)
 
     @rpc(needs_caller=False)
     def health(self):

@@ -14,14 +14,14 @@ record, a name or a note), so that whoever may see a ward's work may see its cha
   how it was used. `waiting`: reports without feedback yet; `waiting_past_due`: those past
   their feedback due date; `within_service_level`: feedback given by that date.
 
-Durations are in hours: count, median and 90th percentile (aggregates.py), over the last
+Durations are in hours: count, median and 90th percentile (durations.py), over the last
 `weeks` weeks, each counted in the week (Monday to Sunday, UTC) its clock stopped, overall
 and per week; a week with nothing to count shows 0 and no times."""
 from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
-from services.tasking.aggregates import dialect_of, hours_between, summaries, week_of
+from services.tasking.durations import dialect_of, hours_between, summaries, week_of
 from services.tasking.domain import RISK_ORDER
 from services.tasking.handlers import TASKING_ACTOR
 from services.tasking.orm import (intelligence_reports, metadata, referral_records,

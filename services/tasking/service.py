@@ -3,7 +3,7 @@ meetings, PCSO tasks and intelligence reports, and the overdue check."""
 from nameko.dependency_providers import Config
 from shared.rpc import rpc
 
-from services.tasking import dashboards, handlers, intake, intelligence, meetings
+from services.tasking import dashboards, handlers, intelligence, meetings
 from services.tasking.orm import metadata
 from services.tasking.printing import meeting_page
 from services.tasking.routing import RoutingRules
@@ -67,19 +67,19 @@ class TaskingService(HealthEndpoint):
 
     @domain_event_handler("referrals", "referral.submitted")
     def raise_item_for_referral(self, event):
-        intake.raise_item_for_referral(event, self.rules, self.uow)
+        handlers.raise_item_for_referral(event, self.rules, self.uow)
 
     @domain_event_handler("referrals", "referral.triaged")
     def apply_triage(self, event):
-        intake.apply_triage(event, self.rules, self.uow)
+        handlers.apply_triage(event, self.rules, self.uow)
 
     @domain_event_handler("referrals", "referral.closed")
     def record_referral_closed(self, event):
-        intake.record_referral_closed(event, self.uow)
+        handlers.record_referral_closed(event, self.uow)
 
     @domain_event_handler("referrals", "ward_priority.set")
     def apply_ward_priority(self, event):
-        intake.apply_ward_priority(event, self.rules, self.uow)
+        handlers.apply_ward_priority(event, self.rules, self.uow)
 
     # --- the due-date check --------------------------------------------------------------
 

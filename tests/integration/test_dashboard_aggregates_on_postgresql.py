@@ -1,6 +1,6 @@
 """The dashboards' SQL on PostgreSQL: every test of tests/unit/test_tasking_dashboards.py
 runs again here on a real server, because the aggregates are written per dialect
-(services/tasking/aggregates.py) and SQLite alone would not catch a PostgreSQL slip."""
+(services/tasking/durations.py) and SQLite alone would not catch a PostgreSQL slip."""
 import pytest
 import sqlalchemy as sa
 

@@ -178,7 +178,7 @@ class Story:
 
 
 class RealTasking:
-    """Tasking's own intake (services/tasking/intake.py) on an in-memory database of its
+    """Tasking's own intake (services/tasking/handlers.py) on an in-memory database of its
     own: told a story's referral events, it publishes what tasking would (the action its
     routing rules raise, the action a redirect moves or "no further action" closes), with
     tasking's actors and causation, and those events join the story on the story's clock."""
@@ -197,7 +197,7 @@ class RealTasking:
 
     def hear(self, event):
         """Tasking consumes `event` (as its consumer would); returns what it published."""
-        from services.tasking import intake
+        from services.tasking import handlers as intake
 
         uow = self.db.unit_of_work(consumer=f"tasking.{self.HEARS[event.type]}",
                                    correlation_id=event.correlation_id)

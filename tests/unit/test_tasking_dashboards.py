@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from nameko.testing.services import worker_factory
 
 from services.tasking import dashboards
-from services.tasking.aggregates import summaries
+from services.tasking.durations import summaries
 from services.tasking.orm import (intelligence_reports, metadata, referral_records,
                                   tasking_item_history, tasking_items)
 from services.tasking.routing import RoutingRules

@@ -1,4 +1,4 @@
-"""SQL aggregates that read the same on PostgreSQL and SQLite: the time between two
+"""Durations in SQL that read the same on PostgreSQL and SQLite: the time between two
 moments, the week a moment falls in, and the count, median and 90th percentile of a set of
 durations. Dashboards get summaries from the database, never the rows behind them.
 
