@@ -59,6 +59,12 @@ REVIEW_STAGE_LABELS = _terms(
     ("suggested", "Suggested"), ("declined", "Declined"), ("open", "Open"),
     ("gathering", "Gathering information"), ("panel", "At panel"), ("published", "Published"))
 
+ENTRY_KIND_LABELS = _terms(
+    ("referral", "Referral"), ("triage", "Triage decision"), ("tasking_item", "Action raised"),
+    ("update", "Action update"), ("overdue", "Overdue"), ("pcso_task", "PCSO task"),
+    ("intelligence_report", "Intelligence report"), ("feedback", "Feedback"))
+"""The kinds of entry in a person's chronology (case review's timeline)."""
+
 VOCABULARY = MappingProxyType({
     "roles": ROLE_LABELS,
     "agencies": AGENCY_LABELS,
@@ -70,6 +76,7 @@ VOCABULARY = MappingProxyType({
     "intelligence_assessments": INTELLIGENCE_ASSESSMENT_LABELS,
     "feedback_usages": FEEDBACK_USAGE_LABELS,
     "review_stages": REVIEW_STAGE_LABELS,
+    "entry_kinds": ENTRY_KIND_LABELS,
 })
 """Each list by the name `GET /api/vocabulary` serves it under, codes in display order."""
 
@@ -81,6 +88,7 @@ LAWFUL_BASES = tuple(LAWFUL_BASIS_LABELS)
 HANDLING_CODES = tuple(HANDLING_CODE_LABELS)
 FEEDBACK_USAGES = tuple(FEEDBACK_USAGE_LABELS)
 REVIEW_STAGES = tuple(REVIEW_STAGE_LABELS)
+ENTRY_KINDS = tuple(ENTRY_KIND_LABELS)
 
 
 def as_json():

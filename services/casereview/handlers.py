@@ -76,15 +76,15 @@ def timeline(uow, review_id, limit, cursor):
                 lambda e: (e.when.isoformat(), e.seq))
 
 
-def timeline_svg(uow, review_id):
+def timeline_svg(uow, review_id, key=True):
     """The chronology as a swimlane picture, with the candidates not dismissed marked."""
     with uow:
         review = reviews.get(uow.session, review_id)
         entries = projection.chronology(uow.session, review["subject_id"])
         candidates = [c for c in reviews.list_candidates(uow.session, review_id)
                       if c["status"] != "dismissed"]
-    return render_timeline(entries, candidates, title=f"Chronology for case review "
-                                                      f"{review_id}")
+    return render_timeline(entries, candidates, key=key,
+                           title=f"Chronology for case review {review_id}")
 
 
 # --- reviews ----------------------------------------------------------------------------

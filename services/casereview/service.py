@@ -144,9 +144,9 @@ class CaseReviewService(HealthEndpoint):
         return {**result, "items": EntryView(many=True).dump(result["items"])}
 
     @rpc(expected_exceptions=EXPECTED)
-    def timeline_svg(self, review_id, actor):
+    def timeline_svg(self, review_id, actor, key=True):
         check_may_review(actor)
-        return handlers.timeline_svg(self.uow, review_id)
+        return handlers.timeline_svg(self.uow, review_id, key=bool(key))
 
     @rpc(expected_exceptions=EXPECTED)
     def missed_opportunities(self, review_id, actor):

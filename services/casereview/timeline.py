@@ -1,102 +1,182 @@
-"""The chronology as a picture: an SVG swimlane timeline, one lane per agency, each entry a
-numbered mark at its time, the marks a possible missed opportunity cites ringed, and a
-numbered key below so that it reads on paper as well as on screen.
+"""The chronology as a picture, drawn here and nowhere else: the reviewer's page shows this
+SVG (`GET /api/case-reviews/{id}/timeline.svg?key=false`) and the printable file is the
+same picture with its numbered key (`key=true`). One lane per agency, each entry a numbered
+mark at its time (marks close in time nudged apart along the lane), the marks a possible
+missed opportunity cites ringed, a legend of the kinds shown, and a text alternative that
+says what the picture holds.
 
 Every piece of text is escaped: summaries, reasons and outcomes are people's free text.
 """
+from datetime import timezone
 from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
 
-WIDTH = 1100
-LEFT = 190          # lane labels
-RIGHT = 40
-TOP = 70
-LANE = 44
-LINE = 18           # one line of the key
+from shared.vocabulary import AGENCY_LABELS, ENTRY_KIND_LABELS
+
+LONDON = ZoneInfo("Europe/London")
+LEFT = 290          # lane labels
+RIGHT = 30
+TOP = 30
+LANE = 48
+GAP = 24            # the least distance between two marks on one lane
+SPAN = 640          # the time axis
+LINE = 20           # one line of the legend or the key
 KIND_COLOURS = {
-    "referral": "#1f5fa8", "triage": "#6b4fa0", "tasking_item": "#2e7d32",
-    "update": "#558b2f", "overdue": "#c77700", "pcso_task": "#00838f",
+    "referral": "#1d4f91", "triage": "#6b4fa0", "tasking_item": "#1e6b24",
+    "update": "#4a6b1e", "overdue": "#a35200", "pcso_task": "#00686f",
     "intelligence_report": "#37474f", "feedback": "#ad1457",
 }
-CANDIDATE_COLOUR = "#d32f2f"
+"""Each kind's colour (white numbers on each read at 4.5:1 or better)."""
+OTHER_COLOUR = "#1b1b1b"
+CITED_COLOUR = "#a4001d"
 
 
-def _text(value):
-    return escape(str(value), {'"': "&quot;", "'": "&#x27;"})
-
-
-def render_timeline(entries, candidates, title):
-    """SVG text for `entries` (oldest first) with `candidates` (each citing `entry_ids`)."""
+def render_timeline(entries, candidates, title, key=True):
+    """SVG text for `entries` (oldest first) and the `candidates` not dismissed (each
+    citing `entry_ids`); `key`: the numbered list of entries and candidates below, for
+    paper (the page has its own table)."""
+    cited = _citations(candidates)
     agencies = list(dict.fromkeys(e.agency for e in entries))
-    numbers = {e.id: n for n, e in enumerate(entries, start=1)}
-    cited = {}
-    for m, candidate in enumerate(candidates, start=1):
-        for entry_id in candidate["entry_ids"]:
-            cited.setdefault(entry_id, []).append(m)
+    marks = _marks(entries, agencies)
+    width = max([LEFT + SPAN + 30 + RIGHT] + [x + RIGHT for _, _, x, _ in marks])
     chart_bottom = TOP + LANE * max(len(agencies), 1)
-    key_top = chart_bottom + 50
-    height = key_top + LINE * (len(entries) + len(candidates) + 3) + 20
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-           f'viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="12">',
-           f"<title>{_text(title)}</title>",
-           f'<rect width="{WIDTH}" height="{height}" fill="#ffffff"/>',
-           f'<text x="{LEFT}" y="28" font-size="16" font-weight="bold">{_text(title)}</text>',
-           '<text x="{}" y="48" fill="#555">One lane per agency; numbers match the key '
-           'below; a red ring marks an entry a possible missed opportunity cites.</text>'
-           .format(LEFT)]
+    kinds = [kind for kind in KIND_COLOURS if any(e.kind == kind for e in entries)]
+    legend_top = chart_bottom + 50
+    key_top = legend_top + LINE * (len(kinds) + 2)
+    height = key_top + (LINE * (len(entries) + len(candidates) + 4) if key else 0)
+    label = _label(entries, agencies, cited)
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{_text(label)}" '
+           f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+           'font-family="system-ui, sans-serif" font-size="15">',
+           f"<title>{_text(title)}: {_text(label)}</title>",
+           f'<rect width="{width}" height="{height}" fill="#ffffff"/>']
     if not entries:
-        out.append(f'<text x="{LEFT}" y="{TOP + 20}">No entries in the chronology yet.</text>')
-    lane_y = {agency: TOP + LANE * i + LANE / 2 for i, agency in enumerate(agencies)}
-    for agency, y in lane_y.items():
-        out.append(f'<line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" '
-                   'stroke="#ccc"/>')
-        out.append(f'<text x="{LEFT - 10}" y="{y + 4}" text-anchor="end">'
-                   f"{_text(agency)}</text>")
-    x_of = _time_axis(entries)
+        out.append(f'<text x="{LEFT}" y="{TOP + 20}" fill="{OTHER_COLOUR}">'
+                   "No entries in the chronology yet.</text>")
+    for i, agency in enumerate(agencies):
+        y = TOP + LANE * i + LANE / 2
+        out.append(f'<g class="lane"><line x1="{LEFT}" y1="{y}" x2="{width - RIGHT}" '
+                   f'y2="{y}" stroke="#767676" stroke-width="1"/><text x="{LEFT - 12}" '
+                   f'y="{y + 4}" text-anchor="end" fill="{OTHER_COLOUR}">'
+                   f"{_text(agency_name(agency))}</text></g>")
+    for entry, n, x, y in marks:
+        out.append(_mark(entry, n, x, y, entry.id in cited))
     if entries:
-        first, last = entries[0].when, entries[-1].when
-        out.append(f'<text x="{LEFT}" y="{chart_bottom + 20}" fill="#555">'
-                   f"{_text(first.strftime('%d %b %Y'))}</text>")
-        out.append(f'<text x="{WIDTH - RIGHT}" y="{chart_bottom + 20}" fill="#555" '
-                   f'text-anchor="end">{_text(last.strftime("%d %b %Y"))}</text>')
-    for entry in entries:
-        x, y = x_of(entry.when), lane_y[entry.agency]
-        colour = KIND_COLOURS.get(entry.kind, "#333")
-        tip = f"{entry.when.strftime('%d %b %Y %H:%M')} {entry.agency}: {entry.summary}"
-        out.append(f'<g class="entry" data-entry-id="{_text(entry.id)}">'
-                   f"<title>{_text(tip)}</title>")
-        if entry.id in cited:
-            out.append(f'<circle cx="{x:.1f}" cy="{y}" r="13" fill="none" '
-                       f'stroke="{CANDIDATE_COLOUR}" stroke-width="3" class="candidate"/>')
-        out.append(f'<circle cx="{x:.1f}" cy="{y}" r="9" fill="{colour}"/>')
-        out.append(f'<text x="{x:.1f}" y="{y + 4}" fill="#fff" font-size="9" '
-                   f'text-anchor="middle">{numbers[entry.id]}</text></g>')
-    y = key_top
-    out.append(f'<text x="20" y="{y}" font-weight="bold">Chronology</text>')
-    for entry in entries:
-        y += LINE
-        marks = "".join(f" [possible missed opportunity {m}]" for m in cited.get(entry.id, ()))
-        out.append(f'<text x="20" y="{y}">{numbers[entry.id]}. '
-                   f"{_text(entry.when.strftime('%d %b %Y %H:%M'))} - {_text(entry.agency)} "
-                   f"({_text(entry.kind.replace('_', ' '))}): {_text(entry.summary)}"
-                   f"{_text(marks)}</text>")
-    if candidates:
-        y += LINE * 2
-        out.append(f'<text x="20" y="{y}" font-weight="bold">Possible missed opportunities '
-                   "(for learning, not blame)</text>")
-        for m, candidate in enumerate(candidates, start=1):
-            y += LINE
-            cites = ", ".join(str(numbers[i]) for i in candidate["entry_ids"] if i in numbers)
-            out.append(f'<text x="20" y="{y}" fill="{CANDIDATE_COLOUR}">{m}. '
-                       f"{_text(candidate['summary'])} (entries {_text(cites)}; "
-                       f"{_text(candidate['status'])})</text>")
+        out.append(f'<text x="{LEFT}" y="{chart_bottom + 24}" fill="#4a4a4a">'
+                   f"{_text(_day(entries[0].when))}</text>")
+        out.append(f'<text x="{width - RIGHT}" y="{chart_bottom + 24}" fill="#4a4a4a" '
+                   f'text-anchor="end">{_text(_day(entries[-1].when))}</text>')
+    out += _legend(kinds, bool(cited), legend_top)
+    if key:
+        out += _key(entries, candidates, cited, {e.id: n for e, n, _, _ in marks}, key_top)
     out.append("</svg>")
     return "\n".join(out)
 
 
-def _time_axis(entries):
+def agency_name(code):
+    return AGENCY_LABELS.get(code, code)
+
+
+def _citations(candidates):
+    cited = {}
+    for m, candidate in enumerate(candidates, start=1):
+        for entry_id in candidate["entry_ids"]:
+            cited.setdefault(entry_id, []).append(m)
+    return cited
+
+
+def _marks(entries, agencies):
+    """(entry, number, x, y) of each mark; a mark too close to the one before it on its
+    lane moves along, so that no two sit on top of each other."""
     if not entries:
-        return lambda when: LEFT
+        return []
     first, last = entries[0].when, entries[-1].when
-    span = (last - first).total_seconds() or 1.0
-    usable = WIDTH - LEFT - RIGHT - 30
-    return lambda when: LEFT + 15 + usable * (when - first).total_seconds() / span
+    span = (last - first).total_seconds()
+    lane_last, marks = {}, []
+    for n, entry in enumerate(entries, start=1):
+        x = LEFT + 15 + (SPAN * (entry.when - first).total_seconds() / span if span
+                         else SPAN / 2)
+        if entry.agency in lane_last and x < lane_last[entry.agency] + GAP:
+            x = lane_last[entry.agency] + GAP
+        lane_last[entry.agency] = x
+        marks.append((entry, n, round(x, 1), TOP + LANE * agencies.index(entry.agency)
+                      + LANE / 2))
+    return marks
+
+
+def _mark(entry, n, x, y, cited):
+    tip = f"{n}. {agency_name(entry.agency)}, {_when(entry.when)}: {entry.summary}"
+    ring = (f'<circle class="candidate" cx="{x}" cy="{y}" r="14" fill="none" '
+            f'stroke="{CITED_COLOUR}" stroke-width="3"/>' if cited else "")
+    return (f'<g class="mark entry" data-agency="{_text(entry.agency)}" '
+            f'data-entry-id="{_text(entry.id)}"><title>{_text(tip)}</title>{ring}'
+            f'<circle cx="{x}" cy="{y}" r="10" '
+            f'fill="{KIND_COLOURS.get(entry.kind, OTHER_COLOUR)}"/>'
+            f'<text x="{x}" y="{y + 4}" text-anchor="middle" fill="#ffffff" font-size="11" '
+            f'font-weight="700">{n}</text></g>')
+
+
+def _legend(kinds, any_cited, top):
+    out, y = ['<g class="legend">'], top
+    for kind in kinds:
+        out.append(f'<circle cx="{LEFT + 7}" cy="{y - 5}" r="7" fill="{KIND_COLOURS[kind]}"/>'
+                   f'<text x="{LEFT + 22}" y="{y}" fill="{OTHER_COLOUR}">'
+                   f"{_text(ENTRY_KIND_LABELS.get(kind, kind))}</text>")
+        y += LINE
+    if any_cited:
+        out.append(f'<circle cx="{LEFT + 7}" cy="{y - 5}" r="6" fill="none" '
+                   f'stroke="{CITED_COLOUR}" stroke-width="3"/><text x="{LEFT + 22}" '
+                   f'y="{y}" fill="{OTHER_COLOUR}">Cited by a possible missed opportunity</text>')
+    out.append("</g>")
+    return out
+
+
+def _key(entries, candidates, cited, numbers, top):
+    out, y = [f'<text x="20" y="{top}" font-weight="bold" fill="{OTHER_COLOUR}">Chronology'
+              "</text>"], top
+    for entry in entries:
+        y += LINE
+        marks = "".join(f" [possible missed opportunity {m}]" for m in cited.get(entry.id, ()))
+        out.append(f'<text x="20" y="{y}" fill="{OTHER_COLOUR}">{numbers[entry.id]}. '
+                   f"{_text(_when(entry.when))} - {_text(agency_name(entry.agency))} "
+                   f"({_text(ENTRY_KIND_LABELS.get(entry.kind, entry.kind))}): "
+                   f"{_text(entry.summary)}{_text(marks)}</text>")
+    if candidates:
+        y += LINE * 2
+        out.append(f'<text x="20" y="{y}" font-weight="bold" fill="{OTHER_COLOUR}">Possible '
+                   "missed opportunities (for learning, not blame)</text>")
+        for m, candidate in enumerate(candidates, start=1):
+            y += LINE
+            cites = ", ".join(str(numbers[i]) for i in candidate["entry_ids"] if i in numbers)
+            out.append(f'<text x="20" y="{y}" fill="{CITED_COLOUR}">{m}. '
+                       f"{_text(candidate['summary'])} (entries {_text(cites)}; "
+                       f"{_text(candidate['status'])})</text>")
+    return out
+
+
+def _label(entries, agencies, cited):
+    """The picture's text alternative: how many entries, from which agencies, over when."""
+    if not entries:
+        return "Timeline: no entries yet"
+    first, last = entries[0].when, entries[-1].when
+    same_day = _day(first) == _day(last)
+    start, end = (_when(first), _when(last)) if same_day else (_day(first), _day(last))
+    plural = "agency" if len(agencies) == 1 else "agencies"
+    label = (f"Timeline of {len(entries)} entries from {len(agencies)} {plural} "
+             f"({', '.join(agency_name(a) for a in agencies)}), "
+             + (f"at {start}" if start == end else f"from {start} to {end}"))
+    if cited:
+        label += f"; {len(cited)} entries are cited by a possible missed opportunity"
+    return label + ". The table below lists every entry."
+
+
+def _when(moment):
+    return moment.astimezone(timezone.utc).astimezone(LONDON).strftime("%d %B %Y, %H:%M")
+
+
+def _day(moment):
+    return moment.astimezone(timezone.utc).astimezone(LONDON).strftime("%d %B %Y")
+
+
+def _text(value):
+    return escape(str(value), {'"': "&quot;", "'": "&#x27;"})

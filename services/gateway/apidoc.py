@@ -122,6 +122,7 @@ class VocabularyView(Schema):
     intelligence_assessments = _terms()
     feedback_usages = _terms()
     review_stages = _terms()
+    entry_kinds = _terms()
 
 
 __all__ = ["ErrorSchema", "NewUserSchema", "page_of", "TokenRequestSchema", "TokenView",

@@ -246,15 +246,22 @@ def test_the_swimlane_picture_has_a_lane_per_agency_marks_candidates_and_escapes
     root = ET.fromstring(svg)  # well-formed despite <, & and quotes in a reason
     ns = {"s": "http://www.w3.org/2000/svg"}
     texts = ["".join(t.itertext()) for t in root.iterfind(".//s:text", ns)]
-    for lane in ("la-community-safety", "partnership", "yot"):
-        assert lane in texts
+    for lane in ("Local authority community safety", "partnership", "Youth Offending Team"):
+        assert lane in texts  # agencies by the vocabulary's names; the partnership as is
     assert any('Tenancy <matter> & "ASB"' in t for t in texts)
-    ringed = {g.get("data-entry-id") for g in root.iterfind(".//s:g[@class='entry']", ns)
+    marks = [g for g in root.iterfind(".//s:g", ns) if "mark" in g.get("class", "").split()]
+    assert {g.get("data-agency") for g in marks} == {"la-community-safety", "partnership",
+                                                      "yot"}
+    ringed = {g.get("data-entry-id") for g in marks
               if g.find("s:circle[@class='candidate']", ns) is not None}
+    assert root.get("role") == "img" and root.get("aria-label").startswith("Timeline of")
     assert ringed == {entry_id for c in found for entry_id in c["entries"]}
     assert {c["rule"] for c in found} == {"redirect_not_acknowledged",
                                           "multi_agency_referrals_without_completed_action"}
     assert any("Possible missed opportunities (for learning, not blame)" in t for t in texts)
+    bare = ET.fromstring(service.timeline_svg(review["id"], REVIEWER, key=False))
+    assert not any("for learning, not blame" in "".join(t.itertext())
+                   for t in bare.iterfind(".//s:text", ns))  # the page's picture: no key
 
 
 @pytest.mark.parametrize("role", ["coordinator", "partner", "analyst", "admin", "system"])

@@ -7,6 +7,7 @@
 - only the composition root, `wardline/`, knows the services by name.
 """
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,3 +78,27 @@ def test_the_rules_see_each_kind_of_import(tmp_path):
                       "from shared import db\n")
     services = {_service_of(module) for module, _ in imported_modules(sample)} - {None}
     assert services == {"tasking", "referrals", "casereview", "notifications"}
+
+
+WEB = ROOT / "services" / "gateway" / "web"
+JS_IMPORT = re.compile(r'^\s*import\s[^;]*?from\s+"([^"]+)"', re.M | re.S)
+
+
+def web_imports(path):
+    return [(WEB / path.parent.relative_to(WEB) / target).resolve().relative_to(WEB).as_posix()
+            for target in JS_IMPORT.findall(path.read_text())]
+
+
+def test_role_pages_import_only_core_and_components():
+    """A widget two pages share lives in web/components/, never in one role's page."""
+    found = {page.name: [t for t in web_imports(page)
+                         if t != "core.js" and not t.startswith("components/")]
+             for page in sorted((WEB / "pages").glob("*.js"))}
+    assert {name: targets for name, targets in found.items() if targets} == {}
+    assert found, "no role pages found"
+
+
+def test_components_import_only_core_and_other_components():
+    for component in sorted((WEB / "components").glob("*.js")):
+        assert all(t == "core.js" or t.startswith("components/")
+                   for t in web_imports(component)), component.name

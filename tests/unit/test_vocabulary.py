@@ -37,6 +37,11 @@ def test_every_context_words_every_code_and_nothing_else(context, wording, codes
         f"not codes {sorted(set(wording) - set(codes))}")
 
 
+def test_the_chronology_draws_every_kind_of_entry_the_vocabulary_names():
+    from services.casereview.timeline import KIND_COLOURS
+    assert set(chronology.KINDS) == set(vocabulary.ENTRY_KINDS) == set(KIND_COLOURS)
+
+
 def test_every_agency_a_category_is_routed_to_is_an_agency():
     owners = set(ROUTING.owner_by_category.values()) - {"referring_agency"}
     assert owners <= set(vocabulary.AGENCIES)
@@ -55,7 +60,7 @@ def test_the_served_vocabulary_lists_each_code_once_with_a_label():
     served = vocabulary.as_json()
     assert set(served) == {"roles", "agencies", "categories", "risk_levels", "lawful_bases",
                            "handling_codes", "source_evaluations", "intelligence_assessments",
-                           "feedback_usages", "review_stages"}
+                           "feedback_usages", "review_stages", "entry_kinds"}
     for name, terms in served.items():
         codes = [term["code"] for term in terms]
         assert len(codes) == len(set(codes)), name

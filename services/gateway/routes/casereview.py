@@ -73,7 +73,11 @@ class CaseReviewRoutes:
     @api("GET", "/api/case-reviews/<string:review_id>/timeline.svg", roles=REVIEWERS,
          response="image/svg+xml")
     def case_review_timeline_picture(self, request, review_id):
-        svg = self.casereview.timeline_svg(review_id, actor(request.principal))
+        """The chronology as a swimlane picture (SVG), the one the reviewer's page shows;
+        `?key=false` leaves out the numbered key printed below it."""
+        # ?key=false: without the numbered key (the page lists the entries in a table).
+        svg = self.casereview.timeline_svg(review_id, actor(request.principal),
+                                           key=request.args.get("key") != "false")
         self._record_review_access(request, "consultation",
                                    self.casereview.get_review(review_id, actor(request.principal)),
                                    "Case review chronology picture")

@@ -11,8 +11,8 @@ from shared.web import http
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 MIMETYPES = {".js": "text/javascript", ".css": "text/css"}
-# A file name or pages/<name>: letters, digits and hyphens only, so no path can leave WEB.
-STATIC_NAME = re.compile(r"(pages/)?[a-z0-9-]+\.(js|css)")
+# A file name, pages/<name> or components/<name>: letters, digits and hyphens only, so no path can leave WEB.
+STATIC_NAME = re.compile(r"((pages|components)/)?[a-z0-9-]+\.(js|css)")
 # Only our own files may run or style the page: no inline script, nothing from elsewhere.
 SECURITY_HEADERS = {**EVERY_ANSWER, "Content-Security-Policy":
                     "default-src 'self'; frame-ancestors 'none'; base-uri 'none'"}

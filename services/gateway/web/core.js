@@ -8,12 +8,13 @@ export const state = { token: sessionStorage.getItem("wardline.token"), me: null
 // from GET /api/vocabulary (shared/vocabulary.py) before any page is drawn, so that no page
 // keeps a table of its own and every label is the one the services validate against.
 export const ROLES = {}, AGENCY_NAMES = {}, CATEGORIES = {}, RISK_LEVELS = {}, LAWFUL_BASES = {},
-  HANDLING_CODES = {}, SOURCE_EVALUATIONS = {}, ASSESSMENTS = {}, USAGES = {}, STAGES = {};
+  HANDLING_CODES = {}, SOURCE_EVALUATIONS = {}, ASSESSMENTS = {}, USAGES = {}, STAGES = {},
+  ENTRY_KINDS = {};
 export const AGENCIES = [];  // the agency codes, in order
 const VOCABULARY = { roles: ROLES, agencies: AGENCY_NAMES, categories: CATEGORIES,
   risk_levels: RISK_LEVELS, lawful_bases: LAWFUL_BASES, handling_codes: HANDLING_CODES,
   source_evaluations: SOURCE_EVALUATIONS, intelligence_assessments: ASSESSMENTS,
-  feedback_usages: USAGES, review_stages: STAGES };
+  feedback_usages: USAGES, review_stages: STAGES, entry_kinds: ENTRY_KINDS };
 let vocabularyLoaded = null;
 
 /** Fill the label tables from the server, once. */
@@ -39,6 +40,20 @@ export async function api(method, path, body) {
   if (!response.ok) throw Object.assign(new Error(data.error?.message || response.statusText),
                                         { status: response.status, fields: data.error?.fields || {} });
   return data;
+}
+
+/** A picture the server draws (SVG), fetched with the caller's token and parsed as SVG, so
+ * that nothing in it runs: the server escapes every piece of text it draws. */
+export async function apiPicture(path) {
+  const response = await fetch(path, { headers: state.token ? { Authorization: `Bearer ${state.token}` } : {} });
+  if (response.status === 401 && state.token) { state.onSignedOut(); }
+  if (!response.ok) throw Object.assign(new Error(response.statusText), { status: response.status, fields: {} });
+  const parsed = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
+  const picture = parsed.documentElement;
+  if (picture.nodeName !== "svg") throw new Error("The picture could not be read.");
+  picture.removeAttribute("width"); picture.removeAttribute("height");  // fit the page
+  picture.setAttribute("width", "100%");
+  return document.importNode(picture, true);
 }
 
 export function el(tag, attrs = {}, ...children) {

@@ -2,9 +2,9 @@
 // data: no referral, action, intelligence or review is shown here.
 import { ROLES, agencyName, api, el, field, options, page, showErrors, wardNames, when, words, paged, notice }
   from "../core.js";
-import { inboxPage } from "./inbox.js";
-import { agreementsPage } from "./agreements.js";
-import { agencySelect, th } from "./coordinator.js";
+import { agreementsPage } from "../components/agreements.js";
+import { inboxPage } from "../components/inbox.js";
+import { agencySelect, th } from "../components/widgets.js";
 
 
 // --- accounts -----------------------------------------------------------------------------

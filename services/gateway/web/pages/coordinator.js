@@ -1,12 +1,12 @@
 // The partnership coordinator triages referrals as they arrive, runs the tasking meeting
 // (agenda, actions with an owning agency and a due date, minutes), chases overdue actions
-// and decides whether two records are one person. The small list and form helpers at the
-// end are shared with the reviewer's and admin's pages.
+// and decides whether two records are one person.
 import { AGENCIES, CATEGORIES, LAWFUL_BASES, agencyName, api, day, el, field, go, isoFromLocal, localInput, options,
   page, paged, showErrors, wardNames, when, words, notice } from "../core.js";
-import { inboxPage } from "./inbox.js";
-import { agreementsPage } from "./agreements.js";
-import { referPage } from "./partner.js";
+import { agreementsPage } from "../components/agreements.js";
+import { inboxPage } from "../components/inbox.js";
+import { referPage } from "../components/referrals.js";
+import { agencySelect, overdueBy, th, today, uid } from "../components/widgets.js";
 
 export async function triagePage() {
   const waiting = (await api("GET", "/api/referrals?status=received&limit=50")).items;
@@ -322,30 +322,6 @@ function linkCard(link) {
                                                 + (p.address ? `, ${p.address}` : "")))),
     el("p", {}, `Match score ${Math.round((link.score || 0) * 100)}%. ${(link.reasons || []).map(words).join("; ")}`),
     form);
-}
-
-// --- helpers shared with the reviewer's and admin's pages -------------------------------
-
-
-/** A select of the agency register; with `blank`, a first empty choice of that text. */
-export function agencySelect(id, chosen, blank) {
-  return el("select", { id }, blank ? el("option", { value: "" }, blank) : null,
-    AGENCIES.map((a) => el("option", { value: a, selected: a === chosen ? "selected" : null }, agencyName(a))));
-}
-
-
-
-export const th = (text, cls) => el("th", { scope: "col", class: cls }, text);
-export const today = () => localInput(new Date()).slice(0, 10);
-let uids = 0;
-export const uid = () => `u${++uids}`;
-
-export function overdueBy(due) {
-  const minutes = Math.max(0, Math.floor((Date.now() - new Date(due).getTime()) / 60000));
-  const days = Math.floor(minutes / 1440); const hours = Math.floor((minutes % 1440) / 60);
-  const plural = (n, unit) => `${n} ${unit}${n === 1 ? "" : "s"}`;
-  if (days) return hours ? `${plural(days, "day")} ${plural(hours, "hour")}` : plural(days, "day");
-  return hours ? plural(hours, "hour") : plural(minutes % 60, "minute");
 }
 
 const personName = (p) => [p.given_name, p.family_name].filter(Boolean).join(" ") || `record ${p.id}`;

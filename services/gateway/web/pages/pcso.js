@@ -2,9 +2,9 @@
 // each, and what the Borough Intelligence Unit said about the reports.
 import { api, el, field, isoFromLocal, loads, localInput, page, paged, showErrors, state, tabs, wardNames,
   when, words, notice } from "../core.js";
-import { reportsView } from "./analyst.js";
-import { inboxPage } from "./inbox.js";
-import { TASK_STATUSES } from "./sergeant.js";
+import { inboxPage } from "../components/inbox.js";
+import { reportsView } from "../components/intelligence.js";
+import { TASK_STATUSES } from "../components/widgets.js";
 
 /** When, where and what was seen; `send(body)` files it. `prefix` keeps ids unique. */
 function reportForm(prefix, send, ...before) {

@@ -2,9 +2,9 @@
 // a review of one person, reads every agency's contacts with them on one timeline, decides
 // on the possible missed opportunities the rules found, records findings and lessons, and
 // publishes the lessons to partners. The language is about learning, never blame.
-import { CATEGORIES, STAGES, agencyName, api, el, field, go, page, showErrors, svg, wardNames, when, words, paged, notice, day } from "../core.js";
-import { inboxPage } from "./inbox.js";
-import { agencySelect, th, today, uid } from "./coordinator.js";
+import { CATEGORIES, ENTRY_KINDS, STAGES, agencyName, api, apiPicture, el, field, go, page, showErrors, wardNames, when, words, paged, notice, day } from "../core.js";
+import { inboxPage } from "../components/inbox.js";
+import { agencySelect, th, today, uid } from "../components/widgets.js";
 
 const NEXT_STAGE = { open: ["gathering", "Start gathering information"], gathering: ["panel", "Take it to panel"] };
 const WORKING = ["open", "gathering", "panel"];
@@ -14,11 +14,6 @@ const RULES = {
   re_referred_after_no_further_action: "Referred again soon after no further action",
   intelligence_without_feedback: "Intelligence without feedback",
   redirect_not_acknowledged: "Redirect not taken up" };
-const KINDS = { referral: ["Referral", "#1d4f91"], triage: ["Triage decision", "#6b4fa0"],
-  tasking_item: ["Action raised", "#1e6b24"], update: ["Action update", "#4a6b1e"],
-  overdue: ["Overdue", "#a35200"], pcso_task: ["PCSO task", "#00686f"],
-  intelligence_report: ["Intelligence report", "#37474f"], feedback: ["Feedback", "#ad1457"] };
-const CITED = "#a4001d";
 
 // --- the list of reviews ----------------------------------------------------------------
 
@@ -124,7 +119,8 @@ export async function reviewPage(id, message) {
   const [review, entries, candidates] = await Promise.all([
     api("GET", `/api/case-reviews/${id}`), timelineOf(id),
     api("GET", `/api/case-reviews/${id}/missed-opportunities`).then((d) => d.items)]);
-  const person = await api("GET", `/api/subjects/${review.subject_id}`).catch(() => null);
+  const [person, picture] = await Promise.all([
+    api("GET", `/api/subjects/${review.subject_id}`).catch(() => null), timelinePicture(id, entries)]);
   const working = WORKING.includes(review.stage);
   const refresh = (message) => reviewPage(id, message);
   const numbers = Object.fromEntries(entries.map((e, i) => [e.id, i + 1]));
@@ -147,7 +143,7 @@ export async function reviewPage(id, message) {
         el("h2", { id: "h-chronology" }, `Chronology (${entries.length} entries)`),
         el("button", { type: "button", class: "secondary", onclick: () => refresh("The chronology was refreshed.") },
            "Refresh the chronology"),
-        timelinePicture(entries, candidates), timelineTable(entries, candidates)),
+        picture, timelineTable(entries, candidates)),
       el("section", { "aria-labelledby": "h-candidates" },
         el("h2", { id: "h-candidates" }, `Possible missed opportunities (${candidates.length})`),
         el("p", { class: "muted" }, "Found by the rules in the chronology. The rules suggest; the reviewers "
@@ -213,62 +209,18 @@ function citations(candidates) {
   return cited;
 }
 
-function timelinePicture(entries, candidates) {
+/** The server's picture of the chronology (casereview/timeline.py draws it, for this page
+ * and for paper alike), without its printed key: the table below lists every entry. */
+async function timelinePicture(id, entries) {
   if (!entries.length) return el("p", { class: "muted" }, "No entry in the chronology yet: records arrive "
                                  + "from the other services within seconds. Refresh to see them.");
-  const cited = citations(candidates);
-  const agencies = [...new Set(entries.map((e) => e.agency))];
-  const LEFT = 290; const RIGHT = 30; const TOP = 30; const LANE = 48; const GAP = 24;
-  const first = new Date(entries[0].when).getTime();
-  const last = new Date(entries[entries.length - 1].when).getTime();
-  const span = 640;
-  const laneLast = {};
-  const marks = entries.map((e, i) => {
-    let x = LEFT + 15 + (last > first ? ((new Date(e.when).getTime() - first) / (last - first)) * span : span / 2);
-    // Marks close in time would sit on top of each other: nudge them apart along the lane.
-    if (laneLast[e.agency] !== undefined && x < laneLast[e.agency] + GAP) x = laneLast[e.agency] + GAP;
-    laneLast[e.agency] = x;
-    return { e, n: i + 1, x, y: TOP + LANE * agencies.indexOf(e.agency) + LANE / 2 };
-  });
-  const width = Math.max(LEFT + span + 30 + RIGHT, ...marks.map((m) => m.x + RIGHT));
-  const height = TOP + LANE * agencies.length + 40;
-  // One day's entries are told apart by their times.
-  const sameDay = day(entries[0].when) === day(entries[entries.length - 1].when);
-  const from = (sameDay ? when : day)(entries[0].when);
-  const to = (sameDay ? when : day)(entries[entries.length - 1].when);
-  const label = `Timeline of ${entries.length} entries from ${agencies.length} `
-    + `agenc${agencies.length === 1 ? "y" : "ies"} (${agencies.map(agencyName).join(", ")}), `
-    + `${from === to ? `at ${from}` : `from ${from} to ${to}`}`
-    + (Object.keys(cited).length ? `; ${Object.keys(cited).length} entries are cited by a possible missed opportunity` : "")
-    + ". The table below lists every entry.";
-  return el("figure", { class: "timeline" },
-    svg("svg", { role: "img", "aria-label": label, viewBox: `0 0 ${width} ${height}`,
-                 width: "100%", "font-family": "system-ui, sans-serif", "font-size": "15" },
-      svg("title", {}, label),
-      agencies.map((agency, i) => {
-        const y = TOP + LANE * i + LANE / 2;
-        return svg("g", { class: "lane" },
-          svg("line", { x1: LEFT, y1: y, x2: width - RIGHT, y2: y, stroke: "#767676", "stroke-width": 1 }),
-          svg("text", { x: LEFT - 12, y: y + 4, "text-anchor": "end", fill: "#1b1b1b" }, agencyName(agency)));
-      }),
-      marks.map(({ e, n, x, y }) => svg("g", { class: "mark", "data-agency": e.agency },
-        svg("title", {}, `${n}. ${agencyName(e.agency)}, ${when(e.when)}: ${e.summary}`),
-        cited[e.id] ? svg("circle", { cx: x, cy: y, r: 14, fill: "none", stroke: CITED, "stroke-width": 3 }) : null,
-        svg("circle", { cx: x, cy: y, r: 10, fill: (KINDS[e.kind] || ["", "#1b1b1b"])[1] }),
-        svg("text", { x, y: y + 4, "text-anchor": "middle", fill: "#fff", "font-size": "11",
-                      "font-weight": "700" }, String(n)))),
-      svg("text", { x: LEFT, y: height - 12, fill: "#4a4a4a" }, from),
-      svg("text", { x: width - RIGHT, y: height - 12, fill: "#4a4a4a", "text-anchor": "end" }, to)),
-    el("figcaption", { class: "legend" },
-      Object.entries(KINDS).filter(([kind]) => entries.some((e) => e.kind === kind)).map(([, [name, colour]]) =>
-        el("span", {}, swatch({ r: 7, fill: colour }), name)),
-      Object.keys(cited).length ? el("span", {}, swatch({ r: 6, fill: "none", stroke: CITED, "stroke-width": 3 }),
-                                     "Cited by a possible missed opportunity") : null));
+  try {
+    return el("figure", { class: "timeline" }, await apiPicture(`/api/case-reviews/${id}/timeline.svg?key=false`));
+  } catch (error) {
+    return el("p", { class: "muted" }, `The timeline picture could not be drawn (${error.message}); `
+                                        + "the table below lists every entry.");
+  }
 }
-
-/** A key's mark, drawn like the timeline's (the page's policy allows no inline styles). */
-const swatch = (circle) => svg("svg", { class: "swatch", width: 16, height: 16, viewBox: "0 0 16 16",
-                                        "aria-hidden": "true" }, svg("circle", { cx: 8, cy: 8, ...circle }));
 
 function timelineTable(entries, candidates) {
   if (!entries.length) return null;
@@ -279,7 +231,7 @@ function timelineTable(entries, candidates) {
                        th("Possible missed opportunity", "optional"))),
     el("tbody", {}, entries.map((e, i) => el("tr", { "data-agency": e.agency },
       el("td", {}, String(i + 1)), el("td", {}, when(e.when)), el("td", {}, agencyName(e.agency)),
-      el("td", {}, (KINDS[e.kind] || [words(e.kind)])[0]), el("td", {}, e.summary),
+      el("td", {}, ENTRY_KINDS[e.kind] || words(e.kind)), el("td", {}, e.summary),
       el("td", { class: "optional" }, (cited[e.id] || []).map((m) => `#${m}`).join(", "))))));
 }
 

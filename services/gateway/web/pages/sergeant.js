@@ -2,11 +2,11 @@
 // and what the Borough Intelligence Unit said about their reports.
 import { api, el, field, isoFromLocal, loads, localInput, page, paged, showErrors, state, tabs, wardNames,
   when, words, notice } from "../core.js";
-import { reportCard, reportsView } from "./analyst.js";
-import { inboxPage } from "./inbox.js";
-import { prioritiesSection, priorityForm, reviewForm, reviewedMessage } from "./panel.js";
+import { inboxPage } from "../components/inbox.js";
+import { reportCard, reportsView } from "../components/intelligence.js";
+import { prioritiesSection, priorityForm, reviewForm, reviewedMessage } from "../components/priorities.js";
+import { TASK_STATUSES } from "../components/widgets.js";
 
-export const TASK_STATUSES = { open: "Open", reports_in: "Reports in", expired: "Expired" };
 
 function tasksTable() {
   return el("table", {},
