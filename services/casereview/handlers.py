@@ -6,15 +6,23 @@ from it), and none when the change is refused."""
 
 import structlog
 
-from services.casereview import projection, reviews, workflow
+from services.casereview import projection, repository, workflow
 from services.casereview.timeline import render_timeline
+from services.casereview.workflow import check_may_review
+from shared.contracts.casereview import (AcceptSuggestionSchema, DecisionSchema, FindingSchema,
+                                         LessonSchema, OpenReviewSchema)
 from shared.db import utcnow
-from shared.errors import Conflict, InvalidContent
+from shared.errors import Conflict, InvalidContent, load_or_refuse
 from shared.paging import decode_cursor, page
 
 log = structlog.get_logger(__name__)
 
 CASEREVIEW_ACTOR = {"username": "casereview", "role": "system", "agency": None}
+REFUSED = "Some fields need attention."
+
+
+def _load(schema, payload):
+    return load_or_refuse(schema, payload, REFUSED)
 
 
 # --- the chronology --------------------------------------------------------------------
@@ -38,14 +46,14 @@ def _suggest_review(session, recorded, rulebook, as_of):
     # without the other and neither see the pattern. Looking for patterns one at a time
     # (after this event's own entry is written) makes the later look see both, and keeps
     # two replicas from both suggesting one review.
-    reviews.lock_suggestions(session)
+    repository.lock_suggestions(session)
     for subject_id in sorted(projection.subjects_about(session, *recorded)):
         person = projection.person(session, subject_id)
         entries = projection.chronology(session, subject_id)
         for candidate in rulebook.find(entries, as_of, only=rulebook.suggest_review_when):
-            if reviews.active_for(session, person, candidate.rule):
+            if repository.active_for(session, person, candidate.rule):
                 continue
-            review_id = reviews.add(session, subject_id, "suggested",
+            review_id = repository.add(session, subject_id, "suggested",
                                     f"Pattern in the chronology: {candidate.rule}",
                                     CASEREVIEW_ACTOR["username"], utcnow(),
                                     suggested_by_rule=candidate.rule)
@@ -62,10 +70,11 @@ def rebuild_chronology(uow):
     return replayed
 
 
-def timeline(uow, review_id, limit, cursor):
+def timeline(review_id, limit, cursor, actor, uow):
     """The review's chronology, oldest first, keyset-paged on (when, arrival)."""
+    check_may_review(actor)
     with uow:
-        review = reviews.get(uow.session, review_id)
+        review = repository.get(uow.session, review_id)
         entries = projection.chronology(uow.session, review["subject_id"])
     start = 0
     if cursor:
@@ -76,12 +85,13 @@ def timeline(uow, review_id, limit, cursor):
                 lambda e: (e.when.isoformat(), e.seq))
 
 
-def timeline_svg(uow, review_id, key=True):
+def timeline_svg(review_id, actor, uow, key=True):
     """The chronology as a swimlane picture, with the candidates not dismissed marked."""
+    check_may_review(actor)
     with uow:
-        review = reviews.get(uow.session, review_id)
+        review = repository.get(uow.session, review_id)
         entries = projection.chronology(uow.session, review["subject_id"])
-        candidates = [c for c in reviews.list_candidates(uow.session, review_id)
+        candidates = [c for c in repository.list_candidates(uow.session, review_id)
                       if c["status"] != "dismissed"]
     return render_timeline(entries, candidates, key=key,
                            title=f"Chronology for case review {review_id}")
@@ -89,33 +99,39 @@ def timeline_svg(uow, review_id, key=True):
 
 # --- reviews ----------------------------------------------------------------------------
 
-def open_review(cmd, actor, uow, now):
+def open_review(payload, actor, uow, now=None):
     """A reviewer opens a review for a subject after an incident."""
+    check_may_review(actor)
+    cmd, now = _load(OpenReviewSchema, payload), now or utcnow()
     with uow:
-        review_id = reviews.add(uow.session, cmd["subject_id"], "open", cmd["trigger"],
+        review_id = repository.add(uow.session, cmd["subject_id"], "open", cmd["trigger"],
                                 actor["username"], now, cmd["incident_summary"],
                                 cmd["incident_date"])
-        _announce_opened(uow, reviews.get(uow.session, review_id), actor)
-        return reviews.full(uow.session, review_id)
+        _announce_opened(uow, repository.get(uow.session, review_id), actor)
+        return repository.full(uow.session, review_id)
 
 
-def accept_suggestion(review_id, cmd, actor, uow, now):
+def accept_suggestion(review_id, payload, actor, uow, now=None):
     """A reviewer takes up a review a pattern suggested, giving the incident's details."""
+    check_may_review(actor)
+    cmd, now = _load(AcceptSuggestionSchema, payload), now or utcnow()
     with uow:
-        review = reviews.get(uow.session, review_id, for_update=True)
+        review = repository.get(uow.session, review_id, for_update=True)
         workflow.check_move(review["stage"], "open")
-        reviews.update(uow.session, review_id, stage="open", opened_by=actor["username"],
+        repository.update(uow.session, review_id, stage="open", opened_by=actor["username"],
                        opened_at=now, incident_summary=cmd["incident_summary"],
                        incident_date=cmd["incident_date"],
                        trigger=cmd["trigger"] or review["trigger"])
-        reviews.add_stage(uow.session, review_id, "open", actor["username"], now)
-        _announce_opened(uow, reviews.get(uow.session, review_id), actor)
-        return reviews.full(uow.session, review_id)
+        repository.add_stage(uow.session, review_id, "open", actor["username"], now)
+        _announce_opened(uow, repository.get(uow.session, review_id), actor)
+        return repository.full(uow.session, review_id)
 
 
-def move_review(review_id, stage, actor, uow, now):
+def move_review(review_id, stage, actor, uow, now=None):
     """open -> gathering -> panel, or a suggestion declined; anything else is a 409.
     Opening a suggestion and publishing have their own use cases (they need more)."""
+    check_may_review(actor)
+    now = now or utcnow()
     if stage in ("open", "published"):
         raise Conflict(f"Use the {'accept' if stage == 'open' else 'publish'} step to move a "
                        f"review to {stage}.", {"stage": [stage]})
@@ -123,55 +139,62 @@ def move_review(review_id, stage, actor, uow, now):
         raise InvalidContent("Unknown stage.", {"stage": [f"One of: "
                                                           f"{', '.join(workflow.STAGES)}."]})
     with uow:
-        review = reviews.get(uow.session, review_id, for_update=True)
+        review = repository.get(uow.session, review_id, for_update=True)
         workflow.check_move(review["stage"], stage)
-        reviews.update(uow.session, review_id, stage=stage)
-        reviews.add_stage(uow.session, review_id, stage, actor["username"], now)
+        repository.update(uow.session, review_id, stage=stage)
+        repository.add_stage(uow.session, review_id, stage, actor["username"], now)
         uow.publish("case_review.stage_moved", 1, {
             **_about(review), "from_stage": review["stage"], "stage": stage,
             "moved_by": actor["username"], "moved_at": now}, actor)
         log.info("case_review.moved", case_review_id=review_id, stage=stage)
-        return reviews.full(uow.session, review_id)
+        return repository.full(uow.session, review_id)
 
 
-def get_review(uow, review_id):
+def get_review(review_id, actor, uow):
+    check_may_review(actor)
     with uow:
-        return reviews.full(uow.session, review_id)
+        return repository.full(uow.session, review_id)
 
 
-def list_reviews(uow, stage, limit, cursor):
+def list_reviews(stage, limit, cursor, actor, uow):
+    check_may_review(actor)
     with uow:
-        return reviews.list_page(uow.session, stage, limit, cursor)
+        return repository.list_page(uow.session, stage, limit, cursor)
 
 
 # --- missed opportunities, findings, lessons ---------------------------------------------
 
-def missed_opportunities(uow, review_id, rulebook, now):
+def missed_opportunities(review_id, actor, uow, rulebook, now=None):
     """What the rules find in the chronology now, with each candidate's decision. A
     published review shows what it was published with."""
+    check_may_review(actor)
+    now = now or utcnow()
     with uow:
         # Locked: two reviewers opening the page at once refresh the candidates in turn.
-        review = reviews.get(uow.session, review_id, for_update=True)
+        review = repository.get(uow.session, review_id, for_update=True)
         found = None
         if review["stage"] != "published":
             entries = projection.chronology(uow.session, review["subject_id"])
-            found = reviews.save_candidates(uow.session, review_id,
+            found = repository.save_candidates(uow.session, review_id,
                                             rulebook.find(entries, now), now)
-        rows = reviews.list_candidates(uow.session, review_id)
+        rows = repository.list_candidates(uow.session, review_id)
     for row in rows:
         row["still_found"] = True if found is None else row["id"] in found
     return rows
 
 
-def decide_missed_opportunity(uow, review_id, candidate_id, decision, reason, actor, now):
+def decide_missed_opportunity(review_id, candidate_id, decision, payload, actor, uow,
+                              now=None):
     """Confirm or dismiss a candidate with the reason; it may be decided again until
     publication (reviews change their minds at panel)."""
+    check_may_review(actor)
+    reason, now = _load(DecisionSchema, payload)["reason"], now or utcnow()
     status = {"confirm": "confirmed", "dismiss": "dismissed"}[decision]
     with uow:
-        review = reviews.get(uow.session, review_id, for_update=True)
+        review = repository.get(uow.session, review_id, for_update=True)
         workflow.check_working(review["stage"], "A decision")
-        candidate = reviews.get_candidate(uow.session, review_id, candidate_id)
-        reviews.decide_candidate(uow.session, candidate_id, status, reason,
+        candidate = repository.get_candidate(uow.session, review_id, candidate_id)
+        repository.decide_candidate(uow.session, candidate_id, status, reason,
                                  actor["username"], now)
         uow.publish("case_review.missed_opportunity_decided", 1, {
             **_about(review), "missed_opportunity_id": candidate_id,
@@ -179,70 +202,75 @@ def decide_missed_opportunity(uow, review_id, candidate_id, decision, reason, ac
             "decided_at": now}, actor)
         log.info("missed_opportunity.decided", case_review_id=review_id,
                  missed_opportunity_id=candidate_id, decision=status)
-        return reviews.get_candidate(uow.session, review_id, candidate_id)
+        return repository.get_candidate(uow.session, review_id, candidate_id)
 
 
-def add_finding(uow, review_id, cmd, actor, now):
+def add_finding(review_id, payload, actor, uow, now=None):
     """A finding, from a candidate (which it confirms) or found by the reviewers
     themselves, optionally with its lesson."""
+    check_may_review(actor)
+    cmd, now = _load(FindingSchema, payload), now or utcnow()
     with uow:
-        review = reviews.get(uow.session, review_id, for_update=True)
+        review = repository.get(uow.session, review_id, for_update=True)
         workflow.check_working(review["stage"], "A finding")
         candidate_id = cmd.get("missed_opportunity_id")
         if candidate_id:
-            candidate = reviews.get_candidate(uow.session, review_id, candidate_id)
+            candidate = repository.get_candidate(uow.session, review_id, candidate_id)
             if candidate["status"] != "confirmed":
-                reviews.decide_candidate(uow.session, candidate_id, "confirmed",
+                repository.decide_candidate(uow.session, candidate_id, "confirmed",
                                          cmd["finding"], actor["username"], now)
-        finding_id = reviews.add_finding(uow.session, review_id, cmd, actor["username"], now)
+        finding_id = repository.add_finding(uow.session, review_id, cmd, actor["username"], now)
         lesson_id = None
         if cmd.get("lesson"):
             lesson = {"agency": cmd.get("agency"), **{k: v for k, v in cmd["lesson"].items()
                                                       if v is not None}}
-            lesson_id = reviews.add_lesson(uow.session, review_id,
+            lesson_id = repository.add_lesson(uow.session, review_id,
                                            {**lesson, "finding_id": finding_id},
                                            actor["username"], now)
         uow.publish("case_review.finding_recorded", 1, {
             **_about(review), "finding_id": finding_id, "agency": cmd.get("agency"),
             "missed_opportunity_id": candidate_id, "lesson_id": lesson_id,
             "recorded_by": actor["username"], "recorded_at": now}, actor)
-        return reviews.full(uow.session, review_id)
+        return repository.full(uow.session, review_id)
 
 
-def add_lesson(uow, review_id, cmd, actor, now):
+def add_lesson(review_id, payload, actor, uow, now=None):
+    check_may_review(actor)
+    cmd, now = _load(LessonSchema, payload), now or utcnow()
     with uow:
-        review = reviews.get(uow.session, review_id, for_update=True)
+        review = repository.get(uow.session, review_id, for_update=True)
         workflow.check_working(review["stage"], "A lesson")
         if not cmd.get("agency"):
-            raise InvalidContent("Some fields need attention.",
-                                 {"agency": ["Name the agency the lesson is for."]})
+            raise InvalidContent(REFUSED, {"agency": ["Name the agency the lesson is for."]})
         if cmd.get("finding_id"):
-            reviews.get_finding(uow.session, review_id, cmd["finding_id"])
-        lesson_id = reviews.add_lesson(uow.session, review_id, cmd, actor["username"], now)
+            repository.get_finding(uow.session, review_id, cmd["finding_id"])
+        lesson_id = repository.add_lesson(uow.session, review_id, cmd, actor["username"], now)
         uow.publish("case_review.lesson_recorded", 1, {
             **_about(review), "lesson_id": lesson_id, "agency": cmd["agency"],
             "finding_id": cmd.get("finding_id"), "recorded_by": actor["username"],
             "recorded_at": now}, actor)
-        return reviews.full(uow.session, review_id)
+        return repository.full(uow.session, review_id)
 
 
-def publish(uow, review_id, rulebook, actor, now):
+def publish(review_id, actor, uow, rulebook, now=None):
     """Publish from panel: every candidate decided, at least one lesson; the lessons go
     to every partner agency (`case_review.published`)."""
+    check_may_review(actor)
+    now = now or utcnow()
     with uow:
-        review = reviews.get(uow.session, review_id, for_update=True)
-        undecided = [c["id"] for c in reviews.list_candidates(uow.session, review_id)
+        review = repository.get(uow.session, review_id, for_update=True)
+        undecided = [c["id"] for c in repository.list_candidates(uow.session, review_id)
                      if c["status"] == "candidate"]
-        lessons = reviews.list_lessons(uow.session, review_id)
+        lessons = repository.list_lessons(uow.session, review_id)
         workflow.check_publishable(review["stage"], undecided, lessons)
-        reviews.update(uow.session, review_id, stage="published",
+        repository.update(uow.session, review_id, stage="published",
                        published_by=actor["username"], published_at=now)
-        reviews.add_stage(uow.session, review_id, "published", actor["username"], now)
+        repository.add_stage(uow.session, review_id, "published", actor["username"], now)
         uow.publish("case_review.published", 1, {
             "case_review_id": review_id, "subject_id": review["subject_id"],
             "incident_date": review["incident_date"], "published_by": actor["username"],
             "published_at": now,
-            "findings": len(reviews.list_findings(uow.session, review_id)),
+            "findings": len(repository.list_findings(uow.session, review_id)),
             "lessons": [{"lesson_id": lesson["id"], "agency": lesson["agency"],
                          "recommendation": lesson["recommendation"],
                          "owner": lesson["owner"], "due_date": lesson["due_date"]}
@@ -250,7 +278,7 @@ def publish(uow, review_id, rulebook, actor, now):
             "agencies": list(rulebook.partner_agencies),
         }, actor)
         log.info("case_review.published", case_review_id=review_id, lessons=len(lessons))
-        return reviews.full(uow.session, review_id)
+        return repository.full(uow.session, review_id)
 
 
 def _about(review):

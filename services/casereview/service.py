@@ -6,13 +6,8 @@ from nameko.dependency_providers import Config
 from services.casereview import handlers
 from services.casereview.orm import metadata
 from services.casereview.rules import RuleBook
-from services.casereview.workflow import check_may_review
-from shared.contracts.casereview import (AcceptSuggestionSchema, DecisionSchema, EntryView,
-                                         FindingSchema, LessonSchema, MissedOpportunityView,
-                                         OpenReviewSchema, ReviewView)
-from shared.errors import load_or_refuse
+from shared.contracts.casereview import EntryView, MissedOpportunityView, ReviewView
 from shared.consumers import domain_event_handler
-from shared.db import utcnow
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
@@ -103,83 +98,62 @@ class CaseReviewService(HealthEndpoint):
     def rebuild_chronology(self):
         return {"replayed": handlers.rebuild_chronology(self.uow)}
 
-    # Reviews.
+    # Reviews: each use case checks the reviewer and loads its command (handlers.py).
 
     @rpc(expected_exceptions=EXPECTED)
     def open_review(self, payload, actor):
-        check_may_review(actor)
-        cmd = load_or_refuse(OpenReviewSchema, payload, "Some fields need attention.")
-        return ReviewView().dump(handlers.open_review(cmd, actor, self.uow, utcnow()))
+        return ReviewView().dump(handlers.open_review(payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def accept_suggested_review(self, review_id, payload, actor):
-        check_may_review(actor)
-        cmd = load_or_refuse(AcceptSuggestionSchema, payload, "Some fields need attention.")
-        return ReviewView().dump(handlers.accept_suggestion(review_id, cmd, actor, self.uow,
-                                                            utcnow()))
+        return ReviewView().dump(handlers.accept_suggestion(review_id, payload, actor,
+                                                            self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def move_review(self, review_id, stage, actor):
-        check_may_review(actor)
-        return ReviewView().dump(handlers.move_review(review_id, stage, actor, self.uow,
-                                                      utcnow()))
+        return ReviewView().dump(handlers.move_review(review_id, stage, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def get_review(self, review_id, actor):
-        check_may_review(actor)
         return shape("case_review", "reviewer",
-                     ReviewView().dump(handlers.get_review(self.uow, review_id)))
+                     ReviewView().dump(handlers.get_review(review_id, actor, self.uow)))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_reviews(self, actor, stage=None, limit=50, cursor=None):
-        check_may_review(actor)
-        result = handlers.list_reviews(self.uow, stage, limit, cursor)
+        result = handlers.list_reviews(stage, limit, cursor, actor, self.uow)
         return {**result, "items": ReviewView(many=True, exclude=(
             "history", "findings", "lessons")).dump(result["items"])}
 
     @rpc(expected_exceptions=EXPECTED)
     def timeline(self, review_id, actor, limit=200, cursor=None):
-        check_may_review(actor)
-        result = handlers.timeline(self.uow, review_id, limit, cursor)
+        result = handlers.timeline(review_id, limit, cursor, actor, self.uow)
         return {**result, "items": EntryView(many=True).dump(result["items"])}
 
     @rpc(expected_exceptions=EXPECTED)
     def timeline_svg(self, review_id, actor, key=True):
-        check_may_review(actor)
-        return handlers.timeline_svg(self.uow, review_id, key=bool(key))
+        return handlers.timeline_svg(review_id, actor, self.uow, key=bool(key))
 
     @rpc(expected_exceptions=EXPECTED)
     def missed_opportunities(self, review_id, actor):
-        check_may_review(actor)
         return MissedOpportunityView(many=True).dump(
-            handlers.missed_opportunities(self.uow, review_id, self.rulebook, utcnow()))
+            handlers.missed_opportunities(review_id, actor, self.uow, self.rulebook))
 
     @rpc(expected_exceptions=EXPECTED)
     def decide_missed_opportunity(self, review_id, candidate_id, decision, payload, actor):
-        check_may_review(actor)
-        reason = load_or_refuse(DecisionSchema, payload, "Some fields need attention.")["reason"]
         return MissedOpportunityView().dump(handlers.decide_missed_opportunity(
-            self.uow, review_id, candidate_id, decision, reason, actor, utcnow()))
+            review_id, candidate_id, decision, payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def add_finding(self, review_id, payload, actor):
-        check_may_review(actor)
-        cmd = load_or_refuse(FindingSchema, payload, "Some fields need attention.")
-        return ReviewView().dump(handlers.add_finding(self.uow, review_id, cmd, actor,
-                                                      utcnow()))
+        return ReviewView().dump(handlers.add_finding(review_id, payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def add_lesson(self, review_id, payload, actor):
-        check_may_review(actor)
-        cmd = load_or_refuse(LessonSchema, payload, "Some fields need attention.")
-        return ReviewView().dump(handlers.add_lesson(self.uow, review_id, cmd, actor,
-                                                     utcnow()))
+        return ReviewView().dump(handlers.add_lesson(review_id, payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def publish_review(self, review_id, actor):
-        check_may_review(actor)
-        return ReviewView().dump(handlers.publish(self.uow, review_id, self.rulebook, actor,
-                                                  utcnow()))
+        return ReviewView().dump(handlers.publish(review_id, actor, self.uow, self.rulebook))
 
     @rpc(needs_caller=False)
     def health(self):

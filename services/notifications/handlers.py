@@ -76,7 +76,7 @@ def _source(payload):
 FEEDBACK_READERS = frozenset({"coordinator", "sergeant", "pcso", "analyst", "reviewer"})
 
 
-def feedback_for(uow, source_type, source_id, recipient, actor):
+def feedback_for(source_type, source_id, recipient, actor, uow):
     """What `recipient` (the referring agency's team) was told about one record: for that
     agency's own people, and for the partnership roles who read the record whole. Another
     agency that may read the record (it owns an action on it) reads none of it."""

@@ -113,7 +113,7 @@ class NotificationsService(HealthEndpoint):
     @rpc(expected_exceptions=EXPECTED)
     def feedback_for(self, source_type, source_id, recipient, actor):
         return NotificationView(many=True).dump(
-            handlers.feedback_for(self.uow, source_type, source_id, recipient, actor))
+            handlers.feedback_for(source_type, source_id, recipient, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
     def directory(self, ward=None, agency=None, limit=50, cursor=None):

@@ -77,7 +77,7 @@ def list_pcso_tasks(query, actor, uow):
 
 # --- intelligence reports ------------------------------------------------------------
 
-def file_report(task_id, payload, actor, sla, uow):
+def file_report(task_id, payload, actor, uow, sla):
     """A PCSO files a report against their own open task; the task closes once the
     reports it asked for are in."""
     cmd = load_or_refuse(ReportSchema, payload)
@@ -98,7 +98,7 @@ def file_report(task_id, payload, actor, sla, uow):
     return get_report(report_id, actor, uow)
 
 
-def file_ad_hoc_report(payload, actor, sla, uow):
+def file_ad_hoc_report(payload, actor, uow, sla):
     """A PCSO reports something seen in one of their wards without a task."""
     if actor["role"] != "pcso":
         raise Forbidden("Intelligence reports are filed by PCSOs.")

@@ -173,12 +173,12 @@ class TaskingService(HealthEndpoint):
     @rpc(expected_exceptions=EXPECTED)
     def file_report(self, task_id, payload, actor):
         return IntelligenceReportView().dump(intelligence.file_report(
-            task_id, payload, actor, self.sla, self.uow))
+            task_id, payload, actor, self.uow, self.sla))
 
     @rpc(expected_exceptions=EXPECTED)
     def file_ad_hoc_report(self, payload, actor):
         return IntelligenceReportView().dump(intelligence.file_ad_hoc_report(
-            payload, actor, self.sla, self.uow))
+            payload, actor, self.uow, self.sla))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_intelligence(self, query, actor):

@@ -6,7 +6,7 @@ service (worker_factory), on an in-memory SQL database with the real outbox."""
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.casereview import handlers, reviews
+from services.casereview import handlers, repository
 from services.casereview.orm import metadata
 from services.casereview.rules import RuleBook
 from services.casereview.service import CaseReviewService
@@ -181,7 +181,7 @@ def test_the_event_and_the_change_commit_together_or_not_at_all(service, db, rev
 
     def fails_after_the_change(session, review_id):
         raise RuntimeError("the database went away")
-    monkeypatch.setattr(reviews, "full", fails_after_the_change)
+    monkeypatch.setattr(repository, "full", fails_after_the_change)
     with pytest.raises(RuntimeError):
         handlers.move_review(review["id"], "panel", CHAIR, db.unit_of_work(), utcnow())
     monkeypatch.undo()
