@@ -126,7 +126,7 @@ def tasking_context(payload, contact):
                                         == payload["owner_agency"])
         context["previous_owner_agency_name"] = agency_name(
             payload.get("previous_owner_agency"))
-    if payload.get("category"):  # news about a referral (its facts added by referrers.py)
+    if payload.get("category"):  # news about a referral (its facts added by repository.with_referring_side)
         context["concern"] = CONCERNS.get(payload["category"], "a concern")
     if payload.get("usage"):
         context["usage_text"] = USAGES.get(payload["usage"], payload["usage"])

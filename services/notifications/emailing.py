@@ -20,7 +20,7 @@ ACTOR = {"username": "notifications", "role": "system", "agency": None}
 
 def email_for(notification_id, person, digest_time, now=None):
     """The `emails` row that queues the email copy of a person's notification (`person`:
-    their directory entry, `directory.contact_of`), or None if they have no address or
+    their directory entry, `repository.contact_of`), or None if they have no address or
     want no mail. The unique key (notification, person) keeps it to one."""
     now = now or utcnow()
     if person is None or not person.email or person.email_mode == "off":

@@ -6,7 +6,7 @@ import uuid
 import sqlalchemy as sa
 import structlog
 
-from services.notifications import directory, emailing, inbox, referrers
+from services.notifications import emailing, repository
 from services.notifications.content import context_for, render
 from services.notifications.orm import emails, notifications
 from services.notifications.recipients import recipients_for
@@ -23,10 +23,10 @@ def notify(event, uow, digest_time):
         if not uow.first_time(event):
             log.info("event.already_applied")
             return []
-        event = referrers.with_referring_side(uow.session, event)
-        context = context_for(event, directory.coordinator_contact(uow.session))
+        event = repository.with_referring_side(uow.session, event)
+        context = context_for(event, repository.coordinator_contact(uow.session))
         deliveries = [_deliver(uow, event, recipient, context, digest_time)
-                      for recipient in recipients_for(event, directory.People(uow.session))]
+                      for recipient in recipients_for(event, repository.People(uow.session))]
         # Written together: one statement for the inbox rows and one for the emails,
         # whoever many people the event concerns.
         _insert_all(uow.session, notifications, [row for row, _ in deliveries])
@@ -43,8 +43,8 @@ def _deliver(uow, event, recipient, context, digest_time):
     """The inbox row and email (or None) of one recipient's notification, its
     `notification.sent` queued with them."""
     # One look-up of the person serves both the wording and their email choice.
-    contact = directory.contact_of(uow.session, recipient.username)
-    audience = directory.audience_of(recipient.address, contact)
+    contact = repository.contact_of(uow.session, recipient.username)
+    audience = repository.audience_of(recipient.address, contact)
     title, body = render(recipient.template, audience, context)
     notification_id = str(uuid.uuid4())
     source_type, source_id = _source(event.payload)
@@ -98,39 +98,39 @@ def keep_contact(event, uow):
     """An account saved at the gateway becomes (or updates) its directory contact, once."""
     with uow:
         if uow.first_time(event):
-            directory.save_account(uow.session, event.payload)
+            repository.save_account(uow.session, event.payload)
         else:
             log.info("event.already_applied")
 
 
 def list_inbox(actor, unread_only, limit, cursor, uow):
     with uow:
-        return inbox.list_inbox(uow.session, actor, unread_only, limit, cursor)
+        return repository.list_inbox(uow.session, actor, unread_only, limit, cursor)
 
 
 def mark_read(notification_id, actor, uow):
     with uow:
-        return inbox.mark_read(uow.session, notification_id, actor)
+        return repository.mark_read(uow.session, notification_id, actor)
 
 
 def set_email_preference(actor, mode, uow):
     with uow:
-        return directory.set_email_mode(uow.session, actor["username"], mode)
+        return repository.set_email_mode(uow.session, actor["username"], mode)
 
 
 def list_directory(ward, agency, limit, cursor, uow):
     with uow:
-        return directory.list_directory(uow.session, ward, agency, limit, cursor)
+        return repository.list_directory(uow.session, ward, agency, limit, cursor)
 
 
 def add_directory_entry(payload, actor, uow):
     with uow:
-        return directory.add_entry(uow.session, payload, actor)
+        return repository.add_entry(uow.session, payload, actor)
 
 
 def confirm_directory_entry(contact_id, actor, uow):
     with uow:
-        return directory.confirm_entry(uow.session, contact_id, actor)
+        return repository.confirm_entry(uow.session, contact_id, actor)
 
 
 def failed_emails(limit, uow):

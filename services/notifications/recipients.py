@@ -92,7 +92,7 @@ def tasking_item_moved_away(payload, people):
 
 def tasking_item_completed(payload, people):
     """The referring person and their agency's team hear the outcome of an action raised
-    for their referral (the referral's facts were added by referrers.py). Not news: an
+    for their referral (the referral's facts were added by repository.with_referring_side). Not news: an
     action tasking completed itself because triage decided no further action (the
     referral.triaged notification told them that, and such an outcome holds the
     coordinator's reason, which partners do not read), an action with no referral, or,

@@ -1,5 +1,7 @@
 """Notification outputs."""
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
+
+from shared.vocabulary import AGENCIES
 
 
 class NotificationView(Schema):
@@ -36,3 +38,16 @@ class FailedEmailView(Schema):
     attempts = fields.Integer()
     last_error = fields.String(allow_none=True)
     next_attempt_at = fields.AwareDateTime()
+
+
+# --- commands ---------------------------------------------------------------------------
+
+class DirectoryEntrySchema(Schema):
+    display_name = fields.String(required=True, validate=validate.Length(min=1, max=120))
+    role = fields.String(required=True, validate=validate.Length(min=1, max=60),
+                         metadata={"description": "job title, e.g. 'ASB caseworker'"})
+    agency = fields.String(required=True, validate=validate.OneOf(AGENCIES))
+    wards = fields.List(fields.String(validate=validate.Length(max=60)), load_default=list)
+    email = fields.Email(load_default=None)
+    phone = fields.String(load_default=None, validate=validate.Regexp(
+        r"^[0-9 +()-]{6,40}$", error="Digits, spaces and + ( ) - only."))

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 from nameko.testing.services import worker_factory
 
-from services.notifications import directory, emailing, inbox
+from services.notifications import emailing, repository
 from services.notifications.mailer import MailNotSent
 from services.notifications.orm import metadata
 from services.notifications.service import NotificationsService
@@ -52,7 +52,7 @@ def db():
              "agency": "police", "wards": ["homerton"], "email": None, "active": True},
             {"username": "biu.analyst", "display_name": "Ana Silva", "role": "analyst",
              "agency": "police", "wards": [], "email": None, "active": True}]:
-            directory.save_account(uow.session, account)
+            repository.save_account(uow.session, account)
     return db
 
 
@@ -172,7 +172,7 @@ def test_the_directory_lists_a_wards_sergeant_and_pcsos_and_flags_stale_entries(
 
 
 def test_inbox_addresses_are_the_person_and_their_agency():
-    assert inbox.addresses({"username": "u", "agency": "yot"}) == ["user:u", "agency:yot"]
+    assert repository.addresses({"username": "u", "agency": "yot"}) == ["user:u", "agency:yot"]
 
 
 def example_event(type_):
@@ -307,7 +307,7 @@ def test_an_action_raised_for_another_agency_tells_that_agency_s_team_once(servi
 def test_an_action_raised_for_the_police_tells_the_ward_s_sergeant_by_their_email_choice(
         service, db):
     with db.unit_of_work() as uow:
-        directory.save_account(uow.session, {
+        repository.save_account(uow.session, {
             "username": "sgt.dalston", "display_name": "Sgt Sam Patel", "role": "sergeant",
             "agency": "police", "wards": ["dalston"], "email": "sam@example.org",
             "active": True})
@@ -457,7 +457,7 @@ def test_an_outcome_for_a_referral_not_yet_known_waits_for_redelivery(service, d
     """Each event type has its own queue: an outcome can arrive before the referral's own
     events. The handler fails (nothing recorded, the event not marked done), so the broker
     redelivers it; once the referral is known it is told."""
-    from services.notifications.referrers import ReferralNotYetKnown
+    from services.notifications.repository import ReferralNotYetKnown
 
     with pytest.raises(ReferralNotYetKnown):
         service.tell_referrer_the_outcome(completed())

@@ -3,7 +3,8 @@ from marshmallow import fields
 
 from services.gateway.apidoc import page_of
 from services.gateway.http import actor, api, boolean_arg, json_body, page_limit
-from shared.contracts.notifications import ContactView, FailedEmailView, NotificationView
+from shared.contracts.notifications import (ContactView, DirectoryEntrySchema, FailedEmailView,
+                                           NotificationView)
 from shared.partnership import ROLES
 
 
@@ -38,7 +39,8 @@ class NotificationRoutes:
                                             request.args.get("agency"), page_limit(request),
                                             request.args.get("cursor"))
 
-    @api("POST", "/api/directory", roles=("admin",), response=ContactView, status=201)
+    @api("POST", "/api/directory", roles=("admin",), request=DirectoryEntrySchema,
+         response=ContactView, status=201)
     def add_directory_entry(self, request):
         return 201, self.notifications.add_directory_entry(json_body(request),
                                                            actor(request.principal))
