@@ -94,6 +94,11 @@ class AuditEntryView(Schema):
     recipient = fields.String(allow_none=True)
     correlation_id = fields.String(allow_none=True)
     event_id = fields.String(allow_none=True)
+    prev_hash = fields.String(allow_none=True, metadata={
+        "description": "the hash chain (`wardline audit verify`): the row before's hash"})
+    row_hash = fields.String(allow_none=True, metadata={
+        "description": "this row's hash over its fields and `prev_hash`; null for rows "
+                       "that predate the chain"})
 
 
 class HealthView(Schema):

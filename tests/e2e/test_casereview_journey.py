@@ -94,7 +94,11 @@ def test_the_timeline_picture_is_svg_with_a_lane_per_agency(stack, review):
     assert response.headers["Content-Type"].startswith("image/svg+xml")
     texts = {"".join(t.itertext()) for t in ET.fromstring(response.content).iter(
         "{http://www.w3.org/2000/svg}text")}
-    assert {"la-community-safety", "yot", "partnership"} <= texts
+    # Lanes by the agencies' names (shared/vocabulary.py); the partnership's own lane as is.
+    assert {"Local authority community safety", "Youth Offending Team", "partnership"} <= texts
+    marks = {g.get("data-agency") for g in ET.fromstring(response.content).iter(
+        "{http://www.w3.org/2000/svg}g") if "mark" in (g.get("class") or "").split()}
+    assert {"la-community-safety", "yot", "partnership"} <= marks
 
 
 def test_case_data_is_for_reviewers_only(stack, review):
