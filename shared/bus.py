@@ -1,4 +1,4 @@
-"""The bus: exchanges, the quorum queues event handlers and RPC entrypoints consume, the
+"""The bus: exchanges, the quorum queues event entrypoints and RPC entrypoints consume, the
 dead-letter queue, and a publisher that waits for the broker's confirm before anything is
 marked sent."""
 import json
@@ -33,8 +33,8 @@ def dead_letter_queue():
                  queue_arguments={"x-queue-type": "quorum"})
 
 
-def handler_queue(source_service, event_type, service_name, method_name, delivery_limit):
-    """The queue of one event handler: quorum, so that a message that keeps failing is
+def event_queue(source_service, event_type, service_name, method_name, delivery_limit):
+    """The queue of one event entrypoint: quorum, so that a message that keeps failing is
     dead-lettered after `delivery_limit` deliveries instead of looping for ever."""
     return Queue(
         f"evt-{source_service}-{event_type}--{service_name}.{method_name}",

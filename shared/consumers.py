@@ -1,10 +1,10 @@
 """The one way a service consumes domain events.
 
-`@domain_event_handler("referrals", "referral.submitted")` hands the method a validated
+`@on_event("referrals", "referral.submitted")` hands the method a validated
 `Event` at its type's latest version. A message that breaks the envelope or its contract
 is moved to the dead-letter queue with the reason, at once; so is, with
 `WARDLINE_BUS_PRODUCERS` set, one published by any broker user but its contract's source
-service's. A handler that raises is redelivered until the queue's delivery limit, then
+service's. An entrypoint that raises is redelivered until the queue's delivery limit, then
 dead-lettered by RabbitMQ. Nothing a message contains can crash the consumer.
 """
 from functools import partial
@@ -16,7 +16,7 @@ from nameko.events import EventHandler
 from nameko.messaging import Consumer, QueueConsumer
 
 from shared.bus import (ConfirmingPublisher, broker_user, dead_letter_exchange, declare,
-                        handler_queue)
+                        event_queue)
 from shared.events import InvalidEvent, deserialize
 
 log = structlog.get_logger(__name__)
@@ -73,7 +73,7 @@ class DeadLetteringQueueConsumer(QueueConsumer):
         return ""
 
 
-class DomainEventHandler(EventHandler):
+class EventEntrypoint(EventHandler):
     queue_consumer = DeadLetteringQueueConsumer()
 
     def __init__(self, source_service, event_type, **kwargs):
@@ -81,7 +81,7 @@ class DomainEventHandler(EventHandler):
 
     def setup(self):
         config = self.container.config
-        self.queue = handler_queue(self.source_service, self.event_type,
+        self.queue = event_queue(self.source_service, self.event_type,
                                    self.container.service_name, self.method_name,
                                    config.get("DELIVERY_LIMIT", 5))
         # The dead-letter exchange must exist before the first failure: RabbitMQ drops a
@@ -107,7 +107,7 @@ class DomainEventHandler(EventHandler):
             self._dead_letter(message, refusal)
             return
         # Only nameko's own headers become context (x-death and the like would otherwise
-        # be copied onto every RPC the handler makes).
+        # be copied onto every RPC the entrypoint makes).
         context_data = {key: value for key, value in self.unpack_message_headers(message).items()
                         if f"nameko.{key}" in (message.headers or {})}
         context_data.update(correlation_id=event.correlation_id, event_id=event.event_id)
@@ -127,7 +127,7 @@ class DomainEventHandler(EventHandler):
         super().handle_message_processed(message, result, exc_info)
 
     def _dead_letter(self, message, exc):
-        """Park a message no handler can ever process, with the reason, and ack it."""
+        """Park a message no entrypoint can ever process, with the reason, and ack it."""
         park(self._dead_letters, self.queue_consumer, message, self.queue.name, exc.reason,
              exc.errors)
 
@@ -155,4 +155,4 @@ def retry_pause(attempt):
     return min(0.25 * 2 ** attempt, 8)
 
 
-domain_event_handler = DomainEventHandler.decorator
+on_event = EventEntrypoint.decorator

@@ -15,7 +15,7 @@ import re
 from nameko.rpc import RpcProxy, get_rpc_exchange
 
 from shared.bus import (DEAD_LETTER_EXCHANGE, DEAD_LETTER_QUEUE, broker_user, events_exchange,
-                        handler_queue)
+                        event_queue)
 from shared.events import all_contracts
 from wardline.services import SERVICES, answers_rpc, event_queues, service_class
 
@@ -37,11 +37,11 @@ def event_types_of(service_name):
 
 
 def own_queues(service_name):
-    """A regex of the queues `service_name` consumes: its event handlers'
+    """A regex of the queues `service_name` consumes: its event entrypoints'
     (`evt-<source>-<type>--<service>.<method>`, read from shared/bus.py's naming), its
     `rpc-<service>` and, if it calls others, its `rpc.reply-<service>-<uuid>`."""
 
-    sample = handler_queue("SOURCE", "KIND.NAME", service_name, "METHOD", 1).name
+    sample = event_queue("SOURCE", "KIND.NAME", service_name, "METHOD", 1).name
     pattern = re.escape(sample)
     for placeholder in ("SOURCE", "KIND", "NAME", "METHOD"):
         pattern = pattern.replace(placeholder, NAME, 1)

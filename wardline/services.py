@@ -3,8 +3,8 @@ consume and whether they answer RPC. Only the composition root looks services up
 this; a service never knows another (tests/unit/test_import_rules.py)."""
 import importlib
 
-from shared.bus import declare, handler_queue
-from shared.consumers import DomainEventHandler
+from shared.bus import declare, event_queue
+from shared.consumers import EventEntrypoint
 from shared.rpc import QuorumRpc, declare_rpc_queue
 
 SERVICES = ("gateway", "referrals", "tasking", "notifications", "casereview")
@@ -30,13 +30,13 @@ def commands_of(service_name):
 
 
 def event_queues(service_name, config):
-    """The queues of the service's event handlers, read from its entrypoints."""
+    """The queues of the service's event entrypoints, read from its entrypoints."""
     cls = service_class(service_name)
     queues = []
     for attr in dir(cls):
         for entrypoint in getattr(getattr(cls, attr), "nameko_entrypoints", ()):
-            if isinstance(entrypoint, DomainEventHandler):
-                queues.append(handler_queue(entrypoint.source_service, entrypoint.event_type,
+            if isinstance(entrypoint, EventEntrypoint):
+                queues.append(event_queue(entrypoint.source_service, entrypoint.event_type,
                                             service_name, attr, config["DELIVERY_LIMIT"]))
     return queues
 
@@ -49,7 +49,7 @@ def answers_rpc(service_name):
 
 
 def declare_queues(service_name, config):
-    """Every queue the service consumes, before it starts: its event handlers' queues and
+    """Every queue the service consumes, before it starts: its event entrypoints' queues and
     its RPC queue (replacing a classic one an older release left, see shared/rpc.py)."""
     declare(config["AMQP_URI"], event_queues(service_name, config))
     if answers_rpc(service_name):
@@ -57,7 +57,7 @@ def declare_queues(service_name, config):
 
 
 def consumed_queues():
-    """The name of every queue a Wardline service consumes: its event handlers' queues
+    """The name of every queue a Wardline service consumes: its event entrypoints' queues
     and its RPC queue. A parked message that names any other queue (a header anyone with
     publish rights could write) is never replayed there (shared/deadletters.py)."""
     names = set()

@@ -3,7 +3,7 @@ kind, a short factual summary, the source record) and what that record is about 
 parent: a referral's subject, an action's referral, an intelligence report's PCSO task).
 
 No nameko, no SQLAlchemy. Adding an event type to the chronology is one entry in
-`PROJECTIONS` (and one `@domain_event_handler` line in service.py to subscribe to it).
+`PROJECTIONS` (and one `@on_event` line in service.py to subscribe to it).
 Summaries state what happened, never who is to blame, and carry no names: events carry ids.
 """
 from dataclasses import dataclass, field

@@ -7,7 +7,7 @@ from services.casereview import handlers
 from services.casereview.orm import metadata
 from services.casereview.rules import RuleBook
 from shared.contracts.casereview import EntryView, MissedOpportunityView, ReviewView
-from shared.consumers import domain_event_handler
+from shared.consumers import on_event
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
@@ -26,71 +26,71 @@ class CaseReviewService(HealthEndpoint):
 
     # The chronology: every event of a person's story, each kept once (see chronology.py).
 
-    @domain_event_handler("referrals", "referral.submitted")
+    @on_event("referrals", "referral.submitted")
     def chronicle_referral_submitted(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("referrals", "referral.triaged")
+    @on_event("referrals", "referral.triaged")
     def chronicle_referral_triaged(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("referrals", "referral.acknowledged")
+    @on_event("referrals", "referral.acknowledged")
     def chronicle_referral_acknowledged(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("referrals", "referral.closed")
+    @on_event("referrals", "referral.closed")
     def chronicle_referral_closed(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("referrals", "subject.linked")
+    @on_event("referrals", "subject.linked")
     def follow_subject_link(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "tasking_item.raised")
+    @on_event("tasking", "tasking_item.raised")
     def chronicle_tasking_item_raised(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "tasking_item.assigned")
+    @on_event("tasking", "tasking_item.assigned")
     def chronicle_tasking_item_assigned(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "tasking_item.updated")
+    @on_event("tasking", "tasking_item.updated")
     def chronicle_tasking_item_updated(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "tasking_item.completed")
+    @on_event("tasking", "tasking_item.completed")
     def chronicle_tasking_item_completed(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "tasking_item.overdue")
+    @on_event("tasking", "tasking_item.overdue")
     def chronicle_tasking_item_overdue(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "pcso_task.assigned")
+    @on_event("tasking", "pcso_task.assigned")
     def chronicle_pcso_task_assigned(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "pcso_task.closed")
+    @on_event("tasking", "pcso_task.closed")
     def chronicle_pcso_task_closed(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "intelligence.submitted")
+    @on_event("tasking", "intelligence.submitted")
     def chronicle_intelligence_submitted(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "intelligence.noted")
+    @on_event("tasking", "intelligence.noted")
     def chronicle_intelligence_noted(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "intelligence.graded")
+    @on_event("tasking", "intelligence.graded")
     def chronicle_intelligence_graded(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "intelligence.feedback_given")
+    @on_event("tasking", "intelligence.feedback_given")
     def chronicle_intelligence_feedback(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 
-    @domain_event_handler("tasking", "intelligence.service_level_missed")
+    @on_event("tasking", "intelligence.service_level_missed")
     def chronicle_intelligence_service_level_missed(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
 

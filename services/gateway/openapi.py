@@ -8,7 +8,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema
 
-from services.gateway.apidoc import ErrorSchema
+from services.gateway.schemas import ErrorSchema
 from services.gateway.http import ApiEndpoint
 
 TITLE = "Wardline API"

@@ -6,7 +6,7 @@ from services.notifications import emailing, handlers
 from services.notifications.mailer import SmtpMailer
 from services.notifications.orm import metadata
 from shared.contracts.notifications import ContactView, FailedEmailView, NotificationView
-from shared.consumers import domain_event_handler
+from shared.consumers import on_event
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
@@ -31,63 +31,63 @@ class NotificationsService(HealthEndpoint):
     digest_time = BuiltFromConfig(lambda config: emailing.parse_digest_time(
         config["DIGEST_TIME"]))
 
-    @domain_event_handler("referrals", "referral.submitted")
+    @on_event("referrals", "referral.submitted")
     def acknowledge_referral(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("referrals", "referral.triaged")
+    @on_event("referrals", "referral.triaged")
     def tell_referral_triaged(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("referrals", "referral.closed")
+    @on_event("referrals", "referral.closed")
     def tell_referral_closed(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("referrals", "referral.disclosure_refused")
+    @on_event("referrals", "referral.disclosure_refused")
     def tell_coordinator_disclosure_refused(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("referrals", "referral.acknowledged")
+    @on_event("referrals", "referral.acknowledged")
     def tell_referral_taken_up(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("tasking", "tasking_item.raised")
+    @on_event("tasking", "tasking_item.raised")
     def tell_owner_of_new_item(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("tasking", "tasking_item.assigned")
+    @on_event("tasking", "tasking_item.assigned")
     def tell_owner_of_assignment(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("tasking", "tasking_item.completed")
+    @on_event("tasking", "tasking_item.completed")
     def tell_referrer_the_outcome(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("tasking", "tasking_item.overdue")
+    @on_event("tasking", "tasking_item.overdue")
     def chase_overdue_item(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("tasking", "pcso_task.assigned")
+    @on_event("tasking", "pcso_task.assigned")
     def tell_pcso_of_task(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("tasking", "intelligence.noted")
+    @on_event("tasking", "intelligence.noted")
     def tell_intelligence_noted(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("tasking", "intelligence.feedback_given")
+    @on_event("tasking", "intelligence.feedback_given")
     def tell_intelligence_feedback(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("tasking", "intelligence.service_level_missed")
+    @on_event("tasking", "intelligence.service_level_missed")
     def remind_intelligence_unit(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("casereview", "case_review.published")
+    @on_event("casereview", "case_review.published")
     def share_case_review_lessons(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
-    @domain_event_handler("gateway", "user.saved")
+    @on_event("gateway", "user.saved")
     def keep_contact(self, event):
         handlers.keep_contact(event, self.uow)
 

@@ -6,7 +6,7 @@ from services.referrals import agreements, handlers, priorities
 from services.referrals.orm import metadata
 from shared.contracts.referrals import (PersonView, ReferralView, SharingAgreementView,
                                         SubjectLinkView, WardPriorityView)
-from shared.consumers import domain_event_handler
+from shared.consumers import on_event
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED, schema_for
 from shared.health import HealthEndpoint
@@ -108,11 +108,11 @@ class ReferralsService(HealthEndpoint):
         return SharingAgreementView().dump(agreements.revise_agreement(agreement_id, payload,
                                                                        actor, self.uow))
 
-    @domain_event_handler("tasking", "tasking_item.raised")
+    @on_event("tasking", "tasking_item.raised")
     def record_action_raised(self, event):
         handlers.record_action(event, self.uow)
 
-    @domain_event_handler("tasking", "tasking_item.assigned")
+    @on_event("tasking", "tasking_item.assigned")
     def record_action_assigned(self, event):
         handlers.record_action(event, self.uow)
 

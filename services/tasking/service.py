@@ -9,7 +9,7 @@ from services.tasking.printing import meeting_page
 from services.tasking.routing import RoutingRules
 from shared.contracts.tasking import (IntelligenceReportView, MeetingView, PcsoTaskView,
                                       TaskingDashboardView, TaskingItemView)
-from shared.consumers import domain_event_handler
+from shared.consumers import on_event
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
@@ -65,19 +65,19 @@ class TaskingService(HealthEndpoint):
 
     # --- events in ---------------------------------------------------------------------
 
-    @domain_event_handler("referrals", "referral.submitted")
+    @on_event("referrals", "referral.submitted")
     def raise_item_for_referral(self, event):
         handlers.raise_item_for_referral(event, self.rules, self.uow)
 
-    @domain_event_handler("referrals", "referral.triaged")
+    @on_event("referrals", "referral.triaged")
     def apply_triage(self, event):
         handlers.apply_triage(event, self.rules, self.uow)
 
-    @domain_event_handler("referrals", "referral.closed")
+    @on_event("referrals", "referral.closed")
     def record_referral_closed(self, event):
         handlers.record_referral_closed(event, self.uow)
 
-    @domain_event_handler("referrals", "ward_priority.set")
+    @on_event("referrals", "ward_priority.set")
     def apply_ward_priority(self, event):
         handlers.apply_ward_priority(event, self.rules, self.uow)
 

@@ -1,5 +1,5 @@
 """What `rabbitmqctl list_queues name type arguments` shows on a running stack: every
-event handler's queue and every `rpc-<service>` queue is a quorum queue (it survives the
+event entrypoint's queue and every `rpc-<service>` queue is a quorum queue (it survives the
 loss of a node of the production cluster) with a delivery limit and the dead-letter
 exchange; only the callers' per-process reply queues stay classic."""
 import pytest
@@ -26,7 +26,7 @@ def test_every_event_handler_queue_is_quorum_with_a_delivery_limit_and_dead_lett
         stack, queues):
     limit = load_config("tasking")["DELIVERY_LIMIT"]
     expected = expected_event_queues()
-    assert expected, "the services declare no event handlers"
+    assert expected, "the services declare no event entrypoints"
     assert expected <= set(queues), f"not declared: {sorted(expected - set(queues))}"
     assert {name for name in queues if name.startswith("evt-")} == expected
     for name in expected:

@@ -14,7 +14,7 @@ from kombu import Connection
 from nameko.testing.services import entrypoint_waiter
 
 from shared.bus import events_exchange
-from shared.consumers import domain_event_handler
+from shared.consumers import on_event
 from shared.deadletters import list_dead_letters, replay
 from wardline.services import consumed_queues
 from shared.events import Event, serialize
@@ -28,7 +28,7 @@ class FlakyService:
     broken = True
     handled = []
 
-    @domain_event_handler("referrals", "referral.submitted")
+    @on_event("referrals", "referral.submitted")
     def handle(self, event):
         if FlakyService.broken:
             raise RuntimeError("bug: cannot handle this referral yet")
@@ -89,7 +89,7 @@ class MendedService:
     broken = True
     handled = []
 
-    @domain_event_handler("referrals", "referral.submitted")
+    @on_event("referrals", "referral.submitted")
     def raise_item_for_referral(self, event):
         if MendedService.broken:
             raise RuntimeError("bug: cannot handle this referral yet")

@@ -14,7 +14,7 @@ from nameko.testing.services import entrypoint_waiter
 
 from services.tasking.service import TaskingService
 from shared.bus import dead_letter_queue, events_exchange
-from shared.consumers import domain_event_handler
+from shared.consumers import on_event
 from shared.deadletters import PREVIEW_BYTES, list_dead_letters, replay
 from wardline.services import consumed_queues
 from shared.events import Event, serialize
@@ -154,7 +154,7 @@ class PickyService:
     attempts = []  # monotonic time of each failed delivery of the poison message
     handled = []  # (event_id, monotonic time) of each good message handled
 
-    @domain_event_handler("referrals", "referral.submitted")
+    @on_event("referrals", "referral.submitted")
     def handle(self, event):
         if event.payload["referral_id"] == PickyService.poison_referral:
             PickyService.attempts.append(time.monotonic())

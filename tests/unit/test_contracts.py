@@ -57,7 +57,7 @@ def test_every_documented_schema_is_a_contract_or_the_gateways_own():
                        endpoint.query_schema):
             if schema is not None:
                 documented |= nested_schemas(schema)
-    # A list's page envelope (apidoc.page_of, built with Schema.from_dict) is the gateway's.
+    # A list's page envelope (schemas.page_of, built with Schema.from_dict) is the gateway's.
     homes = {"services.gateway" if getattr(cls, "paged", False)
              else cls.__module__.rsplit(".", 1)[0] for cls in documented}
     assert homes <= {"shared.contracts", "services.gateway", "shared.events"}, homes

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 from wardline.services import SERVICES
-from shared.consumers import DomainEventHandler
+from shared.consumers import EventEntrypoint
 from shared.events import Event, InvalidEvent, all_contracts, deserialize, serialize
 from shared.events.registry import contract_for, latest_version
 from wardline.services import service_class
@@ -42,9 +42,9 @@ def test_every_event_handler_subscribes_to_a_registered_contract_of_its_source()
     for name in SERVICES:
         for _, method in inspect.getmembers(service_class(name), inspect.isfunction):
             for entrypoint in getattr(method, "nameko_entrypoints", ()):
-                if isinstance(entrypoint, DomainEventHandler):
+                if isinstance(entrypoint, EventEntrypoint):
                     handlers.append((entrypoint.source_service, entrypoint.event_type))
-    assert handlers, "no event handlers found"
+    assert handlers, "no event entrypoints found"
     assert set(handlers) <= contracts
 
 

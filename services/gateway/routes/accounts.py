@@ -2,7 +2,7 @@
 import eventlet
 
 from services.gateway import accounts, audit, tokens
-from services.gateway.apidoc import TokenRequestSchema, TokenView, UserView, page_of
+from services.gateway.schemas import TokenRequestSchema, TokenView, UserView, page_of
 from services.gateway.http import api, client_address, json_body, page_limit
 from shared.db import utcnow
 from shared.errors import Locked, NotAuthenticated

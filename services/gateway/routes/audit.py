@@ -1,22 +1,22 @@
 """Recording every collection, alteration, consultation, disclosure and combination of a
 person's data made through the API, and the admins' view of that trail."""
 from services.gateway import audit
-from services.gateway.apidoc import AuditEntryView, page_of
+from services.gateway.schemas import AuditEntryView, page_of
 from services.gateway.http import api, page_limit
-from shared.consumers import domain_event_handler
+from shared.consumers import on_event
 
 SYSTEM = {"username": "wardline", "role": "system", "agency": None}
 
 
 def audits_change(source, event_type, action, record_type, id_field, purpose,
                   recipient=None):
-    """An event handler that records the change `event_type` announces: one row naming
+    """An event entrypoint that records the change `event_type` announces: one row naming
     the record in `id_field` (or each of a tuple of fields: a case review and the person
     it is about), with the route's purpose, which may name payload fields ("{stage}").
     Declared once per event below."""
     id_fields = (id_field,) if isinstance(id_field, str) else id_field
 
-    @domain_event_handler(source, event_type)
+    @on_event(source, event_type)
     def audit(self, event):
         self._record_change(event, action, record_type,
                             [event.payload[field] for field in id_fields],
@@ -63,7 +63,7 @@ class AuditRoutes:
                          [i for i in ids if i], purpose, correlation_id=event.correlation_id,
                          recipient=recipient, event_id=event.event_id)
 
-    @domain_event_handler("referrals", "referral.triaged")
+    @on_event("referrals", "referral.triaged")
     def audit_triage(self, event):
         p = event.payload
         self._record_change(event, "alteration", "referral", [p["referral_id"]],
@@ -78,7 +78,7 @@ class AuditRoutes:
         "referrals", "referral.acknowledged", "alteration", "referral", "referral_id",
         "Taking up a redirected referral")
 
-    @domain_event_handler("referrals", "referral.disclosed")
+    @on_event("referrals", "referral.disclosed")
     def audit_referral_disclosed(self, event):
         """The first time another agency may read a referral: a disclosure, to it."""
         p = event.payload
@@ -104,7 +104,7 @@ class AuditRoutes:
                                            "Completing an action")
     audit_pcso_task_assigned = audits_change("tasking", "pcso_task.assigned", "collection",
                                              "pcso_task", "pcso_task_id", "Tasking a PCSO")
-    @domain_event_handler("tasking", "intelligence.submitted")
+    @on_event("tasking", "intelligence.submitted")
     def audit_intelligence_filed(self, event):
         """A PCSO's report collects what they saw or heard, about people as often as not."""
         self._record_change(event, "collection", "intelligence_report",
@@ -122,7 +122,7 @@ class AuditRoutes:
         "tasking", "intelligence.feedback_given", "alteration", "intelligence_report",
         "intelligence_report_id", "Feedback on how intelligence was used")
 
-    @domain_event_handler("referrals", "subject.linked")
+    @on_event("referrals", "subject.linked")
     def audit_subject_link(self, event):
         """Joining two people's records is a combination of personal data, whoever did it."""
         p = event.payload
@@ -132,7 +132,7 @@ class AuditRoutes:
 
     # Case reviews: each row names the review and its subject, so the subject's trail
     # (`record_id=<subject>`) shows who worked on a review of them.
-    @domain_event_handler("casereview", "case_review.opened")
+    @on_event("casereview", "case_review.opened")
     def audit_case_review_opened(self, event):
         """Opening a review gathers what every agency holds about a person; taking up one
         the chronology suggested alters that suggestion."""

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from shared.contracts.casereview import (AcceptSuggestionSchema, DecisionSchema, EntryView,
                                          FindingSchema, LessonSchema, MissedOpportunityView,
                                          OpenReviewSchema, ReviewView)
-from services.gateway.apidoc import page_of
+from services.gateway.schemas import page_of
 
 from services.gateway.http import actor, api, json_body, page_limit
 

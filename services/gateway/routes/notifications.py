@@ -1,7 +1,7 @@
 """The inbox, email choices and the contact directory (notifications service)."""
 from marshmallow import fields
 
-from services.gateway.apidoc import page_of
+from services.gateway.schemas import page_of
 from services.gateway.http import actor, api, boolean_arg, json_body, page_limit
 from shared.contracts.notifications import (ContactView, DirectoryEntrySchema, FailedEmailView,
                                            NotificationView)

@@ -4,7 +4,7 @@ service's outage does not take every gateway out of rotation), `/livez` for live
 import eventlet
 
 from services.gateway.http import api
-from services.gateway.apidoc import HealthView
+from services.gateway.schemas import HealthView
 from shared.health import check, own_checks
 
 CHECKED_SERVICES = ("referrals", "tasking", "notifications", "casereview")

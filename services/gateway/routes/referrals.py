@@ -3,7 +3,7 @@ service), with what other services hold about a referral."""
 from marshmallow import fields, validate
 
 from services.gateway.http import actor, api, json_body, page_limit
-from services.gateway.apidoc import ReferralDetailView, WardsView, page_of
+from services.gateway.schemas import ReferralDetailView, WardsView, page_of
 from shared.contracts.referrals import (CloseSchema, DisclosureSchema, LinkDecisionSchema,
                                         PersonView, ReferralQuerySchema, ReferralView,
                                         SubjectLinkView, SubmitReferralSchema, TriageSchema,

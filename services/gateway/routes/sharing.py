@@ -1,7 +1,7 @@
 """The register of information sharing agreements (referrals service): kept by admins and
 the coordinator, read by the partnership's staff (a partner, those its agency is a party
 to). A referral reaches another agency only under one in force."""
-from services.gateway.apidoc import page_of
+from services.gateway.schemas import page_of
 from services.gateway.http import actor, api, json_body
 from shared.contracts.referrals import (SharingAgreementChangesSchema,
                                         SharingAgreementQuerySchema, SharingAgreementSchema,

@@ -5,7 +5,7 @@ from werkzeug.wrappers import Response
 
 from services.gateway import accounts
 from services.gateway.http import actor, api, json_body, page_limit
-from services.gateway.apidoc import page_of
+from services.gateway.schemas import page_of
 from shared.contracts.tasking import (AdHocReportSchema, AssignSchema, CloseMeetingSchema,
                                       CompleteSchema, FeedbackSchema, GradeSchema,
                                       IntelligenceQuerySchema, IntelligenceReportView,

@@ -2,7 +2,7 @@
 shared/vocabulary.py, so that the web pages (and any other client) label codes as the
 services validate them, instead of keeping their own tables. Public: it holds no data about
 anyone, and the sign-in page may need it."""
-from services.gateway.apidoc import VocabularyView
+from services.gateway.schemas import VocabularyView
 from services.gateway.http import api
 from shared import vocabulary
 
