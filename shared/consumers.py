@@ -11,6 +11,7 @@ from functools import partial
 
 import eventlet
 import structlog
+from kombu.exceptions import OperationalError
 from nameko.containers import ContainerBeingKilled
 from nameko.events import EventHandler
 from nameko.messaging import Consumer, QueueConsumer
@@ -124,7 +125,14 @@ class EventEntrypoint(EventHandler):
         if exc_info is not None:
             attempt = int((message.headers or {}).get("x-delivery-count") or 0)
             eventlet.sleep(retry_pause(attempt))
-        super().handle_message_processed(message, result, exc_info)
+        try:
+            super().handle_message_processed(message, result, exc_info)
+        except (OperationalError, ConnectionError, OSError) as exc:
+            # The broker went away between the work and its ack (it is restarting). The
+            # message was not acked, so it comes back once the consumer reconnects, and
+            # processed_events makes that copy change nothing. Raised, this would kill the
+            # whole container and every worker in flight with it.
+            log.warning("event.ack_lost", error=str(exc), queue=self.queue.name)
 
     def _dead_letter(self, message, exc):
         """Park a message no entrypoint can ever process, with the reason, and ack it."""

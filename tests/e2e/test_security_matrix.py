@@ -12,8 +12,9 @@ import jwt
 import pytest
 import requests
 
-from wardline.demo import DEMO_PASSWORD
+from shared import vocabulary
 from shared.testing.waiting import wait_for
+from wardline.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 
@@ -326,3 +327,17 @@ def test_a_boolean_query_parameter_refuses_what_is_not_a_boolean(stack):
     answer = stack.get("/api/notifications?unread=null", "coordinator")
     assert answer.status_code == 422 and "unread" in answer.json()["error"]["fields"]
     assert stack.get("/api/notifications?unread=true", "coordinator").status_code == 200
+
+
+def test_the_vocabulary_is_public_and_is_the_one_the_services_validate_with(stack):
+    """No token needed (it holds no one's data); its lists are shared/vocabulary.py's, and a
+    code a referral may carry is one the vocabulary names."""
+    answer = requests.get(stack.base_url + "/api/vocabulary", timeout=10)
+    assert answer.status_code == 200, answer.text
+    served = answer.json()
+    assert served == vocabulary.as_json()
+    categories = {term["code"] for term in served["categories"]}
+    refused = stack.post("/api/referrals", "yot.partner",
+                         json=referral(category="not_a_category"))
+    assert refused.status_code == 422 and "category" in refused.json()["error"]["fields"]
+    assert referral()["category"] in categories

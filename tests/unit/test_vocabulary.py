@@ -4,7 +4,6 @@ context must word every code of its list, and word nothing that is not a code.""
 import pytest
 
 from services.casereview import chronology
-from services.gateway.routes.vocabulary import VocabularyRoutes  # noqa: F401 (it exists)
 from services.notifications import content
 from services.tasking import domain as tasking_domain
 from services.tasking.routing import RoutingRules
