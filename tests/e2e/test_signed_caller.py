@@ -44,10 +44,12 @@ def rpc_methods():
 
 @pytest.fixture(scope="module")
 def referrals(stack):
-    """One referral by each of two agencies, submitted through the gateway."""
+    """One referral by each of two agencies, submitted through the gateway. Both about
+    anti-social behaviour, whose actions council community safety owns: a youth-at-risk
+    referral would give the YOT an action on the council's, and so the right to read it."""
     made = {}
     for user in ("yot.partner", "council.partner"):
-        answer = stack.post("/api/referrals", user, json=referral_payload())
+        answer = stack.post("/api/referrals", user, json=referral_payload(category="asb"))
         assert answer.status_code == 201, answer.text
         made[user] = answer.json()["id"]
     return made
