@@ -11,10 +11,11 @@ from sqlalchemy.exc import IntegrityError
 from argon2.exceptions import VerificationError
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from services.gateway import audit
 from services.gateway.orm import login_attempts, users
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidContent, load_or_refuse
-from shared.partnership import AGENCIES, ROLES
+from shared.vocabulary import AGENCIES, ROLES
 
 ROLES_WITH_WARDS = ("panel", "sergeant", "pcso")
 
@@ -70,8 +71,6 @@ def open_account(uow, payload, known_wards, principal, correlation_id=None, stat
     account, the `user.saved` that tells the other services, and its audit entry commit
     together. A case-reading role is named as such: it opens the partnership's case data
     to a person."""
-    from services.gateway import audit
-
     user = add_user(uow.session, payload, known_wards)
     announce(uow, user, {key: principal[key] for key in ("username", "role", "agency", "wards")
                          if key in principal})

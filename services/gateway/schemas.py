@@ -11,6 +11,7 @@ from services.gateway.accounts import NewUserSchema
 from shared.contracts.notifications import NotificationView
 from shared.contracts.referrals import ReferralView
 from shared.contracts.tasking import TaskingItemView
+from shared.vocabulary import VOCABULARY
 
 
 class ErrorDetailSchema(Schema):
@@ -115,19 +116,11 @@ def _terms():
     return fields.List(fields.Nested(TermView), required=True)
 
 
-class VocabularyView(Schema):
-    """shared/vocabulary.py's lists, each `[{code, label}]` in display order."""
-    roles = _terms()
-    agencies = _terms()
-    categories = _terms()
-    risk_levels = _terms()
-    lawful_bases = _terms()
-    handling_codes = _terms()
-    source_evaluations = _terms()
-    intelligence_assessments = _terms()
-    feedback_usages = _terms()
-    review_stages = _terms()
-    entry_kinds = _terms()
+VocabularyView = type("VocabularyView", (Schema,), {
+    "__doc__": "shared/vocabulary.py's lists, each `[{code, label}]` in display order.",
+    "__module__": __name__,
+    **{name: _terms() for name in VOCABULARY},  # one field per list, so the two cannot drift
+})
 
 
 __all__ = ["ErrorSchema", "NewUserSchema", "page_of", "TokenRequestSchema", "TokenView",

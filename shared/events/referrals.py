@@ -3,7 +3,7 @@ consumers get ids, categories and wards, and ask the owner for more when entitle
 from marshmallow import Schema, fields, validate
 
 from shared.events.registry import contract
-from shared.vocabulary import CATEGORIES, RISK_LEVELS  # noqa: F401 (their value lists)
+from shared.vocabulary import CATEGORIES, RISK_LEVELS
 
 
 class ReferralSubmittedV1(Schema):

@@ -38,7 +38,7 @@ def sharing_agreement_payload(**overrides):
     demo borough's overarching protocol provides."""
     from shared.contracts.referrals import LAWFUL_BASES
     from shared.events.referrals import CATEGORIES
-    from shared.partnership import AGENCIES
+    from shared.vocabulary import AGENCIES
     return {"title": "Partnership protocol", "parties": list(AGENCIES),
             "categories": list(CATEGORIES), "lawful_bases": list(LAWFUL_BASES),
             "starts_on": "2026-01-01", "review_by": "2027-12-31", **overrides}

@@ -9,7 +9,7 @@ from shared.consumers import EventEntrypoint
 
 class LostConnection:
     def __init__(self, error):
-        self.error, self.acked = error, []
+        self.error = error
 
     def ack_message(self, message):
         raise self.error

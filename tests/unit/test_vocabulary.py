@@ -11,7 +11,6 @@ from shared import vocabulary
 from shared.contracts import referrals as referral_contract
 from shared.events import referrals as referral_events
 from shared.events import tasking as tasking_events
-from shared.partnership import AGENCIES, ROLES
 
 ROUTING = RoutingRules.load()
 
@@ -52,7 +51,6 @@ def test_the_contracts_and_events_validate_with_the_vocabularys_codes():
     assert referral_contract.LAWFUL_BASES is vocabulary.LAWFUL_BASES
     assert referral_contract.HANDLING_CODES is vocabulary.HANDLING_CODES
     assert tasking_events.FEEDBACK_USAGES is vocabulary.FEEDBACK_USAGES
-    assert (ROLES, AGENCIES) == (vocabulary.ROLES, vocabulary.AGENCIES)
 
 
 def test_the_served_vocabulary_lists_each_code_once_with_a_label():

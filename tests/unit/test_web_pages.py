@@ -5,7 +5,7 @@ import re
 import pytest
 
 from services.gateway.routes.web import WEB, WebPages
-from shared.partnership import ROLES
+from shared.vocabulary import ROLES
 
 
 @pytest.mark.parametrize("role", ROLES)

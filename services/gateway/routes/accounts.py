@@ -7,7 +7,7 @@ from services.gateway.http import api, client_address, json_body, page_limit
 from shared.db import utcnow
 from shared.errors import Locked, NotAuthenticated
 from shared.paging import decode_cursor, page
-from shared.partnership import ROLES
+from shared.vocabulary import ROLES
 
 ANYONE_SIGNED_IN = ROLES
 

@@ -5,7 +5,7 @@ from services.gateway.schemas import page_of
 from services.gateway.http import actor, api, boolean_arg, json_body, page_limit
 from shared.contracts.notifications import (ContactView, DirectoryEntrySchema, FailedEmailView,
                                            NotificationView)
-from shared.partnership import ROLES
+from shared.vocabulary import ROLES
 
 
 class NotificationRoutes:

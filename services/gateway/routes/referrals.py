@@ -10,7 +10,7 @@ from shared.contracts.referrals import (CloseSchema, DisclosureSchema, LinkDecis
                                         WardPriorityReviewSchema, WardPrioritySchema,
                                         WardPriorityView)
 from shared.errors import InvalidContent
-from shared.partnership import ROLES
+from shared.vocabulary import ROLES
 
 CASE_ROLES = ("partner", "coordinator", "sergeant", "pcso", "analyst", "reviewer")
 REFERRING_ROLES = ("partner", "coordinator", "sergeant", "pcso")

@@ -6,7 +6,7 @@ from services.gateway.http import actor, api, json_body
 from shared.contracts.referrals import (SharingAgreementChangesSchema,
                                         SharingAgreementQuerySchema, SharingAgreementSchema,
                                         SharingAgreementView)
-from shared.partnership import ROLES
+from shared.vocabulary import ROLES
 
 KEEPERS = ("admin", "coordinator")
 READERS = tuple(role for role in ROLES if role != "panel")

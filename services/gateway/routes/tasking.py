@@ -14,7 +14,7 @@ from shared.contracts.tasking import (AdHocReportSchema, AssignSchema, CloseMeet
                                       PcsoTaskView, RaiseItemSchema, ReportSchema,
                                       TaskingItemView, UpdateSchema)
 from shared.errors import InvalidContent
-from shared.partnership import AGENCIES
+from shared.vocabulary import AGENCIES
 
 ITEM_READERS = ("partner", "panel", "coordinator", "sergeant", "pcso", "analyst", "reviewer")
 ITEM_ASSIGNERS = ("coordinator", "partner", "sergeant")

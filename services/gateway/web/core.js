@@ -30,26 +30,31 @@ export function loadVocabulary() {
 
 export const agencyName = (code) => (code ? AGENCY_NAMES[code] || words(code) : "");
 
-export async function api(method, path, body) {
+/** One request with the caller's token: a 401 signs them out, and any refusal is thrown
+ * with the API's message and fields (docs/api.md's error body). */
+async function send(method, path, body) {
   const headers = { "Content-Type": "application/json" };
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
   const response = await fetch(path, { method, headers,
     body: body === undefined ? undefined : JSON.stringify(body) });
-  const data = await response.json().catch(() => ({}));
   if (response.status === 401 && state.token) { state.onSignedOut(); }
-  if (!response.ok) throw Object.assign(new Error(data.error?.message || response.statusText),
-                                        { status: response.status, fields: data.error?.fields || {} });
-  return data;
+  if (!response.ok) {
+    const data = await response.json().catch(() => ({}));
+    throw Object.assign(new Error(data.error?.message || response.statusText),
+                        { status: response.status, fields: data.error?.fields || {} });
+  }
+  return response;
+}
+
+export async function api(method, path, body) {
+  return (await send(method, path, body)).json().catch(() => ({}));
 }
 
 /** A picture the server draws (SVG), fetched with the caller's token and parsed as SVG, so
  * that nothing in it runs: the server escapes every piece of text it draws. */
 export async function apiPicture(path) {
-  const response = await fetch(path, { headers: state.token ? { Authorization: `Bearer ${state.token}` } : {} });
-  if (response.status === 401 && state.token) { state.onSignedOut(); }
-  if (!response.ok) throw Object.assign(new Error(response.statusText), { status: response.status, fields: {} });
-  const parsed = new DOMParser().parseFromString(await response.text(), "image/svg+xml");
-  const picture = parsed.documentElement;
+  const text = await (await send("GET", path)).text();
+  const picture = new DOMParser().parseFromString(text, "image/svg+xml").documentElement;
   if (picture.nodeName !== "svg") throw new Error("The picture could not be read.");
   picture.removeAttribute("width"); picture.removeAttribute("height");  // fit the page
   picture.setAttribute("width", "100%");
