@@ -1,6 +1,9 @@
 # One image for every Wardline service: `wardline run SERVICE` picks which one.
 FROM python:3.11-slim
 WORKDIR /app
+# The case review PDFs are set in DejaVu Sans, which draws any name (services/casereview/reports.py).
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY shared shared
 COPY services services

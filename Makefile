@@ -31,8 +31,8 @@ seed: install
 run: install
 	$(BIN)/wardline migrate
 	$(BIN)/wardline demo seed --if-empty
-	@echo "wardline: serving http://$${WARDLINE_HTTP_HOST:-127.0.0.1}:$${WARDLINE_HTTP_PORT:-8000}/  (Ctrl-C stops everything)"
-	$(BIN)/wardline run all
+	@echo "wardline: serving http://$${WARDLINE_HTTP_HOST:-127.0.0.1}:$${WARDLINE_HTTP_PORT:-8000}/  (Ctrl-C stops everything; the demo story is played once they answer)"
+	WARDLINE_MFA_REQUIRED_ROLES=$${WARDLINE_MFA_REQUIRED_ROLES:-none} $(BIN)/wardline run all --story
 
 test: install
 	$(BIN)/python -m pytest tests

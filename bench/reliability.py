@@ -36,7 +36,8 @@ def main():
            "WARDLINE_DATABASE_URL": infra.create_database(pg_server, database),
            "WARDLINE_HTTP_PORT": str(free_port()), "WARDLINE_LOG_LEVEL": "WARNING",
            "WARDLINE_VAR_DIR": tempfile.mkdtemp(prefix="wardline-reliability-"),
-           "WARDLINE_SECRET_KEY": "reliability-secret-reliability-0000"}
+           "WARDLINE_SECRET_KEY": "reliability-secret-reliability-0000",
+           "WARDLINE_MFA_REQUIRED_ROLES": "none"}  # the demo logins: a password alone
     stack = ServiceStack(env, Path(env["WARDLINE_VAR_DIR"]) / "logs")
     scenarios = [(f"kill -9 {name}", kill_and_restart(name)) for name in SERVICES]
     scenarios += [("restart RabbitMQ app", restart_rabbitmq),

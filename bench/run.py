@@ -13,12 +13,14 @@ RabbitMQ (a vhost and a database of its own) and measures, in one run:
    acknowledgement stored;
 4. data scale: the tasking board over 1,000,000 items, matching a new referral against
    1,000,000 subjects, a subject's chronology among 100,000 subjects and 5,000,000
-   entries (bench/scale.py);
+   entries; and the tasking dashboard over those items and 100,000 referrals, for each
+   role that has one, unfiltered and by ward, p50 and p95 (bench/scale.py);
 5. resident memory of each service, idle and under load.
 
 It prints one table and writes it as JSON under bench/results/. Sizes can be cut for a
-quick look: BENCH_REFERRALS, BENCH_IDEAL, BENCH_SCALE (rows), BENCH_LATENCY_SECONDS;
-BENCH_RESULTS_DIR moves the JSON (the smoke run in tests/e2e/test_bench_smoke.py does).
+quick look: BENCH_REFERRALS, BENCH_IDEAL, BENCH_SCALE (rows), BENCH_DASHBOARD_CALLS
+(per role and filter), BENCH_LATENCY_SECONDS; BENCH_RESULTS_DIR moves the JSON (the smoke
+run in tests/e2e/test_bench_smoke.py does).
 """
 import warnings
 
@@ -91,7 +93,9 @@ def main():
             results["latency_at_20_per_s_ms"] = steady_latency(stack)
         finally:
             stack.stop()
-        results["data_scale_p95_ms"] = scale.run(database_url)
+        scaled = scale.run(database_url)
+        results["data_scale_p95_ms"] = scaled["p95_ms"]
+        results["data_scale_dashboards_ms"] = scaled["dashboards_ms"]
     finally:
         infra.delete_vhost(vhost)
         infra.drop_database(pg_server, database)
@@ -223,7 +227,8 @@ def start_stack(amqp_uri, database_url):
     env = {"WARDLINE_AMQP_URI": amqp_uri, "WARDLINE_DATABASE_URL": database_url,
            "WARDLINE_HTTP_PORT": str(free_port()), "WARDLINE_LOG_LEVEL": "WARNING",
            "WARDLINE_VAR_DIR": tempfile.mkdtemp(prefix="wardline-bench-"),
-           "WARDLINE_SECRET_KEY": "bench-secret-bench-secret-bench-0000"}
+           "WARDLINE_SECRET_KEY": "bench-secret-bench-secret-bench-0000",
+           "WARDLINE_MFA_REQUIRED_ROLES": "none"}  # the demo logins: a password alone
     stack = ServiceStack(env, Path(env["WARDLINE_VAR_DIR"]) / "logs")
     stack.wardline("migrate")
     stack.wardline("demo", "seed")
@@ -426,6 +431,8 @@ def report(results):
               round(sum(results["shaped_cpu_ms_per_referral"].values()), 2))]
     rows += [(f"{name} p95 (ms)", value)
              for name, value in results["data_scale_p95_ms"].items()]
+    rows += [(f"{name} p50 / p95 (ms)", f"{value['p50']} / {value['p95']}")
+             for name, value in results["data_scale_dashboards_ms"].items()]
     rows += [(f"RSS {name} idle / load (MB)",
               f"{results['memory_idle_mb'].get(name)} / "
               f"{results['memory_under_load_mb'].get(name)}")

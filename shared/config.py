@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.vocabulary import ROLES
+
 @dataclass(frozen=True)
 class Setting:
     name: str
@@ -62,7 +64,19 @@ SETTINGS = (
             "Key that signs access tokens. Empty: a random key is generated once and kept in "
             "`WARDLINE_VAR_DIR/secret_key` (development only; set it in production). At least 32 "
             "bytes; the sample placeholder from `deploy/` is refused at start."),
-    Setting("WARDLINE_TOKEN_TTL_SECONDS", "3600", "How long an access token stays valid."),
+    Setting("WARDLINE_TOKEN_TTL_SECONDS", "900",
+            "How long an access token stays valid; the web page renews it with the session's "
+            "refresh token (`POST /api/auth/refresh`)."),
+    Setting("WARDLINE_SESSION_TTL_SECONDS", "43200",
+            "How long a session (one sign-in) can be renewed by its refresh token before "
+            "its person signs in again."),
+    Setting("WARDLINE_SESSION_KEEP_DAYS", "7",
+            "Days a session (one sign-in) is kept once it has ended (signed out or past "
+            "its `WARDLINE_SESSION_TTL_SECONDS`), then deleted: an ended session serves "
+            "nobody. Sign-ins themselves stay in the audit trail."),
+    Setting("WARDLINE_SESSION_PRUNE_SECONDS", "3600",
+            "How often the gateway deletes sessions ended more than "
+            "`WARDLINE_SESSION_KEEP_DAYS` ago."),
     Setting("WARDLINE_CALLER_KEY", "",
             "Key that signs the caller assertion each RPC carries (`shared/caller.py`): the "
             "gateway signs who a request is for, every service checks it and refuses a call "
@@ -76,6 +90,17 @@ SETTINGS = (
             "set while rotating `WARDLINE_CALLER_KEY`, so that processes holding the old "
             "key and the new one keep accepting each other's calls (README, Rotating the "
             "caller key). The same rules as `WARDLINE_CALLER_KEY`."),
+    Setting("WARDLINE_TOTP_KEY", "",
+            "Key that encrypts each account's second-factor (TOTP) secret in the gateway's "
+            "database. Changing it makes every enrolled secret unreadable: those people "
+            "enrol again. Empty: a random key is generated once and kept in "
+            "`WARDLINE_VAR_DIR/totp_key` (development only; set it in production). At "
+            "least 32 bytes; the sample placeholder from `deploy/` is refused at start."),
+    Setting("WARDLINE_MFA_REQUIRED_ROLES", "admin,reviewer,analyst",
+            "Roles whose people must sign in with a second factor (TOTP), comma-separated: "
+            "one without it is given only a token to enrol with. `none`: nobody is made "
+            "to (each may still enrol); the test stacks and the `make run` demo set "
+            "`none`, so that their demo logins sign in with a password alone."),
     Setting("WARDLINE_MAX_WORKERS", "10", "Concurrent workers per service process."),
     Setting("WARDLINE_REQUEST_TIMEOUT_SECONDS", "30",
             "How long the gateway waits for a service's answer before a 504."),
@@ -104,6 +129,9 @@ SETTINGS = (
             "`smtps://` connects with TLS, both verifying the server's certificate."),
     Setting("WARDLINE_MAIL_FROM", "Wardline <wardline@localhost>",
             "Sender of Wardline's email."),
+    Setting("WARDLINE_PUBLIC_URL", "http://127.0.0.1:8000",
+            "Address at which people open Wardline's web pages (the gateway, or the proxy "
+            "in front of it): each email ends with the link to its record's page under it."),
     Setting("WARDLINE_EMAIL_CHECK_SECONDS", "5",
             "How often due emails (new, retried, or daily digests) are sent."),
     Setting("WARDLINE_EMAIL_MAX_ATTEMPTS", "8",
@@ -226,6 +254,24 @@ def accepted_caller_keys(environ=None):
         [check_secret_key(other, "WARDLINE_CALLER_KEY_ACCEPTED")] if other else [])
 
 
+def totp_key(environ=None):
+    """The key that encrypts second-factor secrets (services/gateway/second_factors.py)."""
+    return _signing_key("WARDLINE_TOTP_KEY", "totp_key", environ)
+
+
+def mfa_required_roles(environ=None):
+    """The roles that must sign in with a second factor: a tuple, empty for `none`."""
+    raw = setting("WARDLINE_MFA_REQUIRED_ROLES", environ).strip()
+    if raw.lower() == "none":
+        return ()
+    roles = tuple(role.strip() for role in raw.split(",") if role.strip())
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise ConfigError(f"WARDLINE_MFA_REQUIRED_ROLES names unknown roles: "
+                          f"{', '.join(unknown)} (use `none` for nobody).")
+    return roles
+
+
 def _signing_key(name, filename, environ):
     """The setting `name`, else a development key generated once in the var dir's
     `filename`; refused if it is short or a sample placeholder."""
@@ -288,6 +334,11 @@ def load_config(service_name, environ=None):
         "DELIVERY_LIMIT": int(env("WARDLINE_DELIVERY_LIMIT")),
         "SECRET_KEY": secret_key(environ) if service_name == "gateway" else "",
         "TOKEN_TTL_SECONDS": int(env("WARDLINE_TOKEN_TTL_SECONDS")),
+        "SESSION_TTL_SECONDS": int(env("WARDLINE_SESSION_TTL_SECONDS")),
+        "SESSION_KEEP_DAYS": float(env("WARDLINE_SESSION_KEEP_DAYS")),
+        "SESSION_PRUNE_SECONDS": float(env("WARDLINE_SESSION_PRUNE_SECONDS")),
+        "TOTP_KEY": totp_key(environ) if service_name == "gateway" else "",
+        "MFA_REQUIRED_ROLES": mfa_required_roles(environ),
         "CALLER_KEY": caller_key(environ),
         "CALLER_KEYS_ACCEPTED": accepted_caller_keys(environ),
         "TASKING_RULES": env("WARDLINE_TASKING_RULES"),
@@ -299,6 +350,7 @@ def load_config(service_name, environ=None):
         "SMTP_URL": env("WARDLINE_SMTP_URL"),
         "SMTP_INSECURE": env("WARDLINE_SMTP_INSECURE") == "1",
         "MAIL_FROM": env("WARDLINE_MAIL_FROM"),
+        "PUBLIC_URL": env("WARDLINE_PUBLIC_URL"),
         "EMAIL_CHECK_SECONDS": float(env("WARDLINE_EMAIL_CHECK_SECONDS")),
         "EMAIL_MAX_ATTEMPTS": int(env("WARDLINE_EMAIL_MAX_ATTEMPTS")),
         "DIGEST_TIME": env("WARDLINE_DIGEST_TIME"),

@@ -26,23 +26,24 @@ An audience missing from a kind's row reads none of that kind (it is answered 40
 
 AUDIENCES = ("referrer", "owning_agency", "police", "coordinator", "reviewer", "panel")
 
-_REFERRAL = ("id", "status", "subject_id", "subject", "category", "risk_level", "ward",
+_REFERRAL = ("id", "reference", "status", "subject_id", "subject", "category", "risk_level", "ward",
              "summary", "details", "lawful_basis", "handling_code", "handling_conditions",
              "redirect_to_agency", "outcome", "referring_agency", "referred_by",
              "submitted_at", "history")
 _REFERRAL_STEP = ("status", "at", "by", "agency", "reason", "reason_for_referrer")
 _PERSON = ("id", "given_name", "family_name", "date_of_birth", "address", "records",
            "referrals", "known_to_other_agencies")
-_TASKING_ITEM = ("id", "title", "description", "ward", "owner_agency", "owner_user",
-                 "status", "overdue", "due_by", "source_type", "source_id", "risk_level",
+_TASKING_ITEM = ("id", "reference", "title", "description", "ward", "owner_agency",
+                 "owner_user", "status", "overdue", "due_by", "source_type", "source_id",
+                 "source_reference", "risk_level",
                  "meeting_id", "raised_by", "raised_at", "overdue_at", "escalated_to",
                  "outcome", "public_outcome", "completed_by", "completed_at", "history")
 _MEETING = ("id", "held_on", "wards", "status", "since", "agenda", "actions", "opened_by",
             "opened_at", "minutes", "closed_by", "closed_at")
-_CASE_REVIEW = ("id", "subject_id", "stage", "trigger", "incident_summary", "incident_date",
+_CASE_REVIEW = ("id", "reference", "subject_id", "stage", "trigger", "incident_summary", "incident_date",
                 "suggested_by_rule", "created_at", "opened_by", "opened_at", "published_by",
                 "published_at", "history", "findings", "lessons")
-_INTELLIGENCE = ("id", "pcso_task_id", "ward", "submitted_by", "observed_at", "location",
+_INTELLIGENCE = ("id", "reference", "pcso_task_id", "ward", "submitted_by", "observed_at", "location",
                  "text", "submitted_at", "status", "note_due_by", "feedback_due_by",
                  "noted_by", "noted_at", "source_evaluation", "intelligence_assessment",
                  "handling_code", "handling_conditions", "graded_by", "graded_at",
@@ -67,7 +68,7 @@ FIELDS = {
 VIEWS = {
     "referral": {
         "referrer": _REFERRAL,
-        "owning_agency": ("id", "status", "subject", "category", "risk_level", "ward",
+        "owning_agency": ("id", "reference", "status", "subject", "category", "risk_level", "ward",
                           "summary", "lawful_basis", "handling_code", "handling_conditions",
                           "referring_agency", "submitted_at"),
         "police": _REFERRAL,
@@ -91,15 +92,15 @@ VIEWS = {
         "reviewer": _but(_PERSON, "known_to_other_agencies"),
     },
     "tasking_item": {
-        "referrer": ("id", "title", "ward", "owner_agency", "status", "overdue", "due_by",
-                     "source_type", "source_id", "risk_level", "raised_at", "outcome",
-                     "completed_at"),
+        "referrer": ("id", "reference", "title", "ward", "owner_agency", "status",
+                     "overdue", "due_by", "source_type", "source_id", "source_reference",
+                     "risk_level", "raised_at", "outcome", "completed_at"),
         "owning_agency": _TASKING_ITEM,
         "police": _TASKING_ITEM,
         "coordinator": _TASKING_ITEM,
         "reviewer": _TASKING_ITEM,
         # Only actions raised from their own ward's priorities.
-        "panel": ("id", "title", "ward", "status", "due_by", "public_outcome"),
+        "panel": ("id", "reference", "title", "ward", "status", "due_by", "public_outcome"),
     },
     "intelligence_report": {
         "police": _INTELLIGENCE,

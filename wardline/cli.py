@@ -2,6 +2,8 @@
 import warnings
 
 warnings.filterwarnings("ignore", message="\nEventlet is deprecated")  # chosen by nameko
+# eventlet's dnspython loads DSA from `cryptography` (ours for the second factor) if present
+warnings.filterwarnings("ignore", message="DSA is deprecated")
 import eventlet  # noqa: E402
 
 eventlet.monkey_patch()  # before anything else imports socket, threading or psycopg2
@@ -39,6 +41,9 @@ def _parser():
     run = commands.add_parser("run", help="run services in the foreground (all: every one)")
     run.add_argument("services", nargs="+", metavar="SERVICE",
                      help=f"one or more of: {', '.join(SERVICES)}, or all")
+    run.add_argument("--story", action="store_true",
+                     help="with all: once the stack is healthy, play the demo story into "
+                          "it (`wardline demo story`; nothing if it has referrals already)")
     run.set_defaults(command=cmd_run)
 
     migrate = commands.add_parser("migrate", help="bring databases and queues up to date")
@@ -64,6 +69,15 @@ def _parser():
     add.add_argument("--password-stdin", action="store_true",
                      help="read the password from standard input (required)")
     add.set_defaults(command=cmd_users_add)
+    set_password = users.add_parser(
+        "set-password", help="give an account a new password (from --password-stdin); "
+                             "every token issued before it is refused")
+    set_password.add_argument("username")
+    set_password.add_argument("--password-stdin", action="store_true",
+                              help="read the password from standard input (required)")
+    set_password.add_argument("--one-time", action="store_true",
+                              help="good for one sign-in, which must choose a new password")
+    set_password.set_defaults(command=cmd_users_set_password)
 
     demo = commands.add_parser("demo", help="the demo borough").add_subparsers(
         metavar="ACTION")
@@ -74,6 +88,15 @@ def _parser():
                       help="seed even when accounts other than the demo ones exist (adds "
                            "accounts with a published password to a real database)")
     seed.set_defaults(command=cmd_demo_seed)
+    story = demo.add_parser(
+        "story", help="play about three months of the borough's work into the running "
+                      "stack, over its HTTP API (only when it has no referrals yet)")
+    story.add_argument("--url", help="the gateway (default: WARDLINE_HTTP_HOST and _PORT)")
+    story.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                       help="wait this long for the stack to be healthy first")
+    story.add_argument("--timeout", type=float, default=30, metavar="SECONDS",
+                       help="how long to wait for each asynchronous effect")
+    story.set_defaults(command=cmd_demo_story)
 
     dlq = commands.add_parser("dlq", help="the dead-letter queue").add_subparsers(
         metavar="ACTION")
@@ -123,11 +146,14 @@ def cmd_run(args):
     if unknown:
         sys.exit(f"wardline: unknown service {', '.join(unknown)}; "
                  f"choose from {', '.join(SERVICES)}")
+    if args.story and args.services != ["all"]:
+        sys.exit("wardline: --story needs every service: wardline run all --story")
     _require_broker()
     if len(names) == 1:
         runner.run_in_this_process(names[0])
         return 0
-    return runner.run_as_processes(names)
+    story = [sys.executable, "-m", "wardline.cli", "demo", "story", "--wait", "180"]
+    return runner.run_as_processes(names, once=[story] if args.story else ())
 
 
 def cmd_migrate(args):
@@ -162,6 +188,25 @@ def cmd_makemigration(args):
 
     migrations.new_revision(args.service, database_direct_url(args.service),
                             args.message)
+
+
+def cmd_users_set_password(args):
+    if not args.password_stdin:
+        sys.exit("wardline: give the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\n")
+    from shared.errors import WardlineError
+
+    try:
+        with _unit_of_work("gateway") as uow:
+            user = commands_of("gateway").set_password(uow, args.username, password,
+                                                       CLI_ACTOR, one_time=args.one_time)
+    except WardlineError as exc:
+        details = "; ".join(f"{field}: {' '.join(map(str, msgs))}"
+                            for field, msgs in exc.fields.items())
+        sys.exit(f"wardline: {exc.message} {details}".strip())
+    print(f"wardline: new {'one-time ' if args.one_time else ''}password set for "
+          f"{user['username']}; their tokens are refused"
+          + ("; they choose a new one at their next sign-in" if args.one_time else ""))
 
 
 def cmd_users_add(args):
@@ -210,6 +255,29 @@ def cmd_demo_seed(args):
           f"password is {DEMO_PASSWORD}")
     print("wardline: demo logins: " + ", ".join(
         f"{u['username']} ({u['role']})" for u in DEMO_USERS))
+
+
+def cmd_demo_story(args):
+    from wardline.demo_story import StoryError, tell
+
+    try:
+        return tell(args.url or _gateway_url(), _borough(), args.wait, args.timeout)
+    except StoryError as exc:
+        print(f"wardline: the demo story stopped: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # Ctrl-C under `run all --story` reaches it too
+        print("wardline: the demo story was interrupted; the borough holds part of it "
+              "(start from empty databases to tell it whole: `make clean` removes the "
+              "laptop's SQLite files)", file=sys.stderr)
+        return 130
+
+
+def _gateway_url():
+    from shared.config import setting
+
+    host = setting("WARDLINE_HTTP_HOST")
+    host = "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    return f"http://{host}:{setting('WARDLINE_HTTP_PORT')}"
 
 
 def cmd_dlq_list(_args):

@@ -1,5 +1,6 @@
-"""The demo borough: Hackney's real wards and one account per role, so that a fresh
-`make run` can be tried at once. Demo passwords are for a laptop, never production."""
+"""The demo borough: Hackney's real wards and one account per role (and a partner of
+each agency, so that the demo story has every agency refer), so that a fresh `make run`
+can be tried at once. Demo passwords are for a laptop, never production."""
 import json
 from pathlib import Path
 
@@ -12,6 +13,18 @@ DEMO_USERS = (
      "agency": "yot", "email": "yot.partner@example.org"},
     {"username": "council.partner", "display_name": "Cara Lewis (Community Safety)",
      "role": "partner", "agency": "la-community-safety", "email": "asb@example.org"},
+    {"username": "probation.officer", "display_name": "Priya Shah (Probation)",
+     "role": "partner", "agency": "probation", "email": "probation.officer@example.org"},
+    {"username": "health.liaison", "display_name": "Helen Achebe (Homerton A&E liaison)",
+     "role": "partner", "agency": "health", "email": "health.liaison@example.org"},
+    {"username": "school.dsl", "display_name": "Simon Brooks (school safeguarding lead)",
+     "role": "partner", "agency": "education", "email": "school.dsl@example.org"},
+    {"username": "fire.safety", "display_name": "Fiona Grant (LFB fire safety)",
+     "role": "partner", "agency": "fire", "email": "fire.safety@example.org"},
+    {"username": "housing.officer", "display_name": "Hamid Rahman (Hackney Housing)",
+     "role": "partner", "agency": "housing", "email": "housing.officer@example.org"},
+    {"username": "youth.worker", "display_name": "Yasmin Clarke (Youth services)",
+     "role": "partner", "agency": "youth-services", "email": "youth.worker@example.org"},
     {"username": "panel.dalston", "display_name": "Pat Reid (Dalston panel)", "role": "panel",
      "wards": ["dalston"]},
     {"username": "sgt.dalston", "display_name": "Sgt Sam Patel", "role": "sergeant",

@@ -32,18 +32,25 @@ def run_in_this_process(service_name):
     runner = ServiceRunner(config)
     runner.add_service(service_class(service_name))
 
-    stopping = []
+    stopping, started = [], []
 
     def stop(_signum, _frame):
         # Ctrl-C reaches every process of the group and `run all` forwards SIGTERM too:
         # the first signal drains, the others must not start a second, racing stop.
         if not stopping:
             stopping.append(True)
-            eventlet.spawn_n(runner.stop)
+            if started:
+                eventlet.spawn_n(runner.stop)
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     runner.start()
+    # A signal while starting waited until now: nameko cannot stop a container whose
+    # consumers are still being set up (its queue consumer is left half stopped and the
+    # process hangs for good), so the drain begins once every entrypoint has started.
+    started.append(True)
+    if stopping:
+        eventlet.spawn_n(runner.stop)
     runner.wait()
 
 
@@ -79,11 +86,15 @@ def _exit_reason(returncode):
     return f"exit code {returncode}"
 
 
-def run_as_processes(service_names, backoff=Backoff, poll_seconds=0.2):
+def run_as_processes(service_names, backoff=Backoff, poll_seconds=0.2, once=()):
     """One child process per service, supervised: a service that exits (crashed, killed,
     out of memory) is started again after a backoff, and logged, while the others keep
     running; Ctrl-C or SIGTERM stops them all. Its events wait in its quorum queues
-    meanwhile, and the outboxes of the others keep what they could not publish."""
+    meanwhile, and the outboxes of the others keep what they could not publish.
+
+    `once`: commands started once beside the services, never restarted, and stopped
+    with them if still running (`run all --story` plays the demo story into the stack
+    it has just started: a client of the services, so a process of its own)."""
     configure_logging("runner", load_config("gateway")["LOG_LEVEL"])
     log = structlog.get_logger("wardline.runner")
     children = {}  # name: the running process, or None while it waits to be restarted
@@ -97,10 +108,16 @@ def run_as_processes(service_names, backoff=Backoff, poll_seconds=0.2):
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    companions = []
     try:
         for name in service_names:
             children[name], started[name] = _start(name), time.monotonic()
+        companions = [subprocess.Popen(command) for command in once]
         while not stopping:
+            for companion in [c for c in companions if c.poll() is not None]:
+                companions.remove(companion)
+                log.info("runner.companion_finished", command=" ".join(companion.args[1:]),
+                         reason=_exit_reason(companion.returncode))
             now = time.monotonic()
             for name, child in children.items():
                 if child is not None and child.poll() is not None:
@@ -115,6 +132,10 @@ def run_as_processes(service_names, backoff=Backoff, poll_seconds=0.2):
                                 pid=children[name].pid)
             time.sleep(poll_seconds)
     finally:
+        for companion in companions:
+            if companion.poll() is None:
+                companion.terminate()
+                companion.wait(timeout=15)
         running = [child for child in children.values() if child is not None]
         for child in running:
             if child.poll() is None:

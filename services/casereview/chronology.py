@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
+from shared.dates import day_text
+
 # Where the triage and closing decisions of the partnership tasking meeting appear.
 PARTNERSHIP = "partnership"
 POLICE = "police"
@@ -81,16 +83,19 @@ class Entry:
         return template.format(self.record_id) if template else None
 
 
-def _day(value):
-    return _as_datetime(value).strftime("%d %b %Y %H:%M")
-
-
 def _as_datetime(value):
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def _words(code):
     return (code or "").replace("_", " ").replace("-", " ")
+
+
+def _reference(payload):
+    """The referral's reference and a space, for reviewers to quote to its agency; nothing
+    for a referral announced before references (referral.submitted v2 and older)."""
+    reference = payload.get("reference")
+    return f"{reference} " if reference else ""
 
 
 def _triage(p):
@@ -111,12 +116,12 @@ def _pcso_task_closed(p):
 
 def _service_level(p):
     stage = "noted" if p["stage"] == "note" else "given feedback"
-    return f"Intelligence report not yet {stage} by {_day(p['due_by'])}; {p['remind']} reminded."
+    return f"Intelligence report not yet {stage} by {day_text(p['due_by'])}; {p['remind']} reminded."
 
 
 def _assigned(p):
     moved = f" (from {p['previous_owner_agency']})" if p.get("previous_owner_agency") else ""
-    return f"Action assigned to {p['owner_agency']}{moved}; due {_day(p['due_by'])}."
+    return f"Action assigned to {p['owner_agency']}{moved}; due {day_text(p['due_by'])}."
 
 
 SOURCE = (None, "source_type", "source_id")
@@ -125,7 +130,7 @@ PROJECTIONS = {
     "referral.submitted": Projection(
         "referral", ("referral", "referral_id"), when="submitted_at",
         parent=("subject", "subject_id"), agency=lambda p: p["referring_agency"],
-        summary=lambda p: (f"Referral from {p['referring_agency']}: "
+        summary=lambda p: (f"Referral {_reference(p)}from {p['referring_agency']}: "
                            f"{CONCERNS.get(p['category'], _words(p['category']))}, "
                            f"{p['risk_level']} risk, ward {p['ward']}.")),
     "referral.triaged": Projection(
@@ -143,7 +148,7 @@ PROJECTIONS = {
         "tasking_item", ("tasking_item", "tasking_item_id"), parent=SOURCE,
         agency=lambda p: p["owner_agency"],
         summary=lambda p: (f"Action raised for {p['owner_agency']}: {p['title']}; "
-                           f"due {_day(p['due_by'])}.")),
+                           f"due {day_text(p['due_by'])}.")),
     "tasking_item.assigned": Projection(
         "update", ("tasking_item", "tasking_item_id"), agency=lambda p: p["owner_agency"],
         summary=_assigned),
@@ -161,12 +166,12 @@ PROJECTIONS = {
         # When it went overdue is its due time, not when the check noticed.
         "overdue", ("tasking_item", "tasking_item_id"), when="due_by", parent=SOURCE,
         agency=lambda p: p["owner_agency"],
-        summary=lambda p: (f"Action passed its due date ({_day(p['due_by'])}) before it was "
+        summary=lambda p: (f"Action passed its due date ({day_text(p['due_by'])}) before it was "
                            f"completed; raised with the {p['escalated_to']}.")),
     "pcso_task.assigned": Projection(
         "pcso_task", ("pcso_task", "pcso_task_id"), parent=SOURCE, agency=lambda p: POLICE,
         summary=lambda p: (f"PCSO tasked to gather intelligence in ward {p['ward']}; "
-                           f"due {_day(p['due_by'])}.")),
+                           f"due {day_text(p['due_by'])}.")),
     "pcso_task.closed": Projection(
         "pcso_task", ("pcso_task", "pcso_task_id"), agency=lambda p: POLICE,
         summary=_pcso_task_closed),

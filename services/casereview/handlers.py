@@ -6,13 +6,13 @@ from it), and none when the change is refused."""
 
 import structlog
 
-from services.casereview import projection, repository, workflow
+from services.casereview import projection, reports, repository, workflow
 from services.casereview.timeline import render_timeline
 from services.casereview.workflow import check_may_review
 from shared.contracts.casereview import (AcceptSuggestionSchema, DecisionSchema, FindingSchema,
                                          LessonSchema, OpenReviewSchema)
 from shared.db import utcnow
-from shared.errors import Conflict, InvalidContent, load_or_refuse
+from shared.errors import Conflict, InvalidContent, NotFound, load_or_refuse
 from shared.paging import decode_cursor, page
 
 log = structlog.get_logger(__name__)
@@ -97,6 +97,24 @@ def timeline_svg(review_id, actor, uow, key=True):
                            title=f"Chronology for case review {review_id}")
 
 
+def report(review_id, fmt, actor, uow, anonymised=False, person=None, staff=None):
+    """The review as a file (`fmt`: docx or pdf): its chronology, missed opportunities with
+    their decisions, findings and lessons; anonymised, with the person's and the staff's
+    names replaced by roles (reports.py). `person` is the subject as referrals has it,
+    `staff` the gateway's directory of who is who. Returns (bytes, media type, filename).
+    Reads only: the candidates are the ones the review holds, not found again."""
+    check_may_review(actor)
+    if fmt not in reports.FORMATS:
+        raise NotFound(f"There is no {fmt} report.", {"format": list(reports.FORMATS)})
+    with uow:
+        review = repository.full(uow.session, review_id)
+        entries = projection.chronology(uow.session, review["subject_id"])
+        candidates = repository.list_candidates(uow.session, review_id)
+    built = reports.build(review, entries, candidates, person=person, staff=staff,
+                          anonymised=bool(anonymised))
+    return reports.render(built, fmt), reports.FORMATS[fmt], reports.filename(built, fmt)
+
+
 # --- reviews ----------------------------------------------------------------------------
 
 def open_review(payload, actor, uow, now=None):
@@ -148,6 +166,17 @@ def move_review(review_id, stage, actor, uow, now=None):
             "moved_by": actor["username"], "moved_at": now}, actor)
         log.info("case_review.moved", case_review_id=review_id, stage=stage)
         return repository.full(uow.session, review_id)
+
+
+def resolve_reference(reference, uow):
+    """The id of the case review a person named by its reference (WL-C-2026-000123), so
+    that a reference is taken wherever an id is. Who may read it is still decided by the
+    call that follows, with the id."""
+    with uow:
+        review_id = repository.id_by_reference(uow.session, reference)
+    if review_id is None:
+        raise NotFound(f"There is no case review {reference}.", {"reference": [reference]})
+    return review_id
 
 
 def get_review(review_id, actor, uow):
@@ -266,8 +295,8 @@ def publish(review_id, actor, uow, rulebook, now=None):
         repository.update(uow.session, review_id, stage="published",
                        published_by=actor["username"], published_at=now)
         repository.add_stage(uow.session, review_id, "published", actor["username"], now)
-        uow.publish("case_review.published", 1, {
-            "case_review_id": review_id, "subject_id": review["subject_id"],
+        uow.publish("case_review.published", 2, {
+            "case_review_id": review_id, "reference": review["reference"], "subject_id": review["subject_id"],
             "incident_date": review["incident_date"], "published_by": actor["username"],
             "published_at": now,
             "findings": len(repository.list_findings(uow.session, review_id)),

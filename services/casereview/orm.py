@@ -8,9 +8,11 @@ never touched by a rebuild. Nothing here is read by another service."""
 import sqlalchemy as sa
 
 from shared.db import UtcDateTime, plumbing_tables
+from shared.references import reference_sequences_table
 
 metadata = sa.MetaData()
 plumbing_tables(metadata)
+reference_sequences = reference_sequences_table(metadata)
 
 # --- the chronology read model -------------------------------------------------------
 
@@ -70,6 +72,7 @@ PROJECTION_TABLES = (chronology_entries, record_parents, subject_links)
 reviews = sa.Table(
     "reviews", metadata,
     sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("reference", sa.String(20), nullable=False),  # WL-C-2026-000123
     sa.Column("subject_id", sa.String(36), nullable=False),
     sa.Column("stage", sa.String(20), nullable=False),
     sa.Column("trigger", sa.String(200), nullable=False),
@@ -83,6 +86,7 @@ reviews = sa.Table(
     sa.Column("published_at", UtcDateTime, nullable=True),
     sa.Index("ix_reviews_created", "created_at", "id"),
     sa.Index("ix_reviews_subject", "subject_id"),
+    sa.Index("ux_reviews_reference", "reference", unique=True),
 )
 
 review_stages = sa.Table(

@@ -9,6 +9,7 @@ from services.casereview.orm import (findings, lessons, missed_opportunities, re
 from shared.db import row_by_id
 from shared.errors import NotFound
 from shared.paging import decode_cursor, page
+from shared.references import find_by_reference, next_reference
 
 ACTIVE_STAGES = ("suggested", "open", "gathering", "panel")
 
@@ -18,12 +19,17 @@ def add(session, subject_id, stage, trigger, by, now, incident_summary=None,
     review_id = str(uuid.uuid4())
     opened = stage == "open"
     session.execute(reviews.insert().values(
-        id=review_id, subject_id=subject_id, stage=stage, trigger=trigger,
+        id=review_id, reference=next_reference(session, "case_review", now),
+        subject_id=subject_id, stage=stage, trigger=trigger,
         incident_summary=incident_summary, incident_date=incident_date,
         suggested_by_rule=suggested_by_rule, created_at=now,
         opened_by=by if opened else None, opened_at=now if opened else None))
     add_stage(session, review_id, stage, by, now)
     return review_id
+
+
+def id_by_reference(session, reference):
+    return find_by_reference(session, reviews, reference)
 
 
 def get(session, review_id, for_update=False):

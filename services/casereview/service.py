@@ -1,6 +1,8 @@
 """The casereview service: one chronology per person across agencies, kept from the
 domain events; missed-opportunity case reviews over it, with rule-flagged candidates,
 findings and lessons published to partners for learning, not blame."""
+import base64
+
 from nameko.dependency_providers import Config
 
 from services.casereview import handlers
@@ -101,6 +103,10 @@ class CaseReviewService(HealthEndpoint):
     # Reviews: each use case checks the reviewer and loads its command (handlers.py).
 
     @rpc(expected_exceptions=EXPECTED)
+    def resolve_reference(self, reference, actor):
+        return handlers.resolve_reference(reference, self.uow)
+
+    @rpc(expected_exceptions=EXPECTED)
     def open_review(self, payload, actor):
         return ReviewView().dump(handlers.open_review(payload, actor, self.uow))
 
@@ -132,6 +138,15 @@ class CaseReviewService(HealthEndpoint):
     @rpc(expected_exceptions=EXPECTED)
     def timeline_svg(self, review_id, actor, key=True):
         return handlers.timeline_svg(review_id, actor, self.uow, key=bool(key))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def review_report(self, review_id, actor, format="pdf", anonymised=False, person=None,
+                      staff=None):
+        """The review as a Word or PDF file; the bytes travel base64-encoded (RPC is JSON)."""
+        content, media_type, filename = handlers.report(review_id, format, actor, self.uow,
+                                                        anonymised, person, staff)
+        return {"filename": filename, "media_type": media_type,
+                "content_base64": base64.b64encode(content).decode("ascii")}
 
     @rpc(expected_exceptions=EXPECTED)
     def missed_opportunities(self, review_id, actor):

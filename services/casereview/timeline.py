@@ -7,13 +7,11 @@ says what the picture holds.
 
 Every piece of text is escaped: summaries, reasons and outcomes are people's free text.
 """
-from datetime import timezone
 from xml.sax.saxutils import escape
-from zoneinfo import ZoneInfo
 
+from shared.dates import day_text, moment_text
 from shared.vocabulary import AGENCY_LABELS, ENTRY_KIND_LABELS
 
-LONDON = ZoneInfo("Europe/London")
 LEFT = 290          # lane labels
 RIGHT = 30
 TOP = 30
@@ -63,9 +61,9 @@ def render_timeline(entries, candidates, title, key=True):
         out.append(_mark(entry, n, x, y, entry.id in cited))
     if entries:
         out.append(f'<text x="{LEFT}" y="{chart_bottom + 24}" fill="#4a4a4a">'
-                   f"{_text(_day(entries[0].when))}</text>")
+                   f"{_text(day_text(entries[0].when))}</text>")
         out.append(f'<text x="{width - RIGHT}" y="{chart_bottom + 24}" fill="#4a4a4a" '
-                   f'text-anchor="end">{_text(_day(entries[-1].when))}</text>')
+                   f'text-anchor="end">{_text(day_text(entries[-1].when))}</text>')
     out += _legend(kinds, bool(cited), legend_top)
     if key:
         out += _key(entries, candidates, cited, {e.id: n for e, n, _, _ in marks}, key_top)
@@ -105,7 +103,7 @@ def _marks(entries, agencies):
 
 
 def _mark(entry, n, x, y, cited):
-    tip = f"{n}. {agency_name(entry.agency)}, {_when(entry.when)}: {entry.summary}"
+    tip = f"{n}. {agency_name(entry.agency)}, {moment_text(entry.when)}: {entry.summary}"
     ring = (f'<circle class="candidate" cx="{x}" cy="{y}" r="14" fill="none" '
             f'stroke="{CITED_COLOUR}" stroke-width="3"/>' if cited else "")
     return (f'<g class="mark entry" data-agency="{_text(entry.agency)}" '
@@ -138,7 +136,7 @@ def _key(entries, candidates, cited, numbers, top):
         y += LINE
         marks = "".join(f" [possible missed opportunity {m}]" for m in cited.get(entry.id, ()))
         out.append(f'<text x="20" y="{y}" fill="{OTHER_COLOUR}">{numbers[entry.id]}. '
-                   f"{_text(_when(entry.when))} - {_text(agency_name(entry.agency))} "
+                   f"{_text(moment_text(entry.when))} - {_text(agency_name(entry.agency))} "
                    f"({_text(ENTRY_KIND_LABELS.get(entry.kind, entry.kind))}): "
                    f"{_text(entry.summary)}{_text(marks)}</text>")
     if candidates:
@@ -159,8 +157,8 @@ def _label(entries, agencies, cited):
     if not entries:
         return "Timeline: no entries yet"
     first, last = entries[0].when, entries[-1].when
-    same_day = _day(first) == _day(last)
-    start, end = (_when(first), _when(last)) if same_day else (_day(first), _day(last))
+    same_day = day_text(first) == day_text(last)
+    start, end = (moment_text(first), moment_text(last)) if same_day else (day_text(first), day_text(last))
     plural = "agency" if len(agencies) == 1 else "agencies"
     label = (f"Timeline of {len(entries)} entries from {len(agencies)} {plural} "
              f"({', '.join(agency_name(a) for a in agencies)}), "
@@ -168,14 +166,6 @@ def _label(entries, agencies, cited):
     if cited:
         label += f"; {len(cited)} entries are cited by a possible missed opportunity"
     return label + ". The table below lists every entry."
-
-
-def _when(moment):
-    return moment.astimezone(timezone.utc).astimezone(LONDON).strftime("%d %B %Y, %H:%M")
-
-
-def _day(moment):
-    return moment.astimezone(timezone.utc).astimezone(LONDON).strftime("%d %B %Y")
 
 
 def _text(value):

@@ -9,6 +9,12 @@ def add_account(uow, payload, known_wards, principal):
     return accounts.open_account(uow, payload, known_wards, principal)
 
 
+def set_password(uow, username, password, principal, one_time=False):
+    """`wardline users set-password [--one-time]`: every token issued before it is
+    refused; a one-time password must be changed at the next sign-in."""
+    return accounts.set_password(uow, username, password, principal, one_time=one_time)
+
+
 def account_count(session):
     return accounts.count_users(session)
 

@@ -2,12 +2,13 @@
 caller authenticated and their role checked before any worker runs, a correlation id
 that follows the request through every RPC and event it causes, and every answer counted
 by route template for `/metrics`."""
+import inspect
 import ipaddress
 import json
 import time
 import uuid
 from datetime import date, datetime
-from functools import partial
+from functools import partial, wraps
 
 import eventlet
 import structlog
@@ -16,10 +17,13 @@ from marshmallow import ValidationError, fields
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
-from services.gateway import metrics, tokens
+from services.gateway import metrics, sessions, tokens
+from services.gateway.sign_in import ENROLMENT_SCOPE
 from shared.caller import CALLER_TTL_SECONDS, caller_context
 from shared.errors import (Forbidden, InvalidContent, MalformedRequest, NotAuthenticated,
                            TimedOut, WardlineError, as_unavailable)
+from shared.dependencies import Database
+from shared.references import kind_of
 from shared.web import WebEndpoint
 
 log = structlog.get_logger(__name__)
@@ -34,8 +38,9 @@ PUBLIC = None
 
 class ApiEndpoint(WebEndpoint):
     def __init__(self, method, url, roles=PUBLIC, request=None, response=None, query=None,
-                 status=200, **kwargs):
-        """`roles`: who may call it; PUBLIC (None) needs no token.
+                 status=200, enrolment=False, **kwargs):
+        """`roles`: who may call it; PUBLIC (None) needs no token. `enrolment`: a token
+        good only to enrol a second factor (sign_in.py) may call it too.
 
         The rest only describe the route for the OpenAPI document (`openapi.py`), so that
         it is written beside the route and cannot drift from it: `request` and `response`
@@ -43,11 +48,15 @@ class ApiEndpoint(WebEndpoint):
         may be a media type string for a non-JSON answer), `query` a schema (or a dict of
         fields) of the query parameters, `status` the success code."""
         self.roles = roles
+        self.enrolment = enrolment
         self.request_schema = request
         self.response_schema = response
         self.query_schema = query
         self.status = status
         self.route = metrics.route_label(url)
+        # A refusal (4xx, or a 503 saying the database is away) is an answer, not a fault:
+        # nameko logs it as a warning, so that errors in the log are ours alone.
+        kwargs.setdefault("expected_exceptions", (WardlineError,))
         super().__init__(method, url, **kwargs)
 
     def handle_request(self, request):
@@ -93,10 +102,29 @@ class ApiEndpoint(WebEndpoint):
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("Sign in first: send 'Authorization: Bearer <token>' "
                                    "from POST /api/auth/token.")
-        principal = tokens.verify(token.strip(), self.container.config["SECRET_KEY"])
+        claims = tokens.verify(token.strip(), self.container.config["SECRET_KEY"])
+        if not claims["session_id"]:
+            raise NotAuthenticated("The access token is not valid.")
+        principal = sessions.principal_for(claims, sessions.CACHE.state(
+            claims["session_id"], self._session_state,
+            self.container.config.get("SESSION_CHECK_SECONDS", sessions.CHECK_SECONDS)))
+        if claims["scope"] and not (claims["scope"] == ENROLMENT_SCOPE and self.enrolment):
+            raise Forbidden("This token may only set up a second factor: finish setting "
+                            "it up (POST /api/me/second-factor), then sign in.",
+                            {"second_factor": ["set up a second factor first"]})
         if principal["role"] not in self.roles:
             raise Forbidden(f"The {principal['role']} role may not do this.")
-        return principal
+        return {**principal, "scope": claims["scope"]}
+
+    def _session_state(self, sid):
+        """sessions.state_of on the gateway's own database (its Database dependency)."""
+        database = getattr(self.container, "_wardline_database", None)
+        if database is None:
+            database = next(d for d in self.container.dependencies
+                            if isinstance(d, Database))
+            self.container._wardline_database = database
+        with database.sessions() as session:
+            return sessions.state_of(session, sid)
 
     def _context_data(self, request):
         """What every RPC the worker makes carries: the correlation id and, behind a
@@ -140,7 +168,41 @@ class ApiEndpoint(WebEndpoint):
         return json_response(status, body)
 
 
-api = ApiEndpoint.decorator
+def api(method, url, **kwargs):
+    """An HTTP route (ApiEndpoint's arguments) that takes a reference people can say
+    (WL-R-2026-000123) wherever its path takes an id."""
+    register = ApiEndpoint.decorator(method, url, **kwargs)
+    return lambda function: register(taking_references(function))
+
+
+OWNER_OF = {"referral": "referrals", "tasking_item": "tasking", "pcso_task": "tasking",
+            "intelligence_report": "tasking", "case_review": "casereview"}
+"""Kind of record -> the service (the gateway's RpcProxy of that name) that numbers it."""
+
+
+def taking_references(function):
+    """`function` (a route) with each path parameter that is a reference replaced by the
+    id of its record before the route runs, asked of the record's owner by its prefix, so
+    that no route needs to know references exist. An unknown one is the owner's 404,
+    naming it. Anonymous routes hold no records, and are left as they are."""
+    @wraps(function)
+    def route(self, request, *args, **path):
+        if getattr(request, "principal", None) is not None:
+            path = {name: resolve_reference(self, request, value)
+                    for name, value in path.items()}
+        return function(self, request, *args, **path)
+
+    route.__signature__ = inspect.signature(function)  # nameko checks calls against it
+    return route
+
+
+def resolve_reference(service, request, value):
+    """The id `value` names: itself, or the id of the record whose reference it is."""
+    kind = kind_of(value)
+    if kind is None:
+        return value
+    owner = getattr(service, OWNER_OF[kind])
+    return owner.resolve_reference(value, actor(request.principal))
 
 def no_store_if_personal(response, personal=True):
     """Cache-Control: no-store on an answer that may hold personal data (anything behind a

@@ -45,6 +45,12 @@ def api_routes(service_cls):
     return sorted(found, key=lambda route: (route[2].url, route[2].method))
 
 
+REFERENCED = {"referral_id": "WL-R-2026-000123", "item_id": "WL-A-2026-000123",
+              "task_id": "WL-T-2026-000123", "report_id": "WL-I-2026-000123",
+              "review_id": "WL-C-2026-000123"}
+"""Path parameters naming a kind of record that has a reference, with an example."""
+
+
 def openapi_path(url):
     """`/api/x/<string:id>/<any(a,b):d>` -> (`/api/x/{id}/{d}`, path parameters)."""
     parameters = []
@@ -56,8 +62,11 @@ def openapi_path(url):
             schema = {"type": "integer" if match["converter"] == "int" else "number"}
         else:  # string, default: one segment, no slash
             schema["pattern"] = "^[^/]+$"
-        parameters.append({"in": "path", "name": match["name"], "required": True,
-                           "schema": schema})
+        parameter = {"in": "path", "name": match["name"], "required": True, "schema": schema}
+        if match["name"] in REFERENCED:  # http.taking_references resolves it
+            parameter["description"] = ("The id, or the reference people can say "
+                                        f"({REFERENCED[match['name']]}).")
+        parameters.append(parameter)
     return _PARAMETER.sub(lambda m: "{%s}" % m["name"], url), parameters
 
 
@@ -139,10 +148,12 @@ def _error_statuses(endpoint, path_parameters):
         statuses += [401, 403]
     if path_parameters:
         statuses.append(404)
-    if endpoint.method == "POST":
+    if endpoint.method in ("POST", "PATCH"):
         statuses.append(409)
-    if endpoint.url == "/api/auth/token":
+    if endpoint.url in ("/api/auth/token", "/api/auth/password"):
         statuses += [401, 429]
+    if endpoint.url == "/api/auth/refresh":
+        statuses.append(401)
     return sorted(set(statuses))
 
 

@@ -1,5 +1,5 @@
-"""The gateway's tables: user accounts, the audit trail, the sign-in throttle. Case data
-lives in the services that own it."""
+"""The gateway's tables: user accounts and their sessions, the audit trail, the sign-in
+throttle. Case data lives in the services that own it."""
 import sqlalchemy as sa
 
 from shared.db import UtcDateTime, plumbing_tables
@@ -18,6 +18,59 @@ users = sa.Table(
     sa.Column("wards", sa.JSON, nullable=False),
     sa.Column("email", sa.String(200), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # A disabled account cannot sign in, and its tokens are refused (sessions.py).
+    sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
+    # Carried in every token as `ver`: raising it (disabled, role changed) refuses every
+    # token issued before.
+    sa.Column("token_version", sa.Integer, nullable=False, server_default="0"),
+    # Set by an administrator's password reset: the password is good for one sign-in,
+    # which must choose a new one (POST /api/auth/password) before any token is issued.
+    sa.Column("password_must_change", sa.Boolean, nullable=False,
+              server_default=sa.false()),
+)
+
+second_factors = sa.Table(
+    "second_factors", metadata,
+    # One per account that has started enrolling a TOTP second factor; it counts at
+    # sign-in only once confirmed (confirmed_at) with a first code.
+    sa.Column("username", sa.String(80), primary_key=True),
+    # The TOTP secret, encrypted (Fernet, WARDLINE_TOTP_KEY): never answered again once
+    # enrolment is confirmed.
+    sa.Column("secret_encrypted", sa.String(300), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("confirmed_at", UtcDateTime, nullable=True),
+    # The last time-step (30 s) signed in with: a code of it or an earlier one is refused,
+    # so that each code is good once.
+    sa.Column("last_step", sa.BigInteger, nullable=True),
+)
+
+recovery_codes = sa.Table(
+    "recovery_codes", metadata,
+    # One-time codes for a lost phone, shown once at enrolment: only their SHA-256 kept.
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(80), nullable=False),
+    sa.Column("code_hash", sa.String(64), nullable=False),
+    sa.Column("used_at", UtcDateTime, nullable=True),
+    sa.Index("ix_recovery_codes_username", "username"),
+)
+
+sessions = sa.Table(
+    "sessions", metadata,
+    # One per sign-in: its id is the token's `sid`, checked on every request; signing out
+    # sets revoked_at. It is renewed (refresh token) until expires_at; rows past it serve
+    # nobody and may be deleted.
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("username", sa.String(80), nullable=False),
+    sa.Column("issued_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+    # The refresh token's SHA-256 (the token itself is only ever in the person's HttpOnly
+    # cookie); each use replaces it, and a replaced one presented again revokes the session.
+    sa.Column("refresh_hash", sa.String(64), nullable=True),
+    # The account's token_version at sign-in: raised since (password, role, disabled),
+    # the session can no longer be renewed.
+    sa.Column("token_version", sa.Integer, nullable=False, server_default="0"),
+    sa.Index("ix_sessions_username", "username"),
 )
 
 audit_log = sa.Table(

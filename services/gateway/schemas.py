@@ -20,6 +20,10 @@ class ErrorDetailSchema(Schema):
     # `fields` would shadow Schema.fields: named apart, written as "fields".
     bad_fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()),
                              data_key="fields")
+    enrolment_token = fields.String(metadata={
+        "description": "With `second_factor_enrolment_required` only: a token good for "
+                       "setting up a second factor (/api/me/second-factor) and nothing else"})
+    expires_in = fields.Integer(metadata={"description": "The enrolment token's seconds"})
 
 
 class ErrorSchema(Schema):
@@ -44,6 +48,9 @@ def page_of(item_schema):
 class TokenRequestSchema(Schema):
     username = fields.String(required=True)
     password = fields.String(required=True)
+    code = fields.String(metadata={
+        "description": "The 6-digit code of the account's second factor (TOTP), or one of "
+                       "its recovery codes: needed once the account has one"})
 
 
 class TokenView(Schema):
@@ -60,6 +67,7 @@ class UserView(Schema):
     agency = fields.String(allow_none=True)
     wards = fields.List(fields.String(), allow_none=True)
     email = fields.String(allow_none=True)
+    active = fields.Boolean(metadata={"description": "false: disabled, cannot sign in"})
 
 
 class WardView(Schema):
@@ -126,3 +134,44 @@ VocabularyView = type("VocabularyView", (Schema,), {
 __all__ = ["ErrorSchema", "NewUserSchema", "page_of", "TokenRequestSchema", "TokenView",
            "UserView", "WardsView", "ReferralDetailView", "AuditEntryView", "HealthView",
            "VocabularyView"]
+
+
+class CodeSchema(Schema):
+    code = fields.String(required=True, metadata={
+        "description": "The 6 digits the authenticator app shows now"})
+
+
+class EnrolmentView(Schema):
+    otpauth_uri = fields.String(metadata={"description": "otpauth://totp/... for the app"})
+    qr_svg = fields.String(metadata={"description": "the same URI as an SVG QR code"})
+
+
+class ConfirmedView(Schema):
+    recovery_codes = fields.List(fields.String(), metadata={
+        "description": "ten one-time codes, shown this once"})
+    access_token = fields.String(metadata={
+        "description": "with an enrolment token only: the full token it was for"})
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class SecondFactorView(Schema):
+    enrolled = fields.Boolean()
+    required = fields.Boolean()
+    recovery_codes_left = fields.Integer()
+
+
+class AccountView(UserView):
+    second_factor = fields.Nested(SecondFactorView, metadata={
+        "description": "whether the person signs in with a second factor, and whether "
+                       "their role requires one (recovery codes left: theirs to know)"})
+
+
+class OneTimePasswordSchema(Schema):
+    password = fields.String(required=True, load_only=True, metadata={
+        "description": "good for one sign-in, which must choose a new password"})
+
+
+class ResetView(Schema):
+    username = fields.String()
+    second_factor_removed = fields.Boolean()

@@ -4,14 +4,14 @@ line is the title. Templates see the context built here and the audience ("partn
 "police"); the context holds no names of people, and what only the police may read (the
 coordinator's internal reasons) is shown to the police audience only; the referring team
 is given the reason written for them (`reason_for_referrer`)."""
-from datetime import datetime, timezone
+from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateNotFound
 
-LONDON = ZoneInfo("Europe/London")
+from shared.dates import day_text, moment_text
+
 TEMPLATES = Path(__file__).with_name("templates")
 
 CONCERNS = {
@@ -62,9 +62,9 @@ def referral_context(payload, contact):
         "concern": CONCERNS.get(payload.get("category"), "a concern"),
         "ward": ward_name(payload["ward"]),
         "risk": payload.get("risk_level", ""),
-        "when": _london(when),
+        "when": moment_text(when),
         "next_step": NEXT_STEP.get(payload.get("risk_level"), ""),
-        "reference": payload["referral_id"],
+        "reference": payload.get("referral_reference") or payload.get("reference"),
         "decision": payload.get("decision"),
         "redirect_agency": AGENCY_NAMES.get(payload.get("redirect_to_agency"),
                                             payload.get("redirect_to_agency")),
@@ -77,10 +77,6 @@ def referral_context(payload, contact):
         "missing": payload.get("reason") if payload.get("via") else None,
         "contact": contact,
     }
-
-
-def _london(moment):
-    return moment.astimezone(timezone.utc).astimezone(LONDON).strftime("%d %B %Y at %H:%M")
 
 
 USAGES = {
@@ -105,19 +101,21 @@ def agency_name(code):
 def case_review_context(payload, contact):
     """What a published case review's notification says: its lessons, no person."""
     lessons = [{**lesson, "agency": agency_name(lesson["agency"]),
-                "due": lesson["due_date"].strftime("%d %B %Y")}
+                "due": day_text(lesson["due_date"])}
                for lesson in payload["lessons"]]
-    return {"lessons": lessons, "when": _london(payload["published_at"]),
-            "reference": payload["case_review_id"], "contact": contact}
+    return {"lessons": lessons, "when": moment_text(payload["published_at"]),
+            "reference": payload.get("reference"), "contact": contact}
 
 
 def tasking_context(payload, contact):
     """Tasking, PCSO and intelligence events: the payload's own words, times in London
     time (`<field>_text`), ward and agency names, and who to contact."""
-    context = {**payload, "contact": contact}
+    context = {"reference": None, "referral_reference": None, **payload, "contact": contact}
     for key, value in payload.items():
         if isinstance(value, datetime):
-            context[f"{key}_text"] = _london(value)
+            context[f"{key}_text"] = moment_text(value)
+        elif isinstance(value, date):
+            context[f"{key}_text"] = day_text(value)
     context["ward"] = ward_name(payload["ward"])
     if payload.get("owner_agency"):
         context["owner_agency_name"] = agency_name(payload["owner_agency"])
@@ -141,7 +139,50 @@ def handling_of(payload):
             "handling_conditions": payload.get("handling_conditions")}
 
 
+PANEL_READS = ("tasking_item_id", "reference", "ward", "owner_agency", "completed_at",
+               "source_type", "source_id", "cause")
+
+
+def priority_action_context(payload, contact):
+    """An action raised from a ward priority, as its ward panel may read it. Panels are
+    residents and read an action's public fields only (need_to_know's panel view): never
+    the internal `outcome` nor who completed it, so the context does not hold them.
+    `public_outcome_told`: whether the event says what the public outcome is (one
+    upcast from v2, which did not carry the field, cannot say none was given)."""
+    public = {key: payload[key] for key in PANEL_READS if key in payload}
+    return {**tasking_context(public, contact),
+            "public_outcome": payload.get("public_outcome"),
+            "public_outcome_told": payload.get("public_outcome_known",
+                                               "public_outcome" in payload)}
+
+
+def handover_context(payload, contact):
+    """A handover's notices: who left the work, who took it on, the references and wards
+    of what moved (no briefs or titles: those stay in tasking)."""
+    return {**payload, "contact": contact,
+            "when": moment_text(payload["handed_over_at"]),
+            "task_references": [task["reference"] for task in payload["pcso_tasks"]],
+            "action_references": [item["reference"] for item in payload["tasking_items"]],
+            "wards": sorted({ward_name(record["ward"]) for record in
+                             [*payload["pcso_tasks"], *payload["tasking_items"]]})}
+
+
+def account_context(payload, contact):
+    """An account's notice to the admins: whose account, which role, given by whom."""
+    return {**payload, "contact": contact}
+
+
+STAFF_NEWS = {"work.handed_over": handover_context,
+              "user.case_reading_role_given": account_context}
+"""Events about staff and their work, not about a referral or a record's ward."""
+
+
 def context_for(event, contact):
+    if event.type in STAFF_NEWS:
+        return STAFF_NEWS[event.type](event.payload, contact)
+    if (event.type == "tasking_item.completed"
+            and event.payload.get("source_type") == "ward_priority"):
+        return priority_action_context(event.payload, contact)
     if event.type.startswith("referral."):
         return referral_context(event.payload, contact)
     if event.type == "case_review.published":

@@ -8,9 +8,11 @@ import structlog
 
 from services.notifications import emailing, repository
 from services.notifications.content import context_for, render
+from services.notifications.links import link_for
 from services.notifications.orm import emails, notifications
 from services.notifications.recipients import recipients_for
 from shared.db import utcnow
+from shared.errors import Forbidden
 
 log = structlog.get_logger(__name__)
 
@@ -31,6 +33,7 @@ def notify(event, uow, digest_time):
         # whoever many people the event concerns.
         _insert_all(uow.session, notifications, [row for row, _ in deliveries])
         _insert_all(uow.session, emails, [mail for _, mail in deliveries if mail])
+        _log_deliveries(uow, event, [row for row, _ in deliveries])
         return [row["id"] for row, _ in deliveries]
 
 
@@ -50,19 +53,29 @@ def _deliver(uow, event, recipient, context, digest_time):
     source_type, source_id = _source(event.payload)
     row = dict(id=notification_id, event_id=event.event_id, recipient=recipient.address,
                kind=recipient.kind, channel="inbox", title=title, body=body,
-               source_type=source_type, source_id=source_id, created_at=utcnow())
+               source_type=source_type, source_id=source_id,
+               link=link_for(event.type, event.payload), created_at=utcnow())
     mail = emailing.email_for(notification_id, contact, digest_time)
-    uow.publish("notification.sent", 1, {
-        "notification_id": notification_id, "kind": recipient.kind,
-        "recipient": recipient.address, "channel": "inbox",
-        "source_type": source_type, "source_id": source_id,
-    }, NOTIFICATIONS_ACTOR)
     log.info("notification.recorded", notification_id=notification_id, kind=recipient.kind,
              recipient=recipient.address)
     return row, mail
 
 
-SOURCES = ("referral", "tasking_item", "pcso_task", "intelligence_report", "case_review")
+def _log_deliveries(uow, event, rows):
+    """One `notification.sent` for every inbox notice the event caused, not one each:
+    the delivery log says the same in one message (issue 21), with the source event."""
+    if not rows:
+        return
+    uow.publish("notification.sent", 2, {
+        "channel": "inbox", "source_type": rows[0]["source_type"],
+        "source_id": rows[0]["source_id"], "source_event_id": event.event_id,
+        "deliveries": [{"notification_id": row["id"], "kind": row["kind"],
+                        "recipient": row["recipient"]} for row in rows],
+    }, NOTIFICATIONS_ACTOR)
+
+
+SOURCES = ("referral", "tasking_item", "pcso_task", "intelligence_report", "case_review",
+           "ward_priority")
 
 
 def _source(payload):
@@ -118,9 +131,9 @@ def set_email_preference(actor, mode, uow):
         return repository.set_email_mode(uow.session, actor["username"], mode)
 
 
-def list_directory(ward, agency, limit, cursor, uow):
+def list_directory(ward, agency, limit, cursor, uow, inactive=False):
     with uow:
-        return repository.list_directory(uow.session, ward, agency, limit, cursor)
+        return repository.list_directory(uow.session, ward, agency, limit, cursor, inactive)
 
 
 def add_directory_entry(payload, actor, uow):
@@ -129,7 +142,12 @@ def add_directory_entry(payload, actor, uow):
 
 
 def confirm_directory_entry(contact_id, actor, uow):
+    """Each person keeps their own entry fresh ("last checked"); the admin keeps everyone's,
+    contacts without an account included."""
     with uow:
+        entry = repository.directory_entry(uow.session, contact_id)
+        if actor["role"] != "admin" and entry["username"] != actor["username"]:
+            raise Forbidden("You can confirm only your own directory entry.")
         return repository.confirm_entry(uow.session, contact_id, actor)
 
 

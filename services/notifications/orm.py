@@ -19,6 +19,8 @@ notifications = sa.Table(
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("source_type", sa.String(30), nullable=True),
     sa.Column("source_id", sa.String(36), nullable=True),
+    # The web page of the record it is about, a hash route (`#/referrals/<id>`): links.py.
+    sa.Column("link", sa.String(200), nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("read_at", UtcDateTime, nullable=True),  # unused since reads are per person
     # The guarantee "one notification per (event, recipient)" is the database's to keep.
@@ -83,5 +85,8 @@ referral_records = sa.Table(
     # A code C referral's conditions: every notice about it shows them.
     sa.Column("handling_code", sa.String(1), nullable=True),
     sa.Column("handling_conditions", sa.String(1000), nullable=True),
+    # The reference people can say (WL-R-2026-000123), from referral.submitted v3: every
+    # notice about the referral shows it.
+    sa.Column("reference", sa.String(20), nullable=True),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
 )

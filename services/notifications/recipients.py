@@ -1,7 +1,7 @@
 """Who needs to know: every rule in one place. A rule turns an event's payload into the
 recipients of one notification each: a person (`user:<username>`) or an agency's team
 (`agency:<code>`), with the template that speaks to them. Rules that name people by role
-(the coordinator, a ward's sergeant, the BIU) ask the directory."""
+(the coordinator, a ward's sergeant or panel, the BIU) ask the directory."""
 from dataclasses import dataclass
 
 
@@ -91,6 +91,14 @@ def tasking_item_moved_away(payload, people):
 
 
 def tasking_item_completed(payload, people):
+    """Who hears an action's outcome: the ward's panel for an action raised from its
+    priority, the referring side for an action raised for a referral."""
+    if payload.get("source_type") == "ward_priority":
+        return priority_action_completed(payload, people)
+    return referral_action_completed(payload, people)
+
+
+def referral_action_completed(payload, people):
     """The referring person and their agency's team hear the outcome of an action raised
     for their referral (the referral's facts were added by repository.with_referring_side). Not news: an
     action tasking completed itself because triage decided no further action (the
@@ -102,6 +110,32 @@ def tasking_item_completed(payload, people):
     return [recipient for recipient in _referring_side(payload, "tasking_item.completed",
                                                        "tasking_item.outcome", people)
             if recipient.username != payload["completed_by"]]
+
+
+def ward_panel(ward, template, kind, people):
+    """The ward panel: the members (residents, role `panel`) serving the ward."""
+    return [person(name, template, kind) for name in people.with_role("panel", ward)]
+
+
+def priority_action_completed(payload, people):
+    """A ward panel hears what came of the priority it set (the study's panels felt "not
+    part of the loop"): an action raised from it was completed. Told the public outcome
+    only (content.py keeps the internal one out). Not news: the actions tasking completes
+    itself because the panel closed the priority."""
+    if payload.get("cause") == "ward_priority_closed":
+        return []
+    return ward_panel(payload["ward"], "ward_priority.action_completed",
+                      "ward_priority.action_completed", people)
+
+
+def ward_priority_set(payload, people):
+    """A ward priority whose review date has come (the referrals service's timer marks it
+    `due_for_review`): the ward's panel hears it is theirs to review. Setting, revising or
+    closing one is the panel's or sergeant's own doing, not news to them."""
+    if payload["status"] != "due_for_review":
+        return []
+    return ward_panel(payload["ward"], "ward_priority.due_for_review",
+                      "ward_priority.due_for_review", people)
 
 
 def referral_acknowledged(payload, people):
@@ -161,6 +195,27 @@ def case_review_published(payload, people):
             for agency in payload["agencies"]]
 
 
+def work_handed_over(payload, people):
+    """Both people hear of a handover: the leaver that their open work has gone, the
+    successor what they now hold. Handed back to the team, the sergeants of the PCSO
+    tasks' wards hear the tasks wait for them (each action's owning agency hears from
+    its own tasking_item.assigned)."""
+    told = [person(payload["leaver"], "work.handed_over.leaver", "work.handed_over")]
+    if payload.get("successor"):
+        return told + [person(payload["successor"], "work.handed_over.successor",
+                              "work.taken_over")]
+    wards = sorted({task["ward"] for task in payload["pcso_tasks"]})
+    return told + [person(name, "work.handed_over.team", "work.returned_to_team")
+                   for ward in wards for name in people.with_role("sergeant", ward)]
+
+
+def user_case_reading_role_given(payload, people):
+    """A case-reading role opens the partnership's case data to a person: every other
+    administrator hears of it, so that no admin grants one unseen."""
+    return [person(name, "user.case_reading_role_given", "user.case_reading_role_given")
+            for name in people.with_role("admin") if name != payload["given_by"]]
+
+
 RULES = {
     "referral.submitted": referral_submitted,
     "referral.triaged": referral_triaged,
@@ -176,6 +231,9 @@ RULES = {
     "intelligence.feedback_given": intelligence_feedback_given,
     "intelligence.service_level_missed": intelligence_service_level_missed,
     "case_review.published": case_review_published,
+    "ward_priority.set": ward_priority_set,
+    "work.handed_over": work_handed_over,
+    "user.case_reading_role_given": user_case_reading_role_given,
 }
 """Event type -> who is told. Add a rule and a template to notify about a new event."""
 

@@ -1,10 +1,11 @@
 """Notifications' SQL: the in-app inbox (a person's own notifications and their agency
-team's, newest first, each read or unread for that person); the contact directory (named
-contacts for every ward team and agency, kept from the accounts the gateway announces plus
-entries an admin adds; the study's partners asked for exactly this: who to call, kept up to
-date, unconfirmed for 90 days = stale); and who referred each referral, as notifications
-keeps it from the referral events (the events about a referral's later life name the
-referral only, and their news must reach the same referring side)."""
+team's, each event once, newest first, each read or unread for that person); the contact
+directory (named contacts for every ward team and agency, kept from the accounts the
+gateway announces plus entries an admin adds; the study's partners asked for exactly
+this: who to call, kept up to date, unconfirmed for 90 days = stale); and who referred
+each referral, as notifications keeps it from the referral events (the events about a
+referral's later life name the referral only, and their news must reach the same
+referring side)."""
 import uuid
 from dataclasses import replace
 from datetime import timedelta
@@ -38,8 +39,10 @@ def list_inbox(session, actor, unread_only, limit, cursor):
     query = (sa.select(notifications.c.id, notifications.c.recipient, notifications.c.kind,
                        notifications.c.title, notifications.c.body,
                        notifications.c.source_type, notifications.c.source_id,
-                       notifications.c.created_at, read.label("read_at"))
-             .where(notifications.c.recipient.in_(addresses(actor)))
+                       notifications.c.link, notifications.c.created_at,
+                       read.label("read_at"))
+             .where(notifications.c.recipient.in_(addresses(actor)),
+                    _not_told_twice(actor))
              .order_by(notifications.c.created_at.desc(), notifications.c.id.desc())
              .limit(limit + 1))
     if unread_only:
@@ -52,6 +55,17 @@ def list_inbox(session, actor, unread_only, limit, cursor):
                                         sa.literal(after[1])))
     rows = [row._asdict() for row in session.execute(query)]
     return page(rows, limit, lambda r: (r["created_at"].isoformat(), r["id"]))
+
+
+def _not_told_twice(actor):
+    """A person told about an event in their own name is not shown their team's copy of
+    the same event too: it is the same news twice. The team's row stays, for the rest of
+    the team. In the query, so that pages are full and the cursor stays right."""
+    mine = f"user:{actor['username']}"
+    own = notifications.alias("own_copy")
+    return sa.or_(notifications.c.recipient == mine,
+                  ~sa.exists().where(own.c.event_id == notifications.c.event_id,
+                                     own.c.recipient == mine))
 
 
 def mark_read(session, notification_id, actor):
@@ -96,6 +110,13 @@ def add_entry(session, payload, actor):
     return contact_view(row)
 
 
+def directory_entry(session, contact_id):
+    row = session.execute(sa.select(contacts).where(contacts.c.id == contact_id)).first()
+    if row is None:
+        raise NotFound("No such directory entry.", {"id": [contact_id]})
+    return row._asdict()
+
+
 def confirm_entry(session, contact_id, actor):
     """Someone checked the entry is still right: it is fresh for another 90 days."""
     done = session.execute(contacts.update().where(contacts.c.id == contact_id)
@@ -117,10 +138,13 @@ def set_email_mode(session, username, mode):
     return {"email": mode}
 
 
-def list_directory(session, ward, agency, limit, cursor):
-    """Active contacts, by agency then name; a ward's team is every contact serving it."""
-    query = (sa.select(contacts).where(contacts.c.active.is_(True))
-             .order_by(contacts.c.agency, contacts.c.display_name, contacts.c.id))
+def list_directory(session, ward, agency, limit, cursor, inactive=False):
+    """Active contacts (with `inactive`, the disabled accounts' too, each `active: false`),
+    by agency then name; a ward's team is every contact serving it."""
+    query = sa.select(contacts).order_by(contacts.c.agency, contacts.c.display_name,
+                                         contacts.c.id)
+    if not inactive:
+        query = query.where(contacts.c.active.is_(True))
     if agency:
         query = query.where(contacts.c.agency == agency)
     rows = [row._asdict() for row in session.execute(query)]
@@ -137,17 +161,18 @@ def list_directory(session, ward, agency, limit, cursor):
 def contact_view(row):
     return {key: row.get(key) for key in ("id", "username", "display_name", "role", "agency",
                                           "wards", "email", "phone", "source",
-                                          "confirmed_at")} | {
+                                          "confirmed_at", "active")} | {
         "stale": row["confirmed_at"] < utcnow() - STALE_AFTER}
 
 
 def contact_of(session, username):
-    """A person's directory entry (username, agency, email, email_mode), or None for a
-    team address or a person not (yet) in the directory."""
+    """A person's directory entry (username, agency, email, email_mode, active), or None
+    for a team address or a person not (yet) in the directory."""
     if not username:
         return None
     return session.execute(sa.select(contacts.c.username, contacts.c.agency,
-                                     contacts.c.email, contacts.c.email_mode)
+                                     contacts.c.email, contacts.c.email_mode,
+                                     contacts.c.active)
                            .where(contacts.c.username == username)).first()
 
 
@@ -196,12 +221,14 @@ class ReferralNotYetKnown(Exception):
 
 
 def remember(session, payload):
-    """Keep (or refresh) who referred `payload`'s referral; any referral event will do."""
+    """Keep (or refresh) who referred `payload`'s referral; any referral event will do.
+    Its reference comes with referral.submitted (v3) and is kept once known."""
     handling = {key: payload.get(key) for key in HANDLING if payload.get("handling_code")}
+    reference = {"reference": payload["reference"]} if payload.get("reference") else {}
     upsert(session, referral_records,
            {"referral_id": payload["referral_id"], "recorded_at": utcnow(),
-            **{key: payload[key] for key in KEPT}, **handling},
-           key=["referral_id"], update=(*KEPT, *handling))
+            **{key: payload[key] for key in KEPT}, **handling, **reference},
+           key=["referral_id"], update=(*KEPT, *handling, *reference))
 
 
 def referring_side(session, referral_id):
@@ -231,15 +258,25 @@ def with_referring_side(session, event):
     and templates read it like the referral's own events."""
     if event.type in REMEMBERED_FROM:
         remember(session, event.payload)
-        return event
+        return _with_referral_reference(session, event)
     if event.type == "tasking_item.raised" and event.payload.get("source_type") == "referral":
         return _with_handling(session, event)
     referral_id = _referral_named_by(event)
     if referral_id is None:
-        return event
+        return (_with_referral_reference(session, event) if event.type.startswith("referral.")
+                else event)
     known = referring_side(session, referral_id)
     known.pop("recorded_at")
+    known["referral_reference"] = known.pop("reference")
     return replace(event, payload={**known, **event.payload})
+
+
+def _with_referral_reference(session, event):
+    """A referral event, with the referral's reference as notifications knows it (from
+    its referral.submitted): later referral events name the referral by id only."""
+    reference = session.execute(sa.select(referral_records.c.reference).where(
+        referral_records.c.referral_id == event.payload["referral_id"])).scalar()
+    return replace(event, payload={**event.payload, "referral_reference": reference})
 
 
 def _with_handling(session, event):

@@ -83,8 +83,20 @@ class NotificationsService(HealthEndpoint):
     def remind_intelligence_unit(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
+    @on_event("referrals", "ward_priority.set")
+    def tell_panel_priority_due_for_review(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
     @on_event("casereview", "case_review.published")
     def share_case_review_lessons(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @on_event("tasking", "work.handed_over")
+    def tell_both_of_handover(self, event):
+        handlers.notify(event, self.uow, self.digest_time)
+
+    @on_event("gateway", "user.case_reading_role_given")
+    def tell_other_admins_of_case_reading_role(self, event):
         handlers.notify(event, self.uow, self.digest_time)
 
     @on_event("gateway", "user.saved")
@@ -94,7 +106,8 @@ class NotificationsService(HealthEndpoint):
     @configured_timer("EMAIL_CHECK_SECONDS")
     def send_due_emails(self):
         if self.mailer is not None:
-            emailing.send_due(self.uow, self.mailer, self.config["EMAIL_MAX_ATTEMPTS"])
+            emailing.send_due(self.uow, self.mailer, self.config["EMAIL_MAX_ATTEMPTS"],
+                              self.config["PUBLIC_URL"])
 
     @rpc(expected_exceptions=EXPECTED)
     def inbox(self, actor, unread_only=False, limit=50, cursor=None):
@@ -116,8 +129,8 @@ class NotificationsService(HealthEndpoint):
             handlers.feedback_for(source_type, source_id, recipient, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
-    def directory(self, ward=None, agency=None, limit=50, cursor=None):
-        result = handlers.list_directory(ward, agency, limit, cursor, self.uow)
+    def directory(self, ward=None, agency=None, limit=50, cursor=None, inactive=False):
+        result = handlers.list_directory(ward, agency, limit, cursor, self.uow, inactive)
         return {**result, "items": ContactView(many=True).dump(result["items"])}
 
     @rpc(expected_exceptions=EXPECTED)

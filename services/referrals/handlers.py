@@ -15,6 +15,7 @@ from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, InvalidContent, NotFound, load_or_refuse
 from shared.need_to_know import shape
 from shared.paging import decode_cursor, page
+from shared.references import next_reference
 
 log = structlog.get_logger(__name__)
 
@@ -36,19 +37,22 @@ def submit_referral(payload, actor, uow):
         if subject_id is None:
             subject_id = repository.add_subject(uow.session, cmd["subject"], actor["agency"])
             linking.match_new_subject(uow, subject_id, cmd["subject"])
+        submitted_at = utcnow()
         referral = {
             "id": str(uuid.uuid4()), "subject_id": subject_id, "status": "received",
+            "reference": next_reference(uow.session, "referral", submitted_at),
             "category": cmd["category"], "risk_level": cmd["risk_level"], "ward": cmd["ward"],
             "summary": cmd["summary"], "details": cmd.get("details"),
             "lawful_basis": cmd["lawful_basis"], "handling_code": cmd["handling_code"],
             "handling_conditions": cmd.get("handling_conditions"),
             "referring_agency": actor["agency"], "referred_by": actor["username"],
-            "submitted_at": utcnow(),
+            "submitted_at": submitted_at,
         }
         stored = repository.add_referral(uow.session, referral)
-        uow.publish("referral.submitted", 2, {
+        uow.publish("referral.submitted", 3, {
             **{key: referral[key] for key in EVENT_FIELDS}, "referral_id": referral["id"],
             "subject_id": subject_id, "submitted_at": referral["submitted_at"],
+            "reference": referral["reference"],
             **{key: referral[key] for key in HANDLING}}, actor)
         # The caller is answered with the stored row (INSERT ... RETURNING) and its
         # subject, in this transaction: no second read of what was just written.
@@ -56,6 +60,17 @@ def submit_referral(payload, actor, uow):
     log.info("referral.submitted", referral_id=referral["id"], category=referral["category"],
              risk_level=referral["risk_level"], ward=referral["ward"])
     return _shaped(stored, referral["id"], actor)
+
+
+def resolve_reference(reference, uow):
+    """The id of the referral a person named by its reference (WL-R-2026-000123), so that
+    a reference is taken wherever an id is. Who may read the referral is still decided by
+    the call that follows, with the id: this says no more than that the number was given."""
+    with uow:
+        referral_id = repository.referral_id_by_reference(uow.session, reference)
+    if referral_id is None:
+        raise NotFound(f"There is no referral {reference}.", {"reference": [reference]})
+    return referral_id
 
 
 def get_referral(referral_id, actor, uow):

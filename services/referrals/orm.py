@@ -3,9 +3,11 @@ each referral's history. Nothing here is read by any other service."""
 import sqlalchemy as sa
 
 from shared.db import UtcDateTime, plumbing_tables
+from shared.references import reference_sequences_table
 
 metadata = sa.MetaData()
 plumbing_tables(metadata)
+reference_sequences = reference_sequences_table(metadata)
 
 wards = sa.Table(
     "wards", metadata,
@@ -57,6 +59,8 @@ subject_links = sa.Table(
 referrals = sa.Table(
     "referrals", metadata,
     sa.Column("id", sa.String(36), primary_key=True),
+    # What people say on the phone: WL-R-2026-000123 (shared/references.py).
+    sa.Column("reference", sa.String(20), nullable=False),
     sa.Column("subject_id", sa.String(36), sa.ForeignKey("subjects.id"), nullable=False,
               index=True),
     sa.Column("category", sa.String(40), nullable=False),
@@ -76,6 +80,7 @@ referrals = sa.Table(
     sa.Index("ix_referrals_ward_status", "ward", "status"),
     sa.Index("ix_referrals_agency", "referring_agency"),
     sa.Index("ix_referrals_submitted", "submitted_at", "id"),
+    sa.Index("ux_referrals_reference", "reference", unique=True),
 )
 
 referral_history = sa.Table(

@@ -9,6 +9,7 @@ from services.referrals.matching import Person, blocking_keys, lookup_keys
 from services.referrals.orm import (referral_actions, referral_disclosures, referral_history,
                                     referrals, subject_keys, subjects, wards)
 from shared.db import row_by_id, upsert, utcnow
+from shared.references import find_by_reference
 
 CANDIDATES_PER_LOOKUP = 200
 """Most subjects scored for one new subject; blocks larger than this are cut (oldest first)."""
@@ -117,6 +118,10 @@ def add_history(session, referral_id, status, at, by, agency, reason, reason_for
              "reason_for_referrer": reason_for_referrer}
     session.execute(referral_history.insert().values(referral_id=referral_id, **entry))
     return entry
+
+
+def referral_id_by_reference(session, reference):
+    return find_by_reference(session, referrals, reference)
 
 
 def update_referral(session, referral_id, **values):

@@ -26,6 +26,10 @@ class ReferralsService(HealthEndpoint):
         return schema_for(ReferralView).dump(handlers.submit_referral(payload, actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
+    def resolve_reference(self, reference, actor):
+        return handlers.resolve_reference(reference, self.uow)
+
+    @rpc(expected_exceptions=EXPECTED)
     def get_referral(self, referral_id, actor):
         return ReferralView().dump(handlers.get_referral(referral_id, actor, self.uow))
 

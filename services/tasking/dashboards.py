@@ -21,21 +21,15 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
-from services.tasking.durations import dialect_of, hours_between, summaries, week_of
+from services.tasking.durations import summaries_by
 from services.tasking.domain import RISK_ORDER
-from services.tasking.handlers import TASKING_ACTOR
 from services.tasking.orm import (intelligence_reports, metadata, referral_records,
-                                  tasking_item_history, tasking_items)
+                                  tasking_items)
 from shared.contracts.tasking import DashboardQuerySchema
 from shared.errors import load_or_refuse
 from shared.db import utcnow
 from shared.outbox import unpublished_count
 from shared.errors import Forbidden
-
-# Steps on a referral's items that show a person acting on it (history `kind`s); `overdue`
-# is the due-date check's, and whatever the tasking service itself records is left out.
-ACTION_KINDS = ("raised", "assigned", "update", "completed")
-SYSTEM_USERNAME = TASKING_ACTOR["username"]
 
 
 def dashboard_wards(actor):
@@ -94,44 +88,47 @@ def overdue_by_ward(session, wards, now):
 
 
 def referral_to_action(session, wards, since, weeks):
-    dialect, referrals = dialect_of(session), referral_records
-    first = _first_actions()
+    # Each referral's first action is kept on tasking's record of it (written with the
+    # step: repository.add_history), so the chart is an aggregate over the wards' records
+    # alone, read through one index that holds them (with the week and hours of the first
+    # action, computed by the database when it was written).
+    referrals = referral_records
+    acted_at = referrals.c.first_action_at
     durations = _in_wards(
-        sa.select(referrals.c.risk_level, week_of(dialect, first.c.acted_at).label("week"),
-                  hours_between(dialect, referrals.c.submitted_at, first.c.acted_at)
-                  .label("value"))
-        .join_from(referrals, first, first.c.referral_id == referrals.c.referral_id)
-        .where(first.c.acted_at >= since), referrals.c.ward, wards).subquery()
-    waiting = _in_wards(
-        sa.select(sa.func.count())
-        .select_from(referrals.outerjoin(first, first.c.referral_id == referrals.c.referral_id))
-        .where(first.c.referral_id.is_(None), referrals.c.status != "closed"),
-        referrals.c.ward, wards)
-    by_risk = sorted((_durations(row) | {"risk_level": row["risk_level"]}
-                      for row in summaries(session, durations, ("risk_level",))),
+        sa.select(referrals.c.risk_level, referrals.c.first_action_week.label("week"),
+                  referrals.c.hours_to_first_action.label("value"))
+        .where(acted_at >= since), referrals.c.ward, wards).subquery()
+    waiting = _in_wards(sa.select(referrals.c.referral_id)
+                        .where(acted_at.is_(None), referrals.c.status != "closed"),
+                        referrals.c.ward, wards).subquery()
+    [overall], risks, by_week, [unacted] = summaries_by(
+        session, durations, [(), ("risk_level",), ("week",)], counted=waiting)
+    by_risk = sorted((_durations(row) | {"risk_level": row["risk_level"]} for row in risks),
                      key=lambda row: RISK_ORDER.get(row["risk_level"], len(RISK_ORDER)))
-    return {**_durations(summaries(session, durations)[0]),
-            "waiting": int(session.execute(waiting).scalar_one()), "by_risk": by_risk,
-            "by_week": _by_week(summaries(session, durations, ("week",)), weeks)}
+    return {**_durations(overall), "waiting": int(unacted["count"]), "by_risk": by_risk,
+            "by_week": _by_week(by_week, weeks)}
 
 
 def feedback_turnaround(session, wards, since, weeks, now):
-    dialect, reports = dialect_of(session), intelligence_reports
+    # The week and hours of each report's feedback are kept with it (computed by the
+    # database when it was given), and the indexes hold them: by ward, and the borough's.
+    reports = intelligence_reports
     returned = sa.and_(reports.c.feedback_at.is_not(None), reports.c.feedback_at >= since)
     durations = _in_wards(
-        sa.select(week_of(dialect, reports.c.feedback_at).label("week"),
-                  hours_between(dialect, reports.c.submitted_at, reports.c.feedback_at)
-                  .label("value")).where(returned), reports.c.ward, wards).subquery()
+        sa.select(reports.c.feedback_week.label("week"),
+                  reports.c.hours_to_feedback.label("value")).where(returned),
+        reports.c.ward, wards).subquery()
     counts = session.execute(_in_wards(sa.select(
         _count_if(sa.and_(returned, reports.c.feedback_at <= reports.c.feedback_due_by))
         .label("on_time"),
         _count_if(reports.c.feedback_at.is_(None)).label("waiting"),
         _count_if(sa.and_(reports.c.feedback_at.is_(None), reports.c.feedback_due_by < now))
         .label("late")), reports.c.ward, wards)).one()
-    return {**_durations(summaries(session, durations)[0]),
+    [overall], by_week = summaries_by(session, durations, [(), ("week",)])
+    return {**_durations(overall),
             "waiting": int(counts.waiting or 0), "waiting_past_due": int(counts.late or 0),
             "within_service_level": int(counts.on_time or 0),
-            "by_week": _by_week(summaries(session, durations, ("week",)), weeks)}
+            "by_week": _by_week(by_week, weeks)}
 
 
 def referrals_by_ward(session):
@@ -165,17 +162,6 @@ def week_starts(now, weeks):
 
 
 # --- helpers -------------------------------------------------------------------------
-
-def _first_actions():
-    """Per referral, when a person first acted on one of its tasking items."""
-    items, history = tasking_items, tasking_item_history
-    return (sa.select(items.c.source_id.label("referral_id"),
-                      sa.func.min(history.c.at).label("acted_at"))
-            .join_from(items, history, history.c.tasking_item_id == items.c.id)
-            .where(items.c.source_type == "referral", history.c.by != SYSTEM_USERNAME,
-                   history.c.kind.in_(ACTION_KINDS))
-            .group_by(items.c.source_id).subquery())
-
 
 def _in_wards(query, column, wards):
     return query if wards is None else query.where(column.in_(wards))

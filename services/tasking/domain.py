@@ -20,6 +20,19 @@ ITEM_AUDIENCES = {"coordinator": "coordinator", "reviewer": "reviewer", "sergean
                   "pcso": "police", "analyst": "police", "partner": "owning_agency",
                   "panel": "panel"}
 ESCALATE_TO = "coordinator"
+# Who tasking's own steps are by (its actor's username): the routing rules' items, overdue
+# marks, a closed ward priority's completion.
+SYSTEM_USERNAME = "tasking"
+# Steps on a referral's items that show a person acting on it (history `kind`s); `overdue`
+# is the due-date check's, and whatever the tasking service itself records is left out.
+# The first of them is the referral's first action (the dashboards' referral-to-action
+# time), which tasking's record of the referral keeps as each step is written.
+ACTION_KINDS = ("raised", "assigned", "update", "completed")
+
+
+def is_persons_action(kind, by):
+    """Whether a history step is a person acting on the item (see ACTION_KINDS)."""
+    return kind in ACTION_KINDS and by != SYSTEM_USERNAME
 
 
 def referral_action_title(category, risk_level, ward):
@@ -141,11 +154,20 @@ def check_may_task_pcso(actor, ward, assignee_account):
     errors = {}
     if ward not in (actor.get("wards") or []):
         errors["ward"] = ["You may only task PCSOs in your own wards."]
-    if not assignee_account or assignee_account.get("role") != "pcso":
-        errors["assignee"] = ["Name a PCSO's username."]
-    elif ward not in (assignee_account.get("wards") or []):
-        errors["assignee"] = [f"This PCSO does not serve {ward}."]
+    refusal = why_not_pcso_of_ward(assignee_account, ward)
+    if refusal:
+        errors["assignee"] = [refusal]
     return errors
+
+
+def why_not_pcso_of_ward(account, ward):
+    """Why `account` may not hold a PCSO task in `ward`, or None: a PCSO task is worked by
+    a PCSO who serves its ward (whoever sets or hands it over)."""
+    if not account or account.get("role") != "pcso":
+        return "Name a PCSO's username."
+    if ward not in (account.get("wards") or []):
+        return f"This PCSO does not serve {ward}."
+    return None
 
 
 def check_task_takes_reports(task, actor):
@@ -228,3 +250,32 @@ def check_meeting_open(meeting, step):
     if meeting["status"] != "open":
         raise Conflict(f"This tasking meeting is closed: it cannot be {step}.",
                        {"status": [meeting["status"]]})
+
+
+# --- handing over a leaver's open work ---------------------------------------------------
+
+def why_not_holder_of_action(account, item):
+    """Why `account` may not be the person named on an action, or None: whoever holds an
+    action is of the agency that owns it (moving it to another agency is the
+    coordinator's decision, not a handover)."""
+    if account.get("agency") != item["owner_agency"]:
+        return (f"{item.get('reference') or item['id']} is owned by {item['owner_agency']}: "
+                "hand it to someone of that agency.")
+    return None
+
+
+def handover_refusals(leaver, successor, pcso_tasks, items):
+    """Why the leaver's open PCSO tasks and actions cannot all go to `successor` (an
+    account: username, role, agency, wards, active), as messages for the `to` field;
+    empty when they can. With no successor the work goes back to the team, which can
+    always take it. All or nothing: one piece the successor cannot hold refuses the lot,
+    so that nothing is left half handed over."""
+    if successor is None:
+        return []
+    if successor["username"] == leaver:
+        return ["Hand the work over to someone else: this is the leaver."]
+    if not successor.get("active", True):
+        return [f"{successor['username']}'s account is disabled: it cannot take on work."]
+    refusals = [why_not_pcso_of_ward(successor, task["ward"]) for task in pcso_tasks]
+    refusals += [why_not_holder_of_action(successor, item) for item in items]
+    return sorted({refusal for refusal in refusals if refusal})

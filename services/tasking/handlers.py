@@ -9,19 +9,21 @@ import uuid
 import structlog
 
 from services.tasking import repository
-from services.tasking.domain import (ESCALATE_TO, check_assignment, check_item_open,
-                                     is_overdue, item_audience, item_scope, may_work_item,
-                                     referral_action_title, ward_priority_action_title)
+from services.tasking.domain import (ESCALATE_TO, SYSTEM_USERNAME, check_assignment,
+                                     check_item_open, is_overdue, item_audience, item_scope,
+                                     may_work_item, referral_action_title,
+                                     ward_priority_action_title)
 from services.tasking.orm import referral_records, ward_priority_records
 from shared.contracts.tasking import (AssignSchema, CompleteSchema, ItemQuerySchema,
                                       RaiseItemSchema, UpdateSchema)
 from shared.db import upsert, utcnow
 from shared.errors import Forbidden, NotFound, load_or_refuse
 from shared.events.tasking import PRIORITY_CLOSED_OUTCOME, TRIAGE_OUTCOME_PREFIX
+from shared.references import kind_of, next_reference
 
 log = structlog.get_logger(__name__)
 
-TASKING_ACTOR = {"username": "tasking", "role": "system", "agency": None}
+TASKING_ACTOR = {"username": SYSTEM_USERNAME, "role": "system", "agency": None}
 RAISED_FIELDS = ("title", "ward", "owner_agency", "due_by", "source_type", "source_id")
 
 
@@ -46,16 +48,38 @@ def get_item(item_id, actor, uow):
 
 
 def list_items(query, actor, uow):
-    """The tasking items the caller may see, soonest due first, filtered and paged."""
+    """The tasking items the caller may see, soonest due first, filtered and paged. The
+    referral they were raised from may be named by its reference as well as its id."""
     params = load_or_refuse(ItemQuerySchema, query)
     filters = {name: params[name] for name in ("status", "ward", "owner_agency", "source_id")
                if params.get(name)}
     with uow:
+        if kind_of(filters.get("source_id")) == "referral":
+            filters["source_id"] = repository.referral_id_by_reference(
+                uow.session, filters["source_id"]) or filters["source_id"]
         result = repository.list_items(uow.session, item_scope(actor), filters,
                                        params.get("overdue"), utcnow(), params["limit"],
                                        params["cursor"])
     return {**result, "items": [(_shown(item), item_audience(actor, item))
                                 for item in result["items"]]}
+
+
+def resolve_reference(reference, uow):
+    """The id of the tasking item (WL-A-), PCSO task (WL-T-) or intelligence report (WL-I-)
+    a person named by its reference, so that a reference is taken wherever an id is. Who
+    may read it is still decided by the call that follows, with the id."""
+    kind = kind_of(reference)
+    with uow:
+        record_id = repository.id_by_reference(uow.session, kind, reference) \
+            if kind in repository.NUMBERED else None
+    if record_id is None:
+        raise NotFound(f"There is no {_KIND_WORDS.get(kind, 'record')} {reference}.",
+                       {"reference": [reference]})
+    return record_id
+
+
+_KIND_WORDS = {"tasking_item": "action", "pcso_task": "PCSO task",
+               "intelligence_report": "intelligence report"}
 
 
 def actions_for_referral(referral_id, actor, uow, limit=200):
@@ -118,8 +142,9 @@ def mark_overdue(uow, now=None):
                                    escalated_to=ESCALATE_TO)
             repository.add_history(uow.session, item["id"], "overdue",
                                    f"Past due; escalated to the {ESCALATE_TO}.", "tasking", now)
-            uow.publish("tasking_item.overdue", 1, {
+            uow.publish("tasking_item.overdue", 2, {
                 "tasking_item_id": item["id"], "escalated_to": ESCALATE_TO,
+                "reference": item["reference"],
                 **{key: item[key] for key in ("title", "ward", "owner_agency", "owner_user",
                                               "due_by", "source_type", "source_id")}},
                 TASKING_ACTOR)
@@ -136,7 +161,9 @@ def record_new_item(uow, fields, actor, meeting_id=None):
     caller's unit of work): every way an item is raised ends here."""
     now = utcnow()
     item = {
-        "id": str(uuid.uuid4()), "title": fields["title"], "ward": fields["ward"],
+        "id": str(uuid.uuid4()), "reference": next_reference(uow.session, "tasking_item", now),
+        "source_reference": _source_reference(uow.session, fields),
+        "title": fields["title"], "ward": fields["ward"],
         "description": fields.get("description"), "owner_agency": fields["owner_agency"],
         "owner_user": fields.get("owner_user"), "status": "open", "due_by": fields["due_by"],
         "source_type": fields.get("source_type"), "source_id": fields.get("source_id"),
@@ -146,13 +173,22 @@ def record_new_item(uow, fields, actor, meeting_id=None):
     repository.add_item(uow.session, item)
     repository.add_history(uow.session, item["id"], "raised", fields.get("decision"),
                            actor["username"], now)
-    uow.publish("tasking_item.raised", 1, {key: item[key] for key in RAISED_FIELDS}
-                | {"tasking_item_id": item["id"]}, actor)
+    uow.publish("tasking_item.raised", 2, {key: item[key] for key in RAISED_FIELDS}
+                | {"tasking_item_id": item["id"], "reference": item["reference"]}, actor)
     log.info("tasking_item.raised", tasking_item_id=item["id"],
              owner_agency=item["owner_agency"], due_by=item["due_by"].isoformat())
     return item
 
 
+
+
+def _source_reference(session, fields):
+    """The reference of the referral an item is raised from, as tasking's record of the
+    referral knows it, so that the item's readers can say which referral it answers."""
+    if fields.get("source_type") != "referral":
+        return None
+    record = repository.referral_record(session, fields["source_id"])
+    return record["reference"] if record else None
 
 
 def record_assignment(uow, item, owner_agency, owner_user, due_by, actor, note):
@@ -166,8 +202,8 @@ def record_assignment(uow, item, owner_agency, owner_user, due_by, actor, note):
     repository.add_history(uow.session, item["id"], "assigned",
                            f"To {who}, due {due_by.isoformat()}" + (f". {note}" if note else ""),
                            actor["username"], now)
-    uow.publish("tasking_item.assigned", 2, {
-        "tasking_item_id": item["id"], "ward": item["ward"], "owner_agency": owner_agency,
+    uow.publish("tasking_item.assigned", 3, {
+        "tasking_item_id": item["id"], "reference": item["reference"], "ward": item["ward"], "owner_agency": owner_agency,
         "owner_user": owner_user, "previous_owner_agency": item["owner_agency"],
         "due_by": due_by, "assigned_by": actor["username"],
         "source_type": item.get("source_type"), "source_id": item.get("source_id")}, actor)
@@ -197,10 +233,11 @@ def record_completion(uow, item, outcome, actor, now, cause="outcome", public_ou
                            completed_by=actor["username"], completed_at=now, **values)
     repository.add_history(uow.session, item["id"], "completed", outcome, actor["username"],
                            now)
-    uow.publish("tasking_item.completed", 2, {
-        "tasking_item_id": item["id"], "outcome": outcome, "completed_by": actor["username"],
-        "completed_at": now, "cause": cause, **{key: item[key] for key in ("ward", "owner_agency",
-                                                           "source_type", "source_id")}},
+    uow.publish("tasking_item.completed", 3, {
+        "tasking_item_id": item["id"], "reference": item["reference"], "outcome": outcome,
+        "completed_by": actor["username"], "completed_at": now, "cause": cause,
+        "public_outcome": public_outcome or item.get("public_outcome"),
+        **{key: item[key] for key in ("ward", "owner_agency", "source_type", "source_id")}},
         actor)
     log.info("tasking_item.completed", tasking_item_id=item["id"])
 
@@ -252,6 +289,9 @@ def raise_item_for_referral(event, rules, uow):
         _record_referral(uow.session, referral, status="received",
                          at=referral["submitted_at"])
         if repository.items_for_source(uow.session, "referral", referral["referral_id"], 1):
+            # Its triage arrived first and raised the action: it learns the reference now.
+            repository.set_source_reference(uow.session, "referral", referral["referral_id"],
+                                            referral.get("reference"))
             return None
         item = _raise_for_referral(uow, referral, rules, referral["submitted_at"])
     return item["id"]
@@ -367,10 +407,14 @@ def _raise_for_referral(uow, referral, rules, since, owner_agency=None):
 def _record_referral(session, referral, status, at, redirect_to_agency=None):
     """Keep tasking's own record of a referral. Triage may arrive before submission (each
     has its own queue): the later submission then corrects only the submission time."""
-    later = ("submitted_at",) if status == "received" else ("status", "redirect_to_agency")
+    later = ("submitted_at", "reference") if status == "received" \
+        else ("status", "redirect_to_agency")
     upsert(session, referral_records,
            {"referral_id": referral["referral_id"], "status": status, "submitted_at": at,
-            "redirect_to_agency": redirect_to_agency,
+            "redirect_to_agency": redirect_to_agency, "reference": referral.get("reference"),
             **{key: referral[key] for key in ("category", "risk_level", "ward",
                                               "referring_agency", "referred_by")}},
            key=["referral_id"], update=later)
+    # Steps may already have been written on items raised from it before tasking knew the
+    # referral (an action raised by hand): its record takes its first action from them.
+    repository.refresh_first_actions(session, referral["referral_id"])

@@ -15,6 +15,7 @@ from shared.contracts.tasking import (AdHocReportSchema, FeedbackSchema, GradeSc
 from shared.errors import load_or_refuse
 from shared.db import row_by_id, utcnow
 from shared.errors import Forbidden, InvalidContent, NotFound
+from shared.references import next_reference
 
 log = structlog.get_logger(__name__)
 
@@ -36,9 +37,10 @@ def assign_pcso_task(payload, assignee_account, actor, uow):
     task = {**cmd, "id": str(uuid.uuid4()), "reports_filed": 0, "status": "open",
             "assigned_by": actor["username"], "assigned_at": utcnow()}
     with uow:
+        task["reference"] = next_reference(uow.session, "pcso_task", task["assigned_at"])
         uow.session.execute(pcso_tasks.insert().values(**task))
-        uow.publish("pcso_task.assigned", 1, {
-            "pcso_task_id": task["id"], **{key: task[key] for key in (
+        uow.publish("pcso_task.assigned", 2, {
+            "pcso_task_id": task["id"], "reference": task["reference"], **{key: task[key] for key in (
                 "ward", "assignee", "assigned_by", "due_by", "source_type", "source_id")}},
             actor)
     log.info("pcso_task.assigned", pcso_task_id=task["id"], ward=task["ward"])
@@ -172,8 +174,9 @@ def give_feedback(report_id, payload, actor, uow):
         repository.update_row(uow.session, intelligence_reports, report_id, status="closed",
                               feedback_usage=cmd["usage"], feedback_note=cmd["note"],
                               feedback_by=actor["username"], feedback_at=now)
-        uow.publish("intelligence.feedback_given", 1, {
-            "intelligence_report_id": report_id, "pcso_task_id": report["pcso_task_id"],
+        repository.feedback_times(uow.session, report_id)
+        uow.publish("intelligence.feedback_given", 2, {
+            "intelligence_report_id": report_id, "reference": report["reference"], "pcso_task_id": report["pcso_task_id"],
             "usage": cmd["usage"], "note": cmd["note"], "given_by": actor["username"],
             "given_at": now, **{key: report[key] for key in REPORT_FIELDS}}, actor)
     log.info("intelligence.feedback_given", intelligence_report_id=report_id)
@@ -212,8 +215,8 @@ def remind_missed_service_levels(uow, now=None):
                                                 order_by=due_by):
                 repository.update_row(uow.session, intelligence_reports, report["id"],
                                       **{reminded_at: now})
-                uow.publish("intelligence.service_level_missed", 1, {
-                    "intelligence_report_id": report["id"], "ward": report["ward"],
+                uow.publish("intelligence.service_level_missed", 2, {
+                    "intelligence_report_id": report["id"], "reference": report["reference"], "ward": report["ward"],
                     "stage": stage, "due_by": report[due_by.name], "remind": "analyst"},
                     TASKING_ACTOR)
                 reminded += 1
@@ -225,6 +228,7 @@ def remind_missed_service_levels(uow, now=None):
 def _submit(uow, fields, actor, sla):
     now = utcnow()
     report = {**fields, "id": str(uuid.uuid4()), "submitted_by": actor["username"],
+              "reference": next_reference(uow.session, "intelligence_report", now),
               "submitted_at": now, "status": "awaiting_note",
               "note_due_by": now + timedelta(days=sla["note_days"]),
               "feedback_due_by": now + timedelta(days=sla["feedback_days"])}
@@ -240,14 +244,14 @@ def _submit(uow, fields, actor, sla):
 def _note(uow, report, actor, now):
     repository.update_row(uow.session, intelligence_reports, report["id"],
                           status="awaiting_grade", noted_by=actor["username"], noted_at=now)
-    uow.publish("intelligence.noted", 1, {
-        "intelligence_report_id": report["id"], "noted_by": actor["username"],
+    uow.publish("intelligence.noted", 2, {
+        "intelligence_report_id": report["id"], "reference": report["reference"], "noted_by": actor["username"],
         "noted_at": now, **{key: report[key] for key in REPORT_FIELDS}}, actor)
     log.info("intelligence.noted", intelligence_report_id=report["id"])
 
 
 def _announce_task_closed(uow, task, reason, reports):
-    uow.publish("pcso_task.closed", 1, {
+    uow.publish("pcso_task.closed", 2, {
         "pcso_task_id": task["id"], "ward": task["ward"], "assignee": task["assignee"],
         "reason": reason, "reports": reports}, TASKING_ACTOR)
     log.info("pcso_task.closed", pcso_task_id=task["id"], reason=reason)

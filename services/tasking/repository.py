@@ -2,10 +2,13 @@
 
 import sqlalchemy as sa
 
-from services.tasking.domain import scope_conditions
-from services.tasking.orm import (intelligence_reports, referral_records,
+from services.tasking.domain import (ACTION_KINDS, SYSTEM_USERNAME, is_persons_action,
+                                     scope_conditions)
+from services.tasking.durations import dialect_of, hours_between, week_of
+from services.tasking.orm import (intelligence_reports, pcso_tasks, referral_records,
                                   tasking_item_history, tasking_items, ward_priority_records)
 from shared.db import row_by_id, upsert
+from shared.references import find_by_reference
 from shared.paging import decode_cursor, page
 
 
@@ -38,8 +41,53 @@ def add_item(session, item):
 
 
 def add_history(session, item_id, kind, note, by, at):
+    """One step in an item's history. A person's step on an item raised from a referral
+    may be the referral's first action: its record keeps the earliest (in this unit of
+    work, so the dashboards never read a stale one)."""
     session.execute(tasking_item_history.insert().values(
         tasking_item_id=item_id, kind=kind, note=note, by=by, at=at))
+    if is_persons_action(kind, by):
+        records = referral_records
+        its_referral = records.c.referral_id == sa.select(tasking_items.c.source_id).where(
+            tasking_items.c.id == item_id, tasking_items.c.source_type == "referral") \
+            .scalar_subquery()
+        earliest = session.execute(records.update().where(
+            its_referral,
+            sa.or_(records.c.first_action_at.is_(None), records.c.first_action_at > at))
+            .values(first_action_at=at))
+        if earliest.rowcount:  # a later step leaves the record as it was
+            _derive_first_action(session, its_referral)
+
+
+def first_action_of(referral_id_column):
+    """When a person first acted on one of the referral's items (None: nobody has), from
+    their history: what referral_records.first_action_at keeps."""
+    items, history = tasking_items, tasking_item_history
+    return (sa.select(sa.func.min(history.c.at))
+            .select_from(items.join(history, history.c.tasking_item_id == items.c.id))
+            .where(items.c.source_type == "referral", items.c.source_id == referral_id_column,
+                   history.c.by != SYSTEM_USERNAME, history.c.kind.in_(ACTION_KINDS))
+            .scalar_subquery())
+
+
+def refresh_first_actions(session, referral_id=None):
+    """Set the referrals' first action (one referral, or every one) from their items'
+    history: for a record that joins after steps were written on its items, and for rows
+    loaded around add_history (the bench's COPY)."""
+    records = referral_records
+    which = sa.true() if referral_id is None else records.c.referral_id == referral_id
+    session.execute(records.update().where(which)
+                    .values(first_action_at=first_action_of(records.c.referral_id)))
+    _derive_first_action(session, which)
+
+
+def _derive_first_action(session, which):
+    """The week and hours of the records' first action, from it and their submission."""
+    records, dialect = referral_records, dialect_of(session)
+    acted = records.c.first_action_at
+    session.execute(records.update().where(which).values(  # None while nobody has acted
+        first_action_week=week_of(dialect, acted),
+        hours_to_first_action=hours_between(dialect, records.c.submitted_at, acted)))
 
 
 def get_item(session, item_id, for_update=False):
@@ -52,6 +100,27 @@ def get_item(session, item_id, for_update=False):
         .where(tasking_item_history.c.tasking_item_id == item_id)
         .order_by(tasking_item_history.c.id))]
     return item
+
+
+NUMBERED = {"tasking_item": tasking_items, "pcso_task": pcso_tasks,
+            "intelligence_report": intelligence_reports}
+"""The kinds of record tasking numbers, and their tables."""
+
+
+def id_by_reference(session, kind, reference):
+    return find_by_reference(session, NUMBERED[kind], reference)
+
+
+def referral_id_by_reference(session, reference):
+    return session.execute(sa.select(referral_records.c.referral_id)
+                           .where(referral_records.c.reference == reference)).scalar()
+
+
+def set_source_reference(session, source_type, source_id, reference):
+    """Tell the items raised from a source the reference they lacked."""
+    session.execute(tasking_items.update().where(
+        tasking_items.c.source_type == source_type, tasking_items.c.source_id == source_id,
+        tasking_items.c.source_reference.is_(None)).values(source_reference=reference))
 
 
 def update_item(session, item_id, **values):
@@ -167,6 +236,18 @@ def update_row(session, table, row_id, **values):
     session.execute(table.update().where(table.c.id == row_id).values(**values))
 
 
+def feedback_times(session, report_id=None):
+    """The week and hours of a report's feedback (one report, or every one), from when it
+    was given and the filing: written with the feedback (and for rows loaded around it)."""
+    reports, dialect = intelligence_reports, dialect_of(session)
+    query = intelligence_reports.update().values(  # None while no feedback is given
+        feedback_week=week_of(dialect, reports.c.feedback_at),
+        hours_to_feedback=hours_between(dialect, reports.c.submitted_at, reports.c.feedback_at))
+    if report_id is not None:
+        query = query.where(reports.c.id == report_id)
+    session.execute(query)
+
+
 def reports_of_task(session, task_id):
     return [row._asdict() for row in session.execute(
         sa.select(intelligence_reports).where(intelligence_reports.c.pcso_task_id == task_id)
@@ -185,3 +266,19 @@ def list_rows(session, table, scope, filters, sort_column, limit, cursor, descen
     for column, value in filters.items():
         query = query.where(table.c[column] == value)
     return keyset_page(session, query, table, sort_column, limit, cursor, descending)
+
+
+# --- a leaver's open work --------------------------------------------------------------
+
+def open_work_of(session, username):
+    """(open PCSO tasks given to `username`, open actions named to them), oldest due
+    first, locked until the unit of work ends: a handover moves exactly what it read."""
+    tasks = session.execute(
+        sa.select(pcso_tasks).where(pcso_tasks.c.assignee == username,
+                                    pcso_tasks.c.status == "open")
+        .order_by(pcso_tasks.c.due_by, pcso_tasks.c.id).with_for_update())
+    items = session.execute(
+        sa.select(tasking_items).where(tasking_items.c.owner_user == username,
+                                       tasking_items.c.status == "open")
+        .order_by(tasking_items.c.due_by, tasking_items.c.id).with_for_update())
+    return [row._asdict() for row in tasks], [row._asdict() for row in items]

@@ -3,7 +3,7 @@ meetings, PCSO tasks and intelligence reports, and the overdue check."""
 from nameko.dependency_providers import Config
 from shared.rpc import rpc
 
-from services.tasking import dashboards, handlers, intelligence, meetings
+from services.tasking import dashboards, handlers, handover, intelligence, meetings
 from services.tasking.orm import metadata
 from services.tasking.printing import meeting_page
 from services.tasking.routing import RoutingRules
@@ -107,6 +107,10 @@ class TaskingService(HealthEndpoint):
         return self._item(item_id, actor)
 
     @rpc(expected_exceptions=EXPECTED)
+    def resolve_reference(self, reference, actor):
+        return handlers.resolve_reference(reference, self.uow)
+
+    @rpc(expected_exceptions=EXPECTED)
     def raise_tasking_item(self, payload, actor):
         return self._item(handlers.raise_item(payload, actor, self.uow), actor)
 
@@ -204,6 +208,12 @@ class TaskingService(HealthEndpoint):
     def give_intelligence_feedback(self, report_id, payload, actor):
         return IntelligenceReportView().dump(intelligence.give_feedback(report_id, payload,
                                                                         actor, self.uow))
+
+    # --- a leaver's open work ------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def hand_over_work(self, leaver, successor_account, actor):
+        return handover.hand_over_work(leaver, successor_account, actor, self.uow)
 
     # --- dashboards and operators' figures (aggregates only) ---------------------------
 

@@ -100,6 +100,9 @@ class LessonView(Schema):
 
 class ReviewView(Schema):
     id = fields.String()
+    reference = fields.String(metadata={
+        "description": "what people say on the phone (WL-C-2026-000123); taken wherever "
+                       "the id is"})
     subject_id = fields.String()
     stage = fields.String()
     trigger = fields.String()

@@ -12,6 +12,9 @@ class NotificationView(Schema):
     body = fields.String()
     source_type = fields.String(allow_none=True)
     source_id = fields.String(allow_none=True)
+    link = fields.String(allow_none=True, metadata={
+        "description": "the web page of the record it is about, a path from the site's "
+                       "root such as `#/referrals/<id>` (none for older notifications)"})
     created_at = fields.AwareDateTime()
     read_at = fields.AwareDateTime(allow_none=True)
 
@@ -28,6 +31,8 @@ class ContactView(Schema):
     source = fields.String()
     confirmed_at = fields.AwareDateTime()
     stale = fields.Boolean()
+    active = fields.Boolean(metadata={"description": "false: the account is disabled (listed "
+                                                     "only with `inactive=true`)"})
 
 
 class FailedEmailView(Schema):

@@ -78,6 +78,9 @@ class HistoryView(Schema):
 
 class ReferralView(Schema):
     id = fields.String()
+    reference = fields.String(metadata={
+        "description": "what people say on the phone (WL-R-2026-000123); taken wherever "
+                       "the id is"})
     status = fields.String()
     subject_id = fields.String()
     subject = fields.Nested(SubjectView)

@@ -8,7 +8,7 @@ from marshmallow import (Schema, ValidationError, fields, validate, validates,
 from shared.events.tasking import FEEDBACK_USAGES
 
 SOURCE_TYPES = ("referral", "ward_priority", "meeting", "other")
-PCSO_SOURCE_TYPES = ("referral", "ward_priority")
+PCSO_SOURCE_TYPES = ("referral", "ward_priority", "tasking_item")
 ITEM_STATUSES = ("open", "completed")
 PCSO_TASK_STATUSES = ("open", "reports_in", "expired")
 INTELLIGENCE_STATUSES = ("awaiting_note", "awaiting_grade", "awaiting_feedback", "closed")
@@ -173,6 +173,8 @@ class HistoryView(Schema):
 
 class TaskingItemView(Schema):
     id = fields.String()
+    reference = fields.String(metadata={
+        "description": "what people say on the phone (WL-A-2026-000123); taken wherever the id is"})
     title = fields.String()
     description = fields.String(allow_none=True)
     ward = fields.String()
@@ -183,6 +185,9 @@ class TaskingItemView(Schema):
     due_by = fields.AwareDateTime()
     source_type = fields.String(allow_none=True)
     source_id = fields.String(allow_none=True)
+    source_reference = fields.String(allow_none=True, metadata={
+        "description": "the reference of the referral it was raised from (none if it was "
+                       "raised from something else, or before references)"})
     risk_level = fields.String(allow_none=True)
     meeting_id = fields.String(allow_none=True)
     raised_by = fields.String()
@@ -198,6 +203,7 @@ class TaskingItemView(Schema):
 
 class ReferralOnAgendaView(Schema):
     referral_id = fields.String()
+    reference = fields.String(allow_none=True)
     category = fields.String()
     risk_level = fields.String()
     ward = fields.String()
@@ -216,6 +222,7 @@ class PriorityOnAgendaView(Schema):
 
 class IntelligenceOnAgendaView(Schema):
     id = fields.String()
+    reference = fields.String()
     ward = fields.String()
     status = fields.String()
     submitted_at = fields.AwareDateTime()
@@ -246,6 +253,8 @@ class MeetingView(Schema):
 
 class IntelligenceReportView(Schema):
     id = fields.String()
+    reference = fields.String(metadata={
+        "description": "what people say on the phone (WL-I-2026-000123); taken wherever the id is"})
     pcso_task_id = fields.String(allow_none=True)
     ward = fields.String()
     submitted_by = fields.String()
@@ -272,8 +281,11 @@ class IntelligenceReportView(Schema):
 
 class PcsoTaskView(Schema):
     id = fields.String()
+    reference = fields.String(metadata={
+        "description": "what people say on the phone (WL-T-2026-000123); taken wherever the id is"})
     ward = fields.String()
-    assignee = fields.String()
+    assignee = fields.String(allow_none=True, metadata={
+        "description": "none: back with the ward team, handed over from a leaver"})
     brief = fields.String()
     look_for = fields.String()
     source_type = fields.String(allow_none=True)
@@ -286,6 +298,14 @@ class PcsoTaskView(Schema):
     assigned_at = fields.AwareDateTime()
     closed_at = fields.AwareDateTime(allow_none=True)
     reports = fields.List(fields.Nested(IntelligenceReportView))
+
+
+class HandoverView(Schema):
+    """What a handover moved (`POST /api/users/{username}/handover`)."""
+    pcso_tasks = fields.Integer(metadata={"description": "open PCSO tasks moved"})
+    tasking_items = fields.Integer(metadata={"description": "open actions moved"})
+    to = fields.String(allow_none=True, metadata={
+        "description": "the successor; none: the work went back to the team"})
 
 
 # --- dashboards (aggregates only: no record, no name) ---------------------------------

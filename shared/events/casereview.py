@@ -8,7 +8,7 @@ change cannot commit without its audit row following. A reason, a finding's text
 lesson's wording before publication stay in casereview."""
 from marshmallow import Schema, fields, validate
 
-from shared.events.registry import contract
+from shared.events.registry import contract, reference_field, upcast_without_reference
 
 
 class CaseReviewOpenedV1(Schema):
@@ -185,4 +185,17 @@ CASE_REVIEW_PUBLISHED = contract(
         "agencies": ["police", "la-community-safety", "yot", "probation", "health",
                      "education", "fire", "youth-services", "housing"],
     },
+    upcast=upcast_without_reference,
+)
+
+
+class CaseReviewPublishedV2(CaseReviewPublishedV1):
+    reference = reference_field("WL-C-2026-000123")
+
+
+CASE_REVIEW_PUBLISHED_V2 = contract(
+    source="casereview", type="case_review.published", version=2,
+    schema=CaseReviewPublishedV2,
+    description=CASE_REVIEW_PUBLISHED.description + " It carries the review's reference.",
+    example={**CASE_REVIEW_PUBLISHED.example, "reference": "WL-C-2026-000123"},
 )

@@ -23,3 +23,23 @@ USER_SAVED = contract(
              "agency": "police", "wards": ["dalston", "hackney-central"],
              "email": "sam.patel@example.org", "active": True},
 )
+
+
+class CaseReadingRoleGivenV1(Schema):
+    username = fields.String(required=True)
+    role = fields.String(required=True, metadata={
+        "description": "the case-reading role given: coordinator, reviewer or analyst"})
+    previous_role = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the role before; none when the account was added with this one"})
+    given_by = fields.String(required=True, metadata={"description": "the acting admin"})
+
+
+USER_CASE_READING_ROLE_GIVEN = contract(
+    source="gateway", type="user.case_reading_role_given", version=1,
+    schema=CaseReadingRoleGivenV1,
+    description="An account was added with, or changed to, a role that reads the "
+                "partnership's case data (coordinator, reviewer, analyst): the other "
+                "admins are told.",
+    example={"username": "biu.newcomer", "role": "analyst", "previous_role": "pcso",
+             "given_by": "admin"},
+)

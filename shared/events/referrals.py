@@ -2,7 +2,7 @@
 consumers get ids, categories and wards, and ask the owner for more when entitled."""
 from marshmallow import Schema, fields, validate
 
-from shared.events.registry import contract
+from shared.events.registry import contract, upcast_without_reference
 from shared.vocabulary import CATEGORIES, RISK_LEVELS
 
 
@@ -41,11 +41,27 @@ class ReferralSubmittedV2(ReferralSubmittedV1):
         "description": "a code C referral's conditions: every notice about it shows them"})
 
 
-REFERRAL_SUBMITTED = contract(
+REFERRAL_SUBMITTED_V2 = contract(
     source="referrals", type="referral.submitted", version=2, schema=ReferralSubmittedV2,
+    upcast=upcast_without_reference,  # v2 came before references
     description="A partner's referral was received; triage, tasking and acknowledgement "
                 "follow. A code C referral carries its handling conditions.",
     example={**REFERRAL_SUBMITTED_V1.example, "handling_conditions": None},
+)
+
+
+class ReferralSubmittedV3(ReferralSubmittedV2):
+    reference = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the referral's reference people can say (WL-R-2026-000123); none "
+                       "on an event upcast from v2"})
+
+
+REFERRAL_SUBMITTED = contract(
+    source="referrals", type="referral.submitted", version=3, schema=ReferralSubmittedV3,
+    description="A partner's referral was received; triage, tasking and acknowledgement "
+                "follow. A code C referral carries its handling conditions, and every one "
+                "its reference.",
+    example={**REFERRAL_SUBMITTED_V2.example, "reference": "WL-R-2026-000123"},
 )
 
 TRIAGE_DECISIONS = ("accept", "redirect", "no_further_action")

@@ -5,7 +5,7 @@ into a validated `Event` at the latest version of its type, or says exactly why 
 """
 from dataclasses import dataclass, field
 
-from marshmallow import EXCLUDE, ValidationError
+from marshmallow import EXCLUDE, ValidationError, fields
 
 from shared.events.envelope import EnvelopeSchema, Event
 
@@ -112,3 +112,16 @@ def deserialize(message):
         correlation_id=envelope["correlation_id"], causation_id=envelope["causation_id"],
         event_id=str(envelope["event_id"]), occurred_at=envelope["occurred_at"],
     )
+
+
+def reference_field(example):
+    """The field that names a record by the reference people can say (`example`), which
+    every notice about it shows; none on an event upcast from before references."""
+    return fields.String(allow_none=True, load_default=None, metadata={
+        "description": f"the record's reference people can say ({example}); none on an "
+                       "event upcast from a version published before references"})
+
+
+def upcast_without_reference(payload):
+    """A version published before records had references: consumers show none for it."""
+    return {**payload, "reference": None}

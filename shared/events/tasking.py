@@ -2,7 +2,7 @@
 the bus: consumers get ids, wards and agencies, and ask tasking for more when entitled."""
 from marshmallow import Schema, fields, validate
 
-from shared.events.registry import contract
+from shared.events.registry import contract, reference_field, upcast_without_reference
 from shared.vocabulary import FEEDBACK_USAGES
 
 
@@ -25,6 +25,19 @@ TASKING_ITEM_RAISED = contract(
         "ward": "dalston", "owner_agency": "yot", "due_by": "2026-11-25T10:00:00+00:00",
         "source_type": "referral", "source_id": "4f1c2d8e-0000-4000-8000-000000000001",
     },
+    upcast=upcast_without_reference,
+)
+
+
+class TaskingItemRaisedV2(TaskingItemRaisedV1):
+    reference = reference_field("WL-A-2026-000123")
+
+
+TASKING_ITEM_RAISED_V2 = contract(
+    source="tasking", type="tasking_item.raised", version=2, schema=TaskingItemRaisedV2,
+    description="An action was raised with an owning agency and a due date, and its "
+                "reference.",
+    example={**TASKING_ITEM_RAISED.example, "reference": "WL-A-2026-000123"},
 )
 
 
@@ -70,6 +83,19 @@ TASKING_ITEM_ASSIGNED = contract(
                 "with a due date, naming what it was raised from.",
     example={**ASSIGNED_EXAMPLE, "source_type": "referral",
              "source_id": "4f1c2d8e-0000-4000-8000-000000000001"},
+    upcast=upcast_without_reference,
+)
+
+
+class TaskingItemAssignedV3(TaskingItemAssignedV2):
+    reference = reference_field("WL-A-2026-000123")
+
+
+TASKING_ITEM_ASSIGNED_V3 = contract(
+    source="tasking", type="tasking_item.assigned", version=3, schema=TaskingItemAssignedV3,
+    description="An action was given (or moved) to an agency, optionally a named person, "
+                "with a due date, naming what it was raised from and its reference.",
+    example={**TASKING_ITEM_ASSIGNED.example, "reference": "WL-A-2026-000123"},
 )
 
 
@@ -149,11 +175,38 @@ class TaskingItemCompletedV2(TaskingItemCompletedV1):
                        "`ward_priority_closed` (the ward panel closed its priority)"})
 
 
+def upcast_completed_v2_v3(payload):
+    """v2 carried neither the action's reference nor its public outcome: consumers show
+    none, and must not say that none was given (`public_outcome_known` is false)."""
+    return {**payload, "reference": None, "public_outcome": None,
+            "public_outcome_known": False}
+
+
 TASKING_ITEM_COMPLETED = contract(
     source="tasking", type="tasking_item.completed", version=2, schema=TaskingItemCompletedV2,
     description="An action was completed with its outcome, and why (the referring team is "
                 "told an outcome someone recorded; triage's own completions are not news).",
     example={**COMPLETED_EXAMPLE, "cause": "outcome"},
+    upcast=upcast_completed_v2_v3,
+)
+
+
+class TaskingItemCompletedV3(TaskingItemCompletedV2):
+    reference = reference_field("WL-A-2026-000123")
+    public_outcome = fields.String(allow_none=True, load_default=None, metadata={
+        "description": "the line the ward panel reads of what came of the action (public "
+                       "by definition: residents read it); none when none was given"})
+    public_outcome_known = fields.Boolean(load_default=True, metadata={
+        "description": "false on an event upcast from v2, which could not say"})
+
+
+TASKING_ITEM_COMPLETED_V3 = contract(
+    source="tasking", type="tasking_item.completed", version=3, schema=TaskingItemCompletedV3,
+    description="An action was completed with its outcome, why, its reference and the "
+                "public outcome its ward panel reads (a panel is told of its priority's "
+                "actions in that line).",
+    example={**TASKING_ITEM_COMPLETED.example, "reference": "WL-A-2026-000123",
+             "public_outcome": None, "public_outcome_known": True},
 )
 
 
@@ -181,6 +234,19 @@ TASKING_ITEM_OVERDUE = contract(
         "due_by": "2026-11-25T10:00:00+00:00", "escalated_to": "coordinator",
         "source_type": "referral", "source_id": "4f1c2d8e-0000-4000-8000-000000000001",
     },
+    upcast=upcast_without_reference,
+)
+
+
+class TaskingItemOverdueV2(TaskingItemOverdueV1):
+    reference = reference_field("WL-A-2026-000123")
+
+
+TASKING_ITEM_OVERDUE_V2 = contract(
+    source="tasking", type="tasking_item.overdue", version=2, schema=TaskingItemOverdueV2,
+    description="An action passed its due date without being completed; it is escalated to "
+                "the tasking coordinator (published once per action), with its reference.",
+    example={**TASKING_ITEM_OVERDUE.example, "reference": "WL-A-2026-000123"},
 )
 
 
@@ -204,6 +270,18 @@ PCSO_TASK_ASSIGNED = contract(
         "due_by": "2026-12-08T18:00:00+00:00", "source_type": "ward_priority",
         "source_id": "6b000000-0000-4000-8000-000000000001",
     },
+    upcast=upcast_without_reference,
+)
+
+
+class PcsoTaskAssignedV2(PcsoTaskAssignedV1):
+    reference = reference_field("WL-T-2026-000123")
+
+
+PCSO_TASK_ASSIGNED_V2 = contract(
+    source="tasking", type="pcso_task.assigned", version=2, schema=PcsoTaskAssignedV2,
+    description=PCSO_TASK_ASSIGNED.description + " It carries the record's reference.",
+    example={**PCSO_TASK_ASSIGNED.example, "reference": "WL-T-2026-000123"},
 )
 
 
@@ -215,6 +293,11 @@ class PcsoTaskClosedV1(Schema):
     reports = fields.Integer(required=True)
 
 
+def upcast_closed_v1_v2(payload):
+    """v1 always named a PCSO: it reads the same at v2, which may name none."""
+    return dict(payload)
+
+
 PCSO_TASK_CLOSED = contract(
     source="tasking", type="pcso_task.closed", version=1, schema=PcsoTaskClosedV1,
     description="A PCSO task closed: its reports are in, or its due date passed.",
@@ -222,6 +305,22 @@ PCSO_TASK_CLOSED = contract(
         "pcso_task_id": "8b000000-0000-4000-8000-000000000001", "ward": "dalston",
         "assignee": "pcso.dalston", "reason": "reports_in", "reports": 1,
     },
+    upcast=upcast_closed_v1_v2,
+)
+
+
+class PcsoTaskClosedV2(PcsoTaskClosedV1):
+    assignee = fields.String(required=True, allow_none=True, metadata={
+        "description": "the PCSO who held it; none: it was back with the ward team "
+                       "(handed over from a leaver) when it closed"})
+
+
+PCSO_TASK_CLOSED_V2 = contract(
+    source="tasking", type="pcso_task.closed", version=2, schema=PcsoTaskClosedV2,
+    description=PCSO_TASK_CLOSED.description + " A task back with its ward team (no PCSO) "
+                "names no assignee.",
+    example={**PCSO_TASK_CLOSED.example, "assignee": None, "reason": "expired",
+             "reports": 0},
 )
 
 INTELLIGENCE_EXAMPLE_ID = "9c000000-0000-4000-8000-000000000001"
@@ -264,6 +363,18 @@ INTELLIGENCE_NOTED = contract(
         "submitted_by": "pcso.dalston", "noted_by": "biu.analyst",
         "noted_at": "2026-11-27T09:00:00+00:00",
     },
+    upcast=upcast_without_reference,
+)
+
+
+class IntelligenceNotedV2(IntelligenceNotedV1):
+    reference = reference_field("WL-I-2026-000123")
+
+
+INTELLIGENCE_NOTED_V2 = contract(
+    source="tasking", type="intelligence.noted", version=2, schema=IntelligenceNotedV2,
+    description=INTELLIGENCE_NOTED.description + " It carries the record's reference.",
+    example={**INTELLIGENCE_NOTED.example, "reference": "WL-I-2026-000123"},
 )
 
 
@@ -317,6 +428,18 @@ INTELLIGENCE_FEEDBACK_GIVEN = contract(
         "note": "Vehicle and times corroborated other reporting; used to support a warrant.",
         "given_by": "biu.analyst", "given_at": "2026-12-03T15:00:00+00:00",
     },
+    upcast=upcast_without_reference,
+)
+
+
+class IntelligenceFeedbackGivenV2(IntelligenceFeedbackGivenV1):
+    reference = reference_field("WL-I-2026-000123")
+
+
+INTELLIGENCE_FEEDBACK_GIVEN_V2 = contract(
+    source="tasking", type="intelligence.feedback_given", version=2, schema=IntelligenceFeedbackGivenV2,
+    description=INTELLIGENCE_FEEDBACK_GIVEN.description + " It carries the record's reference.",
+    example={**INTELLIGENCE_FEEDBACK_GIVEN.example, "reference": "WL-I-2026-000123"},
 )
 
 
@@ -336,5 +459,58 @@ INTELLIGENCE_SERVICE_LEVEL_MISSED = contract(
     example={
         "intelligence_report_id": INTELLIGENCE_EXAMPLE_ID, "ward": "dalston",
         "stage": "note", "due_by": "2026-11-29T21:10:00+00:00", "remind": "analyst",
+    },
+    upcast=upcast_without_reference,
+)
+
+
+class IntelligenceServiceLevelMissedV2(IntelligenceServiceLevelMissedV1):
+    reference = reference_field("WL-I-2026-000123")
+
+
+INTELLIGENCE_SERVICE_LEVEL_MISSED_V2 = contract(
+    source="tasking", type="intelligence.service_level_missed", version=2, schema=IntelligenceServiceLevelMissedV2,
+    description=INTELLIGENCE_SERVICE_LEVEL_MISSED.description + " It carries the record's reference.",
+    example={**INTELLIGENCE_SERVICE_LEVEL_MISSED.example, "reference": "WL-I-2026-000123"},
+)
+
+
+class HandedOverPcsoTask(Schema):
+    pcso_task_id = fields.String(required=True)
+    reference = fields.String(required=True)
+    ward = fields.String(required=True)
+
+
+class HandedOverAction(Schema):
+    tasking_item_id = fields.String(required=True)
+    reference = fields.String(required=True)
+    ward = fields.String(required=True)
+    owner_agency = fields.String(required=True)
+
+
+class WorkHandedOverV1(Schema):
+    leaver = fields.String(required=True)
+    successor = fields.String(allow_none=True, required=True, metadata={
+        "description": "who took the work on; none: it went back to the team (the ward's "
+                       "sergeant for PCSO tasks, the owning agency for actions)"})
+    pcso_tasks = fields.List(fields.Nested(HandedOverPcsoTask), required=True)
+    tasking_items = fields.List(fields.Nested(HandedOverAction), required=True)
+    handed_over_by = fields.String(required=True)
+    handed_over_at = fields.AwareDateTime(required=True)
+
+
+WORK_HANDED_OVER = contract(
+    source="tasking", type="work.handed_over", version=1, schema=WorkHandedOverV1,
+    description="An administrator handed a leaver's open PCSO tasks and the open actions "
+                "named to them to a successor, or back to the team, in one transaction "
+                "(each action's move is also its own tasking_item.assigned).",
+    example={
+        "leaver": "pcso.leaving", "successor": "pcso.dalston",
+        "pcso_tasks": [{"pcso_task_id": "8b000000-0000-4000-8000-000000000001",
+                        "reference": "WL-T-2026-000123", "ward": "dalston"}],
+        "tasking_items": [{"tasking_item_id": "7a0c0000-0000-4000-8000-000000000001",
+                           "reference": "WL-A-2026-000123", "ward": "dalston",
+                           "owner_agency": "police"}],
+        "handed_over_by": "admin", "handed_over_at": "2026-12-07T14:30:00+00:00",
     },
 )

@@ -30,8 +30,36 @@ def create_vhost(amqp_uri, vhost):
     return urlunsplit((parts.scheme, parts.netloc, "/" + vhost, "", ""))
 
 
+_DELETING = []
+"""`rabbitmqctl delete_vhost` processes started by `delete_vhost_soon`, not yet waited for."""
+
+
 def delete_vhost(vhost):
     _rabbitmqctl("delete_vhost", vhost)
+
+
+def delete_vhost_soon(vhost):
+    """Delete the vhost in the background: a test module's vhost holds some sixty quorum
+    queues, whose deletion the next module need not wait for (its own vhost is another).
+    `finish_deleting_vhosts` waits for every one, at the end of the run."""
+    _DELETING.append(subprocess.Popen(["rabbitmqctl", "-q", "delete_vhost", vhost],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                      text=True))
+
+
+def finish_deleting_vhosts(timeout=120):
+    """Wait for the background deletions; the vhosts that could not be deleted, with why."""
+    failed = []
+    while _DELETING:
+        process = _DELETING.pop()
+        try:
+            _, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            stderr = "still deleting after the timeout"
+        if process.returncode:
+            failed.append(f"{process.args[-1]}: {(stderr or '').strip()[:200]}")
+    return failed
 
 
 def vhost_of(amqp_uri):

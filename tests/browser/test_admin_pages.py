@@ -1,6 +1,9 @@
 """The administrator in a real browser: adds an account (errors beside their fields first),
 sees it listed, and finds the new person in the contact directory."""
+import re
 import time
+import uuid
+from datetime import datetime, timedelta, timezone
 
 from playwright.sync_api import expect
 
@@ -9,6 +12,7 @@ from tests.browser.conftest import sign_in
 
 def test_the_admin_adds_a_user_and_sees_them_listed_and_in_the_directory(page, stack):
     sign_in(page, "admin")
+    page.locator("nav").get_by_role("link", name="Users", exact=True).click()
     expect(page.get_by_role("heading", name="Users", level=1)).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="coordinator")).to_be_visible()
 
@@ -50,3 +54,66 @@ def test_the_admin_adds_a_user_and_sees_them_listed_and_in_the_directory(page, s
             if time.monotonic() > deadline:
                 raise
     expect(contact).to_contain_text("hoxton.panel@example.org")
+
+    # She leaves: disabled, she drops out of the directory unless leavers are asked for,
+    # and is then shown as no longer in post (the directory hears of it asynchronously too).
+    assert stack.request("PATCH", "/api/users/panel.hoxton", "admin",
+                         json={"active": False}).status_code == 200
+    deadline = time.monotonic() + 30
+    while True:
+        page.get_by_role("button", name="Show", exact=True).click()
+        try:
+            expect(contact).to_have_count(0, timeout=1_000)
+            break
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+    page.get_by_label("Include people no longer in post").check()
+    page.get_by_role("button", name="Show", exact=True).click()
+    expect(contact).to_contain_text("(no longer in post)")
+    expect(page).to_have_url(re.compile(r"#/directory"))
+
+
+def test_the_admin_changes_an_account_hands_its_work_over_and_gives_a_one_time_password(
+        page, stack):
+    """A PCSO leaves: from the Users page the admin opens the account, renames and disables
+    it, hands its open task to a colleague of the ward, and (had she forgotten it) gives a
+    one-time password, its mistakes shown beside the field."""
+    stack.add_user("pcso.leaving", "pcso", wards=["dalston"], display_name="PCSO Lee Ward")
+    task = stack.post("/api/pcso-tasks", "sgt.dalston", json={
+        "ward": "dalston", "assignee": "pcso.leaving", "brief": "Dealing near the garages",
+        "look_for": "Vehicles and times", "source_type": "ward_priority",
+        "source_id": str(uuid.uuid4()),
+        "due_by": (datetime.now(timezone.utc) + timedelta(days=7)).isoformat()})
+    assert task.status_code == 201, task.text
+
+    sign_in(page, "admin")
+    page.locator("nav").get_by_role("link", name="Users", exact=True).click()
+    page.get_by_role("link", name="pcso.leaving", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("PCSO Lee Ward (pcso.leaving)")
+    expect(page).to_have_url(re.compile(r"#/users/pcso\.leaving$"))
+
+    page.get_by_label("Full name").fill("PCSO Lee Ward (left)")
+    page.get_by_label("Active (can sign in; untick for a leaver)").uncheck()
+    page.get_by_role("button", name="Save the changes").click()
+    expect(page.get_by_role("status")).to_have_text("Saved: display name, active.")
+    expect(page.locator("dl.facts")).to_contain_text("Disabled: cannot sign in")
+    assert stack.request("GET", "/api/users/pcso.leaving", "admin").json()["active"] is False
+
+    page.get_by_label("Successor's username").fill("pcso.dalston")
+    page.get_by_role("button", name="Hand over").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Handed over 1 PCSO task(s) and 0 action(s) to pcso.dalston.")
+    moved = stack.get(f"/api/pcso-tasks/{task.json()['id']}", "sgt.dalston").json()
+    assert moved["assignee"] == "pcso.dalston"
+
+    page.get_by_label("One-time password", exact=True).fill("short")
+    page.get_by_role("button", name="Set the one-time password").click()
+    expect(page.get_by_label("One-time password", exact=True)).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("One-time password", exact=True).fill("a-long-one-time-passphrase")
+    page.get_by_role("button", name="Set the one-time password").click()
+    expect(page.get_by_role("status")).to_contain_text("One-time password set")
+
+    page.go_back()  # the account page has its own address: Back returns to the list
+    expect(page.get_by_role("heading", name="Users", level=1)).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="pcso.leaving")).to_contain_text("Disabled")

@@ -6,6 +6,7 @@ import re
 import time
 
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.browser.conftest import sign_in
 
@@ -35,6 +36,17 @@ def until_visible(page, locator, retry, timeout=30.0):
             retry()
 
 
+def download_text(page, button):
+    """The text of the PDF the button downloads, as the browser saved it."""
+    with page.expect_download() as started:
+        page.get_by_role("button", name=button).click()
+    download = started.value
+    assert re.fullmatch(r"WL-C-\d{4}-\d{6}(-anonymised)?\.pdf", download.suggested_filename), \
+        download.suggested_filename
+    reader = PdfReader(download.path())
+    return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
+
+
 def test_a_reviewer_finds_a_missed_opportunity_and_partners_read_the_lesson(page, stack):
     # The rule `multi_agency_referrals_without_completed_action` (rules.yaml, min_agencies
     # 2): two agencies refer the same person and no action about them is ever completed.
@@ -45,6 +57,7 @@ def test_a_reviewer_finds_a_missed_opportunity_and_partners_read_the_lesson(page
     assert {r["id"] for r in person["records"]} == {yot["subject_id"], council["subject_id"]}
 
     sign_in(page, "reviewer")
+    page.locator("nav").get_by_role("link", name="Case reviews", exact=True).click()
     expect(page.get_by_role("heading", name="Case reviews", level=1)).to_be_visible()
     page.get_by_role("link", name="Open a case review").first.click()
     page.get_by_role("button", name=re.compile("^Choose Kacper Oyelaran-Walsh")).first.click()
@@ -56,7 +69,7 @@ def test_a_reviewer_finds_a_missed_opportunity_and_partners_read_the_lesson(page
     page.get_by_role("button", name="Open the case review").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Case review: Stabbing near Mare Street", timeout=15_000)
+        re.compile(r"^Case review WL-C-\d{4}-\d{6}: Stabbing near Mare Street$"), timeout=15_000)
     table = page.locator("table.chronology")
     for agency in ("Youth Offending Team", "Local authority community safety"):
         until_visible(page, table.get_by_role("cell", name=agency, exact=True).first,
@@ -98,6 +111,13 @@ def test_a_reviewer_finds_a_missed_opportunity_and_partners_read_the_lesson(page
     expect(page.get_by_role("status")).to_contain_text("Published")
     expect(page.locator("[aria-current='step']")).to_have_text("Published")
     expect(page.get_by_label("Finding", exact=True)).to_have_count(0)  # a published review is fixed
+
+    # The report for the panel's papers, named, and anonymised for a wider audience.
+    named = download_text(page, "Download (PDF)")
+    assert "Oyelaran-Walsh" in named and LESSON in named
+    anonymised = download_text(page, "Anonymised (PDF)")
+    assert LESSON in anonymised and "Oyelaran-Walsh" not in anonymised
+    expect(page.locator(".report-status")).to_contain_text("Downloaded ")
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "yot.partner")

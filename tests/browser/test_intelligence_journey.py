@@ -49,6 +49,7 @@ def assert_fits_a_phone(page):
 def test_a_ward_priority_becomes_a_pcso_task_graded_intelligence_and_feedback(page, stack):
     # The ward panel sets the priority.
     sign_in(page, "panel.dalston")
+    page.locator("nav").get_by_role("link", name="Ward priorities", exact=True).click()
     expect(page.get_by_role("heading", name="Ward priorities", level=1)).to_be_visible()
     page.get_by_label("Priority", exact=True).fill(PRIORITY)
     page.get_by_label("What the panel wants done").fill(
@@ -60,6 +61,7 @@ def test_a_ward_priority_becomes_a_pcso_task_graded_intelligence_and_feedback(pa
 
     # The sergeant tasks a PCSO from it.
     sign_in(page, "sgt.dalston")
+    page.locator("nav").get_by_role("link", name="Ward view", exact=True).click()
     expect(page.get_by_role("heading", name="Ward view", level=1)).to_be_visible()
     priority_row = page.get_by_role("row").filter(has_text=PRIORITY)
     priority_row.get_by_role("button", name=f"Task a PCSO: {PRIORITY}").click()
@@ -78,6 +80,7 @@ def test_a_ward_priority_becomes_a_pcso_task_graded_intelligence_and_feedback(pa
     # The PCSO, on a phone, files a report against the task.
     page.set_viewport_size(PHONE)
     sign_in(page, "pcso.dalston")
+    page.locator("nav").get_by_role("link", name="My tasks", exact=True).click()
     expect(page.get_by_role("heading", name="My tasks", level=1)).to_be_visible()
     task = page.locator("section.task").filter(has_text=BRIEF)
     expect(task).to_contain_text("Note vehicles and times")
@@ -105,6 +108,7 @@ def test_a_ward_priority_becomes_a_pcso_task_graded_intelligence_and_feedback(pa
     # The BIU grades it (which notes it) and says how it was used.
     page.set_viewport_size(DESKTOP)
     sign_in(page, "biu.analyst")
+    page.locator("nav").get_by_role("link", name="Intelligence", exact=True).click()
     expect(page.get_by_role("heading", name="Intelligence", level=1)).to_be_visible()
     report = page.locator("section.report").filter(has_text=SEEN)
     expect(report).to_contain_text("pcso.dalston")
@@ -148,7 +152,7 @@ def test_a_ward_priority_becomes_a_pcso_task_graded_intelligence_and_feedback(pa
     # So does the sergeant, against the task they set.
     page.set_viewport_size(DESKTOP)
     sign_in(page, "sgt.dalston")
-    page.get_by_role("link", name="Intelligence").click()
+    page.locator("nav").get_by_role("link", name="Intelligence", exact=True).click()
     expect(page.locator("section.report").filter(has_text=SEEN).locator(".feedback-given")
            ).to_contain_text(FEEDBACK)
     page.get_by_role("link", name="PCSO tasks").click()
@@ -176,6 +180,7 @@ def test_a_pcso_task_with_mistakes_shows_each_error_beside_its_field(page, stack
 def test_the_panel_reviews_a_priority_and_closes_it_saying_why(page, stack):
     title = "Fly-tipping behind the parade"
     sign_in(page, "panel.dalston")
+    page.locator("nav").get_by_role("link", name="Ward priorities", exact=True).click()
     page.get_by_label("Priority", exact=True).fill(title)
     page.get_by_label("What the panel wants done").fill("Mattresses and rubble most weekends.")
     page.get_by_role("button", name="Set priority").click()

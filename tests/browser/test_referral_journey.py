@@ -8,7 +8,8 @@ from tests.browser.conftest import sign_in
 
 
 def test_a_partner_refers_and_the_coordinator_triages(page, stack):
-    sign_in(page, "yot.partner")  # a partner starts on "Refer someone"
+    sign_in(page, "yot.partner")
+    page.locator("nav").get_by_role("link", name="Refer someone", exact=True).click()
     expect(page.get_by_role("heading", name="Refer someone")).to_be_visible()
     page.get_by_label("Given name").fill("Zoë")
     page.get_by_label("Family name").fill("O'Neil-Brown")
@@ -22,11 +23,12 @@ def test_a_partner_refers_and_the_coordinator_triages(page, stack):
 
     expect(page.get_by_role("status")).to_contain_text("your referral was received")
     page.get_by_role("link", name="My referrals").click()
-    page.get_by_role("link", name="Young person at risk").first.click()
+    page.get_by_role("row").filter(has_text="Young person at risk").first.get_by_role("link").click()
     expect(page.locator(".feedback").first).to_contain_text("Referral received")
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "coordinator")
+    page.locator("nav").get_by_role("link", name="Triage queue", exact=True).click()
     card = page.locator("section.card").filter(has_text="Seen with older gang members")
     card.get_by_label("Decision").select_option("accept")
     card.get_by_label("Internal reason").fill("Home visit with the Safer Schools officer")
@@ -42,6 +44,7 @@ def test_a_partner_refers_and_the_coordinator_triages(page, stack):
 
 def test_a_referral_with_mistakes_shows_each_error_beside_its_field(page, stack):
     sign_in(page, "council.partner")
+    page.locator("nav").get_by_role("link", name="Refer someone", exact=True).click()
     expect(page.get_by_role("heading", name="Refer someone")).to_be_visible()
     page.get_by_label("Date of birth").fill("2999-01-01")
     page.get_by_role("button", name="Send referral").click()

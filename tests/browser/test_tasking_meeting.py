@@ -55,12 +55,12 @@ def test_the_coordinator_actions_a_referral_at_the_meeting_and_the_partner_sees_
     expect(page.get_by_role("status")).to_contain_text(f"Action raised: {ACTION}")
     action = page.locator("article.action").filter(has_text=ACTION)
     expect(action).to_contain_text("Youth Offending Team")
-    expect(action).to_contain_text(due.strftime("%d/%m/%Y, 17:00"))
+    expect(action).to_contain_text(f"{due.day} {due.strftime('%B %Y')}, 17:00")  # the one date format
 
-    action.get_by_text("Add an update", exact=True).click()
-    action.get_by_label("Update").fill("Visit booked for Thursday")
-    action.get_by_role("button", name="Add the update").click()
-    expect(page.get_by_role("status")).to_contain_text("update recorded")
+    action.get_by_text("Record progress", exact=True).click()
+    action.get_by_label("Progress").fill("Visit booked for Thursday")
+    action.get_by_role("button", name="Record the progress").click()
+    expect(page.get_by_role("status")).to_contain_text("progress recorded")
 
     action = page.locator("article.action").filter(has_text=ACTION)
     action.get_by_text("Complete with an outcome", exact=True).click()
@@ -91,11 +91,11 @@ def test_the_coordinator_actions_a_referral_at_the_meeting_and_the_partner_sees_
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, "yot.partner")
     page.get_by_role("link", name="My referrals").click()
-    page.get_by_role("link", name="Exploitation").click()
+    page.get_by_role("row").filter(has_text="Exploitation").first.get_by_role("link").click()
     # The partner SEES the outcome on their referral: on the action, and in what they
     # were told.
     listed = page.locator("li.action").filter(has_text=ACTION)
-    expect(listed).to_contain_text("completed by yot")
+    expect(listed).to_contain_text("completed by Youth Offending Team")
     expect(listed.locator(".outcome")).to_have_text(f"Outcome: {OUTCOME}")
     told = page.locator("li.feedback").filter(has_text="Outcome of an action on your referral")
     expect(told).to_have_count(1)

@@ -17,3 +17,22 @@ def stack(wardline_env, stack_settings, tmp_path_factory):
                             tmp_path_factory.mktemp("stack"))
     with services.running():
         yield services
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test over the stack shows what the services logged at warning or worse
+    (their last lines each), beside the assertion: a 503 or a missing event can then be
+    read from one CI log, without the stack's files."""
+    outcome = yield
+    report = outcome.get_result()
+    stack = item.funcargs.get("stack") if hasattr(item, "funcargs") else None
+    if report.when != "call" or not report.failed or not isinstance(stack, ServiceStack):
+        return
+    for name in sorted(stack.processes):
+        worrying = [line for line in stack.log(name).splitlines()
+                    if any(level in line for level in ('"warning"', '"error"', '"critical"',
+                                                       "Traceback", "Error"))]
+        if worrying:
+            report.sections.append((f"{name}: last warnings and errors",
+                                    "\n".join(line[:600] for line in worrying[-15:])))

@@ -12,8 +12,8 @@ referrals (the subject's name, birth date, the concern), subject records and the
 between them, tasking items (their title and notes are about a person or a place, and
 those raised from a referral name it), tasking meetings (an agenda lists new referrals and
 overdue items; a printed one too), PCSO tasks and the intelligence filed on them, and
-case reviews (a review, its chronology, its picture and its missed opportunities are all
-about one person). Not a person's data in that sense: the ward register and ward
+case reviews (a review, its chronology, its picture, its reports and its missed
+opportunities are all about one person). Not a person's data in that sense: the ward register and ward
 priorities (places and problems), dashboards (counts by ward and week), the list of
 tasking meetings (dates, wards and status; it leaves out agendas and actions), notifications
 (their templates name the concern's category, the ward and a reference, never a person),
@@ -57,6 +57,10 @@ PERSONAL_READS = {
                                                        ""),
     "GET /api/case-reviews/{review_id}/missed-opportunities": ("reviewer", "subject",
                                                                "subject_id", ""),
+    "GET /api/case-reviews/{review_id}/report.docx": ("reviewer", "subject", "subject_id",
+                                                      ""),
+    "GET /api/case-reviews/{review_id}/report.pdf": ("reviewer", "subject", "subject_id",
+                                                     "?anonymised=true"),
 }
 NOT_PERSONAL = {
     "GET /api/wards": "the ward register: places",
@@ -66,7 +70,9 @@ NOT_PERSONAL = {
     "GET /api/tasking/meetings": "dates, wards and status: agenda and actions left out",
     "GET /api/notifications": "templates name a category, a ward and a reference only",
     "GET /api/me": "the caller's own account",
+    "GET /api/me/second-factor": "whether the caller has a second factor",
     "GET /api/users": "staff accounts (admins)",
+    "GET /api/users/{username}": "a staff account (admins)",
     "GET /api/directory": "staff contact details",
     "GET /api/notifications/failed-emails": "staff e-mail addresses (admins)",
     "GET /api/audit": "the trail itself (admins)",
@@ -155,9 +161,20 @@ PERSONAL_CHANGES = {
     "POST /api/case-reviews/{review_id}/lessons": ("event", "case_review.lesson_recorded"),
     "POST /api/case-reviews/{review_id}/publish": ("event", "case_review.published"),
     "POST /api/users": ("route", "collection"),
+    "PATCH /api/users/{username}": ("route", "alteration"),
+    "POST /api/users/{username}/handover": ("event", "work.handed_over"),
+    "POST /api/me/second-factor/confirm": ("route", "alteration"),
+    "POST /api/me/second-factor/remove": ("route", "alteration"),
+    "POST /api/users/{username}/second-factor/reset": ("route", "alteration"),
+    "POST /api/users/{username}/password-reset": ("route", "alteration"),
+    "POST /api/auth/password": ("route", "alteration"),
 }
 NOT_PERSONAL_CHANGES = {
     "POST /api/auth/token": "signing in (the sign-in throttle keeps its own record)",
+    "POST /api/auth/logout": "ending the caller's own session",
+    "POST /api/auth/refresh": "renewing the caller's own session",
+    "POST /api/me/second-factor": "starting the caller's own set-up (audited once "
+                                  "confirmed)",
     "POST /api/tasking/meetings": "a meeting's date and wards",
     "POST /api/tasking/meetings/{meeting_id}/close": "the meeting's minutes: actions and "
                                                      "decisions, kept to the meeting",

@@ -46,5 +46,9 @@ def test_the_benchmark_runs_end_to_end_and_writes_every_measure(infrastructure, 
     assert 0 < latency["p50"] <= latency["p95"] <= latency["p99"]
     assert len(results["data_scale_p95_ms"]) == 3
     assert all(value > 0 for value in results["data_scale_p95_ms"].values())
+    # The tasking dashboard for each role that has one, unfiltered and by ward.
+    dashboards = results["data_scale_dashboards_ms"]
+    assert len(dashboards) == 6
+    assert all(0 < value["p50"] <= value["p95"] for value in dashboards.values())
     assert set(results["memory_idle_mb"]) == SERVICES
     assert set(results["memory_under_load_mb"]) == SERVICES

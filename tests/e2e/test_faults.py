@@ -4,6 +4,7 @@ afterwards every accepted referral has exactly one tasking item and one acknowle
 and every service found its way back by itself. A service that stops answering (frozen
 with SIGSTOP) is a 504 from the gateway, which frees the worker and serves on."""
 import signal
+import subprocess
 import time
 
 import pytest
@@ -109,3 +110,33 @@ def test_a_service_that_never_answers_is_a_504_and_the_gateway_serves_on(
     assert wait_for(lambda: ask("/api/case-reviews", "reviewer").status_code == 200,
                     timeout=30)
     assert requests.get(gateway.base_url + "/health", timeout=20).status_code == 200
+
+
+@pytest.mark.parametrize("service", ["notifications", "gateway"])
+def test_a_service_told_to_stop_while_it_is_starting_stops(stack, service):
+    """SIGTERM in the half second between "starting services" and every consumer being
+    ready (an orchestrator scaling down a replica it just started, a Ctrl-C at once)
+    once left nameko's queue consumer half stopped: the process hung for good, holding
+    its connections. It stops now, as from any other moment."""
+    log = stack.workdir / f"{service}-stopped-while-starting.log"
+    env = {**stack.env, "WARDLINE_HEALTH_PORT": str(free_port()),
+           "WARDLINE_HTTP_PORT": str(free_port())}
+    with open(log, "ab") as out:
+        process = subprocess.Popen([stack.python, "-m", "wardline.cli", "run", service],
+                                   env=env, cwd=stack.cwd, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        assert wait_for(lambda: "starting services" in log.read_text(errors="replace"),
+                        timeout=60, interval=0.005), "the service never began starting"
+        process.send_signal(signal.SIGTERM)
+        returncode = process.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{service} still running 40 s after SIGTERM:\n"
+                    + log.read_text(errors="replace")[-3000:])
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=10)
+    written = log.read_text(errors="replace")
+    assert "stopping services" in written, written[-3000:]  # a stop, not a crash
+    assert "already-triggered" not in written, written[-3000:]
+    assert returncode == 0, written[-3000:]

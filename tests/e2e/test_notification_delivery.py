@@ -32,10 +32,11 @@ def mail(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def stack(wardline_env, mail, tmp_path_factory):
+    port = free_port()
     env = {**wardline_env, "WARDLINE_SMTP_URL": mail.url, "WARDLINE_SMTP_INSECURE": "1",
            "WARDLINE_EMAIL_CHECK_SECONDS": "0.3",
            "WARDLINE_DIGEST_TIME": DIGEST_TIME.strftime("%H:%M"),
-           "WARDLINE_HTTP_PORT": str(free_port())}
+           "WARDLINE_HTTP_PORT": str(port), "WARDLINE_PUBLIC_URL": f"http://127.0.0.1:{port}"}
     services = ServiceStack(env, tmp_path_factory.mktemp("stack"))
     with services.running():
         wait_for(lambda: services.get("/api/directory?ward=dalston", "admin").json()["items"],
@@ -64,10 +65,18 @@ def test_acknowledgement_reaches_inbox_and_mailbox_once_when_delivered_three_tim
         "notifications did not see both extra copies"
     assert wait_for(lambda: _emails(stack, referral_id) == [("yot.partner", "sent")],
                     timeout=30), _emails(stack, referral_id)
-    assert len(mails_about(mail, referral_id)) == 1
+    [sent] = mails_about(mail, referral_id)
+    # The email ends with the referral's page, at the address the gateway serves.
+    link = f"#/referrals/{referral_id}"
+    assert MailServer.text(sent).rstrip().endswith(
+        f"Open it in Wardline: {stack.env['WARDLINE_PUBLIC_URL']}/{link}")
+    assert stack.env["WARDLINE_PUBLIC_URL"] == stack.base_url.rstrip("/")
+    # One notice for the partner: their own. The team's copy (agency:yot) is the same news,
+    # kept for the rest of the team, not shown to them a second time.
     inbox = stack.get("/api/notifications?limit=200", "yot.partner").json()["items"]
-    mine = [n for n in inbox if n["source_id"] == referral_id]
-    assert sorted(n["recipient"] for n in mine) == ["agency:yot", "user:yot.partner"]
+    [mine] = [n for n in inbox if n["source_id"] == referral_id]
+    assert (mine["recipient"], mine["link"]) == ("user:yot.partner", link)
+    assert _recipients(stack, referral_id) == ["agency:yot", "user:yot.partner"]
 
 
 def test_a_mail_server_outage_delays_mail_and_loses_none(stack, mail):
@@ -122,8 +131,10 @@ def test_an_action_raised_for_another_agency_tells_that_agency_when_raised(stack
                                         "coordinator").json()["items"], timeout=30)
     assert item["owner_agency"] == "la-community-safety"
 
-    def told(kind):
-        return [n for n in stack.get("/api/notifications?limit=200", "council.partner")
+    stack.add_user("council.colleague", "partner", agency="la-community-safety")
+
+    def told(kind, user="council.partner"):
+        return [n for n in stack.get("/api/notifications?limit=200", user)
                 .json()["items"] if n["kind"] == kind and n["source_id"] == item["id"]]
 
     [new] = wait_for(lambda: told("tasking_item.raised"), timeout=30)
@@ -136,14 +147,15 @@ def test_an_action_raised_for_another_agency_tells_that_agency_when_raised(stack
     stack.post(f"/api/tasking/items/{item['id']}/assign", "coordinator", json={
         "owner_agency": "la-community-safety", "owner_user": "council.partner"}
     ).raise_for_status()
-    updates = wait_for(lambda: (lambda found: found if len(found) == 2 else None)(
-        told("tasking_item.assigned")), timeout=30)
-    assert updates, told("tasking_item.assigned")
-    by_recipient = {n["recipient"]: n for n in updates}
-    assert set(by_recipient) == {"agency:la-community-safety", "user:council.partner"}
-    team = by_recipient["agency:la-community-safety"]
+    # The officer now holding it reads their own notice; the rest of the team reads the
+    # team's, which says what changed. Neither sees the same news twice.
+    [own] = wait_for(lambda: told("tasking_item.assigned"), timeout=30)
+    assert own["recipient"] == "user:council.partner"
+    [team] = wait_for(lambda: told("tasking_item.assigned", "council.colleague"), timeout=30)
+    assert team["recipient"] == "agency:la-community-safety"
     assert team["title"] == "Action updated for council community safety"
     assert "is now held by council.partner" in team["body"]
+    assert told("tasking_item.assigned") == [own]
     assert len(told("tasking_item.raised")) == 1
 
     def mails_about_item():
@@ -189,7 +201,10 @@ def test_a_digest_reader_gets_one_digest_from_the_running_timer_and_an_off_reade
     assert digest["Subject"] == "Wardline daily digest: 2 update(s)"
     text = MailServer.text(digest)
     assert text.count("Referral received") == 2
-    assert all(f"Reference: {referral_id}" in text for referral_id in digested)
+    assert all(f"/#/referrals/{referral_id}" in text for referral_id in digested)
+    references = [stack.get(f"/api/referrals/{referral_id}", "probation.digest").json()[
+        "reference"] for referral_id in digested]
+    assert all(f"Reference: {reference}" in text for reference in references), text
     assert wait_for(lambda: {row[0] for row in _queued(stack, "probation.digest")} == {"sent"},
                     timeout=30)
     # Both kinds of run have gone by since the off reader's acknowledgement: no email was
@@ -241,6 +256,13 @@ def _emails(stack, source_id):
     return sorted(_query(stack, "SELECT e.username, e.status FROM notifications.emails e "
                          "JOIN notifications.notifications n ON n.id = e.notification_id "
                          "WHERE n.source_id = :id", id=source_id))
+
+
+def _recipients(stack, source_id):
+    """Who the notifications about `source_id` were addressed to, as stored."""
+    return sorted(row[0] for row in _query(
+        stack, "SELECT recipient FROM notifications.notifications WHERE source_id = :id",
+        id=source_id))
 
 
 def _attempts(stack, source_id):

@@ -61,6 +61,28 @@ def test_make_run_default_sqlite_setup_takes_a_referral_through_every_service(am
         engine.dispose()
     assert stored == {"referrals": 1, "tasking": 1, "notifications": 1}
 
+def test_make_run_plays_the_demo_story_once_into_the_stack_it_started(amqp_uri, tmp_path):
+    """`make run` on a laptop's SQLite files: `wardline run all --story` starts every
+    service and, once they answer, plays the demo story into them over HTTP (a process
+    of its own, not restarted); Ctrl-C stops everything."""
+    var = tmp_path / "var"
+    stack = ServiceStack({"WARDLINE_AMQP_URI": amqp_uri, "WARDLINE_VAR_DIR": str(var),
+                          "WARDLINE_HTTP_PORT": str(free_port()),
+                          "WARDLINE_OUTBOX_POLL_SECONDS": "1"}, tmp_path)
+    for inherited in ("WARDLINE_DATABASE_URL", "WARDLINE_SECRET_KEY"):
+        stack.env.pop(inherited, None)
+    stack.wardline("migrate")
+    stack.wardline("demo", "seed", "--if-empty")
+    with _run_all(stack, "--story"):
+        told = wait_for(lambda: "wardline: demo story told" in stack.log("all")
+                        or "demo story stopped" in stack.log("all"), timeout=150)
+        assert told and "demo story told" in stack.log("all"), stack.log("all")[-3000:]
+        assert wait_for(lambda: "runner.companion_finished" in stack.log("all"), timeout=10)
+        referrals = requests.get(stack.base_url + "/api/referrals?limit=200", timeout=10,
+                                 headers=_user(stack, "coordinator")).json()["items"]
+        assert len({r["referring_agency"] for r in referrals}) == 9
+
+
 def test_run_all_restarts_a_killed_service_and_leaves_the_others_running(wardline_env,
                                                                         tmp_path):
     """`kill -9` of tasking under `wardline run all`: the gateway and referrals go on
@@ -125,18 +147,22 @@ def _service_pids(parent_pid):
 
 
 def _partner(stack):
+    return _user(stack, "yot.partner")
+
+
+def _user(stack, username):
     token = requests.post(stack.base_url + "/api/auth/token", timeout=10, json={
-        "username": "yot.partner", "password": "wardline-demo-2026"})
+        "username": username, "password": "wardline-demo-2026"})
     assert token.status_code == 200, token.text
     return {"Authorization": f"Bearer {token.json()['access_token']}"}
 
 
 @contextmanager
-def _run_all(stack):
-    """`wardline run all` for the block; then Ctrl-C, which must stop every service, with
-    no error logged."""
+def _run_all(stack, *flags):
+    """`wardline run all` (with `flags`) for the block; then Ctrl-C, which must stop every
+    service, with no error logged."""
     log = open(stack.workdir / "all.log", "ab")
-    parent = subprocess.Popen([sys.executable, "-m", "wardline.cli", "run", "all"],
+    parent = subprocess.Popen([sys.executable, "-m", "wardline.cli", "run", "all", *flags],
                               env=stack.env, start_new_session=True,
                               stdout=log, stderr=subprocess.STDOUT)
     stack.processes["all"] = parent
@@ -184,5 +210,7 @@ def _run_all_and_refer(stack):
         assert (item["owner_agency"], item["status"]) == ("yot", "open")
         [acknowledgement] = referral["feedback"]
         assert acknowledgement["recipient"] == "agency:yot"
-        assert referral_id in acknowledgement["body"]
+        # The notice names the referral by the reference people can say, never its id.
+        assert f"Reference: {referral['reference']}" in acknowledgement["body"]
+        assert referral_id not in acknowledgement["body"]
     return referral_id

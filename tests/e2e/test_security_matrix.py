@@ -23,6 +23,7 @@ ACCOUNT_OF_ROLE = {"partner": "yot.partner", "panel": "panel.dalston",
                    "pcso": "pcso.dalston", "analyst": "biu.analyst", "reviewer": "reviewer",
                    "admin": "admin"}
 NO_SUCH_ID = "00000000-0000-4000-8000-000000000000"
+ENDS_THE_SESSION = {"/api/auth/logout"}
 HOSTILE = ["Robert'); DROP TABLE referrals;--", "' OR '1'='1", "<script>alert('x')</script>",
            "\"><img src=x onerror=alert(1)>", "Zoë O'Neil \\ \" %s %n {{7*7}} ${7*7}"]
 
@@ -77,8 +78,11 @@ def test_every_protected_operation_wants_a_token_and_a_named_role(stack, operati
             answer = call(stack, method, path, user=user)
             if answer.status_code != 403 or answer.json()["error"]["code"] != "forbidden":
                 wrong.append((method, path, role, answer.status_code))
-        # A role the route names gets past the gate (to a 404, 400 or an answer).
-        allowed = call(stack, method, path, user=ACCOUNT_OF_ROLE[roles[0]])
+        # A role the route names gets past the gate (to a 404, 400 or an answer); signing
+        # out with a session of its own, not the one the other calls share.
+        allowed = call(stack, method, path, token=stack.sign_in(ACCOUNT_OF_ROLE[roles[0]])) \
+            if path in ENDS_THE_SESSION else call(stack, method, path,
+                                                  user=ACCOUNT_OF_ROLE[roles[0]])
         if allowed.status_code in (401, 403) or allowed.status_code >= 500:
             wrong.append((method, path, roles[0], allowed.status_code))
     assert wrong == []
@@ -158,6 +162,16 @@ def test_tampered_forged_and_expired_tokens_are_refused(stack):
     claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     secret = stack.env["WARDLINE_SECRET_KEY"]
     now = datetime.now(timezone.utc)
+    admin = stack.token("admin")
+    admin_claims = json.loads(base64.urlsafe_b64decode(
+        _segments(admin)[1] + "=" * (-len(_segments(admin)[1]) % 4)))
+    assert call(stack, "GET", "/api/audit", token=jwt.encode(
+        {**admin_claims, "iat": now}, secret, algorithm="HS256")
+    ).status_code == 200  # the forgery below is refused for its flaw, not by accident
+    # With the key but another's session: a token names its session, and the session
+    # its account (services/gateway/sessions.py).
+    refused_too = jwt.encode({**claims, "role": "admin", "sub": "admin"}, secret,
+                             algorithm="HS256")
     refused = {
         "role raised, signature kept": f"{header}.{_b64({**claims, 'role': 'admin'})}."
                                        f"{signature}",
@@ -170,10 +184,8 @@ def test_tampered_forged_and_expired_tokens_are_refused(stack):
         "expired": jwt.encode({**claims, "iat": now - timedelta(hours=2),
                                "exp": now - timedelta(hours=1)}, secret, algorithm="HS256"),
         "garbage": "not-a-token",
+        "another's session, signed with the key": refused_too,
     }
-    assert call(stack, "GET", "/api/audit", token=jwt.encode(
-        {**claims, "role": "admin", "sub": "admin"}, secret, algorithm="HS256")
-    ).status_code == 200  # the forgery below is refused for its flaw, not by accident
     for why, token in refused.items():
         answer = call(stack, "GET", "/api/audit", token=token)
         assert answer.status_code == 401, why

@@ -285,8 +285,9 @@ def test_an_overdue_action_is_escalated_to_the_coordinator_saying_what_whose_and
     assert notice["recipient"] == "user:coordinator"
     assert notice["title"] == f"Escalated: {title}"
     assert (f"This action in Homerton, owned by housing, was due by "
-            f"{due.strftime('%d %B %Y at %H:%M')} and is overdue.") in notice["body"]
-    assert f"Reference: {item['id']}" in notice["body"]
+            f"{due.day} {due:%B %Y}, {due:%H:%M} and is overdue.") in notice["body"]
+    assert f"Reference: {item['reference']}" in notice["body"]
+    assert item["id"] not in notice["body"]
     shown = stack.get(f"/api/tasking/items/{item['id']}", "coordinator").json()
     assert (shown["overdue"], shown["escalated_to"]) == (True, "coordinator")
     assert [h["kind"] for h in shown["history"]].count("overdue") == 1
@@ -330,7 +331,9 @@ class Sections(HTMLParser):
 
 
 def on_paper(moment):
-    return datetime.fromisoformat(moment).astimezone(LONDON).strftime("%d %b %Y %H:%M")
+    """The one way dates are written, on paper as on the pages: "2 December 2026, 19:23"."""
+    local = datetime.fromisoformat(moment).astimezone(LONDON)
+    return f"{local.day} {local:%B %Y}, {local:%H:%M}"
 
 
 def test_the_printed_agenda_shows_each_sections_own_records(stack, haggerston):
@@ -365,16 +368,17 @@ def test_the_printed_agenda_shows_each_sections_own_records(stack, haggerston):
     sections = Sections(printed.text).sections
     noted = stack.get(f"/api/intelligence/{report['id']}", "biu.analyst").json()
     assert sections["1. New referrals (high risk first)"] == [
-        ("high", "young person at risk", haggerston, "yot", on_paper(referral["submitted_at"]),
+        (referral["reference"], "high", "young person at risk", haggerston, "yot",
+         on_paper(referral["submitted_at"]),
          "received")]
     assert sections["2. Overdue actions"] == [
-        ("Board up the empty shop on the parade", haggerston, "housing",
+        (item["reference"], "Board up the empty shop on the parade", haggerston, "housing",
          on_paper(item["due_by"]))]
     assert sections["3. Ward priorities due for review"] == [
         ("Dealing in the stairwells of the Fellows Court blocks", haggerston,
-         date.today().isoformat())]
+         f"{date.today().day} {date.today():%B %Y}")]
     assert sections["4. Intelligence awaiting feedback"] == [
-        (report["id"][:8], haggerston, on_paper(noted["submitted_at"]),
+        (report["reference"], haggerston, on_paper(noted["submitted_at"]),
          on_paper(noted["feedback_due_by"]))]
     assert sections["5. Actions agreed"] == ["None."]
     assert sections["6. Minutes"] == ["Not yet recorded (the meeting is open)."]

@@ -53,7 +53,8 @@ def test_a_panel_lists_only_its_wards_priority_actions_and_only_their_public_fie
     assert done.status_code == 200, done.text
     read = stack.get(f"/api/tasking/items/{action['id']}", "panel.dalston")
     assert read.status_code == 200
-    assert read.json() == {"id": action["id"], "title": action["title"], "ward": "dalston",
+    assert read.json() == {"id": action["id"], "reference": action["reference"],
+                           "title": action["title"], "ward": "dalston",
                            "status": "completed", "due_by": action["due_by"],
                            "public_outcome": "Patrols at the station every evening; "
                                              "drinking has fallen"}

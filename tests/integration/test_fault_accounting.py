@@ -25,10 +25,12 @@ def record(stack, referral_id, items=1, acknowledgements=("user:yot.partner", "a
     with engine.begin() as conn:
         for _ in range(items):
             conn.execute(sa.text(
-                "INSERT INTO tasking.tasking_items (id, title, ward, owner_agency, status, "
-                "due_by, source_type, source_id, raised_by, raised_at) VALUES (:id, 'Visit', "
-                "'dalston', 'yot', 'open', :now, 'referral', :ref, 'system', :now)"),
-                {"id": str(uuid.uuid4()), "now": utcnow(), "ref": referral_id})
+                "INSERT INTO tasking.tasking_items (id, reference, title, ward, owner_agency, "
+                "status, due_by, source_type, source_id, raised_by, raised_at) VALUES (:id, "
+                ":reference, 'Visit', 'dalston', 'yot', 'open', :now, 'referral', :ref, "
+                "'system', :now)"),
+                {"id": str(uuid.uuid4()), "reference": f"TEST-A-{uuid.uuid4().hex[:12]}",
+                 "now": utcnow(), "ref": referral_id})
         for recipient in acknowledgements:
             conn.execute(sa.text(
                 "INSERT INTO notifications.notifications (id, event_id, recipient, kind, "

@@ -15,6 +15,7 @@ from services.tasking.service import TaskingService
 from shared.bus import events_exchange
 from shared.db import make_engine
 from shared.events import Event, serialize
+from shared.references import next_reference
 from wardline.migrations import upgrade
 from wardline.services import declare_queues
 from shared.timers import TimerLease
@@ -104,7 +105,8 @@ def test_two_tasking_replicas_escalate_each_overdue_item_exactly_once(
     ids = [str(uuid.uuid4()) for _ in range(60)]
     with engine.begin() as conn:
         conn.execute(tasking_items.insert(), [{
-            "id": item_id, "title": "Joint visit", "ward": "haggerston", "owner_agency": "yot",
+            "id": item_id, "reference": next_reference(conn, "tasking_item", past),
+            "title": "Joint visit", "ward": "haggerston", "owner_agency": "yot",
             "status": "open", "due_by": past - timedelta(minutes=n), "raised_by": "coordinator",
             "raised_at": past - timedelta(days=1)} for n, item_id in enumerate(ids)])
     replicas = [container_factory(TaskingService, tasking_config) for _ in range(2)]

@@ -52,11 +52,14 @@ def test_unknown_wards_and_taken_usernames_are_refused(session):
         accounts.add_user(session, USER, known_wards={"dalston"})
 
 
-def test_a_token_names_the_user_role_agency_and_wards():
+def test_a_token_names_the_user_role_agency_wards_session_and_token_version():
     token = tokens.issue({"username": "p", "role": "pcso", "agency": "police",
-                          "wards": ["dalston"]}, SECRET, 60)
+                          "wards": ["dalston"], "token_version": 4}, SECRET, 60,
+                         session_id="s-1")
     assert tokens.verify(token, SECRET) == {"username": "p", "role": "pcso",
-                                            "agency": "police", "wards": ["dalston"]}
+                                            "agency": "police", "wards": ["dalston"],
+                                            "session_id": "s-1", "token_version": 4,
+                                            "scope": None}
 
 
 def test_an_expired_token_is_refused():

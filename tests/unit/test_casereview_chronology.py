@@ -220,3 +220,18 @@ def test_the_walk_down_a_subject_s_records_ends_even_where_parents_go_round(db):
                        for row in session.execute(projection._story_of({"s1"})))
     assert story == [("intelligence_report", "i1"), ("referral", "r1"), ("subject", "s1"),
                      ("tasking_item", "t1")]
+
+
+def test_a_referrals_entry_names_its_reference_when_its_event_carried_one(service, db):
+    from shared.events import Event, deserialize, serialize
+
+    story = Story()
+    story.at(0).refer("yot")  # v1, from before references
+    subject_id = story.subject_id
+    with_reference = Event("referral.submitted", 3, {
+        **story.events[0].payload, "referral_id": new_id(), "reference": "WL-R-2026-000123"},
+        occurred_at=story.now, actor=story.events[0].actor)
+    feed(service, [*story.events, deserialize(serialize(with_reference))])
+    concern = "young person at risk, medium risk, ward dalston."
+    assert sorted(e.summary for e in chronology(db, subject_id)) == [
+        f"Referral WL-R-2026-000123 from yot: {concern}", f"Referral from yot: {concern}"]

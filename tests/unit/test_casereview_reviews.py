@@ -281,3 +281,16 @@ def test_the_service_itself_keeps_case_reviews_to_reviewers(service, role):
     with pytest.raises(Forbidden):
         service.open_review({"subject_id": story.subject_id, "trigger": "serious_incident",
                              "incident_summary": "x", "incident_date": "2026-06-01"}, other)
+
+
+def test_a_review_has_a_reference_people_can_say_which_resolves_to_its_id(service, db):
+    story = redirected_story()
+    feed(service, story.events)
+    first, second = (open_review(service, story.subject_id) for _ in range(2))
+    year = first["created_at"][:4]
+    assert (first["reference"], second["reference"]) == (f"WL-C-{year}-000001",
+                                                         f"WL-C-{year}-000002")
+    assert service.get_review(second["id"], REVIEWER)["reference"] == second["reference"]
+    assert service.resolve_reference(first["reference"], REVIEWER) == first["id"]
+    with pytest.raises(NotFound, match="WL-C-2026-999999"):
+        service.resolve_reference("WL-C-2026-999999", REVIEWER)

@@ -51,10 +51,10 @@ def test_a_direct_url_beside_the_database_url_says_that_one_goes_through_a_poole
 def test_the_development_secret_files_are_created_owner_only(tmp_path):
     import stat
     load_config("gateway", {"WARDLINE_VAR_DIR": str(tmp_path)})
-    for name in ("secret_key", "caller_key"):
+    for name in ("secret_key", "caller_key", "totp_key"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o600
     # no temporary left
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["caller_key", "secret_key"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["caller_key", "secret_key", "totp_key"]
 
 
 def test_every_service_gets_the_one_development_caller_key(tmp_path):

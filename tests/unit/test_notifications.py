@@ -10,12 +10,13 @@ from services.notifications import emailing, repository
 from services.notifications.mailer import MailNotSent
 from services.notifications.orm import metadata
 from services.notifications.service import NotificationsService
-from shared.errors import NotFound
+from shared.errors import Forbidden, NotFound
 from shared.events import Event
 from shared.testing.memory import InMemoryDatabase
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
 DIGEST = time(7, 0)
+PUBLIC_URL = "https://wardline.hackney.example"
 REFERRAL = {"referral_id": str(uuid.uuid4()), "subject_id": str(uuid.uuid4()),
             "category": "youth_at_risk", "risk_level": "high", "ward": "dalston",
             "referring_agency": "yot", "referred_by": "yot.partner",
@@ -36,7 +37,11 @@ class FakeMailServer:
 
 @pytest.fixture
 def db():
-    db = InMemoryDatabase(metadata)
+    return with_accounts(InMemoryDatabase(metadata))
+
+
+def with_accounts(db):
+    """The partnership's accounts in `db`'s directory, as `user.saved` would keep them."""
     with db.unit_of_work() as uow:
         for account in [
             {"username": "yot.partner", "display_name": "Yemi Okafor", "role": "partner",
@@ -51,7 +56,11 @@ def db():
             {"username": "sgt.homerton", "display_name": "Sgt Lee Ward", "role": "sergeant",
              "agency": "police", "wards": ["homerton"], "email": None, "active": True},
             {"username": "biu.analyst", "display_name": "Ana Silva", "role": "analyst",
-             "agency": "police", "wards": [], "email": None, "active": True}]:
+             "agency": "police", "wards": [], "email": None, "active": True},
+            {"username": "admin", "display_name": "Ada Admin", "role": "admin",
+             "agency": None, "wards": [], "email": "ada@example.org", "active": True},
+            {"username": "admin.deputy", "display_name": "Dee Deputy", "role": "admin",
+             "agency": None, "wards": [], "email": "dee@example.org", "active": True}]:
             repository.save_account(uow.session, account)
     return db
 
@@ -59,6 +68,11 @@ def db():
 @pytest.fixture
 def service(db):
     return worker_factory(NotificationsService, uow=db.unit_of_work(), digest_time=DIGEST)
+
+
+def send_due(db, mailer, max_attempts, now=None):
+    """The email timer's one round, mail written for the site at PUBLIC_URL."""
+    return emailing.send_due(db.unit_of_work(), mailer, max_attempts, PUBLIC_URL, now)
 
 
 def event(type_, **payload):
@@ -88,11 +102,69 @@ def test_a_redirect_tells_the_referrer_and_the_agency_that_receives_it(service, 
 def test_the_referrer_is_emailed_once_at_once_and_the_team_only_in_the_inbox(service, db):
     service.acknowledge_referral(event("referral.submitted"))
     mail = FakeMailServer()
-    assert emailing.send_due(db.unit_of_work(), mail, max_attempts=3) == 1
-    assert emailing.send_due(db.unit_of_work(), mail, max_attempts=3) == 0
+    assert send_due(db, mail, max_attempts=3) == 1
+    assert send_due(db, mail, max_attempts=3) == 0
     [(to, subject, body)] = mail.sent
     assert (to, subject) == ("yemi@example.org", "Wardline: Referral received")
-    assert db.event_types.count("notification.sent") == 3  # two inboxes, one email
+    # The delivery log: one event for the two inbox notices, one for the email sent.
+    sent = [e.payload for e in db.committed_events if e.type == "notification.sent"]
+    assert [(p["channel"], sorted(d["recipient"] for d in p["deliveries"])) for p in sent] == [
+        ("inbox", ["agency:yot", "user:yot.partner"]), ("email", ["user:yot.partner"])]
+
+
+def test_a_disabled_account_is_emailed_no_more_and_leaves_the_directory(service, db):
+    with db.unit_of_work() as uow:  # user.saved with active false (the account disabled)
+        repository.save_account(uow.session, {
+            "username": "yot.partner", "display_name": "Yemi Okafor", "role": "partner",
+            "agency": "yot", "wards": [], "email": "yemi@example.org", "active": False})
+    service.acknowledge_referral(event("referral.submitted"))
+    assert send_due(db, FakeMailServer(), max_attempts=3) == 0
+    assert db.rows("emails") == []
+    assert "user:yot.partner" in {row["recipient"] for row in db.rows("notifications")}
+    with db.unit_of_work() as uow:
+        listed = repository.list_directory(uow.session, None, None, 200, None)["items"]
+    assert "yot.partner" not in {entry["username"] for entry in listed}
+    with db.unit_of_work() as uow:
+        everyone = repository.list_directory(uow.session, None, None, 200, None,
+                                             inactive=True)["items"]
+    shown = {entry["username"]: entry["active"] for entry in everyone}
+    assert shown["yot.partner"] is False and shown["coordinator"] is True
+
+
+def test_a_notice_links_to_its_record_s_page_and_its_email_to_the_page_s_address(service,
+                                                                                   db):
+    service.acknowledge_referral(event("referral.submitted"))
+    link = f"#/referrals/{REFERRAL['referral_id']}"
+    [mine] = service.inbox({"username": "yot.partner", "agency": "yot"})["items"]
+    assert mine["link"] == link
+    mail = FakeMailServer()
+    send_due(db, mail, max_attempts=3)
+    [(_, _, body)] = mail.sent
+    assert body.endswith(f"\n\nOpen it in Wardline: {PUBLIC_URL}/{link}")
+
+
+def test_each_record_s_news_links_to_that_record_s_page():
+    from services.notifications.links import link_for
+
+    assert [link_for(type_, payload) for type_, payload in [
+        ("referral.triaged", {"referral_id": "r1", "tasking_item_id": "t9"}),
+        ("tasking_item.completed", {"tasking_item_id": "t1", "source_id": "r1"}),
+        ("pcso_task.assigned", {"pcso_task_id": "p1", "source_id": "t1"}),
+        ("intelligence.noted", {"intelligence_report_id": "i1", "pcso_task_id": "p1"}),
+        ("case_review.published", {"case_review_id": "c1"}),
+        ("ward_priority.set", {"ward_priority_id": "w1"}),
+    ]] == ["#/referrals/r1", "#/actions/t1", "#/pcso-tasks/p1", "#/intelligence/i1",
+           "#/reviews/c1", "#/priorities/w1"]
+    assert link_for("user.saved", {"username": "u"}) is None  # no page to go to
+    assert link_for("pcso_task.assigned", {"pcso_task_id": None}) is None
+
+
+@pytest.mark.parametrize("type_", sorted(__import__(
+    "services.notifications.recipients", fromlist=["RULES"]).RULES))
+def test_every_notice_the_rules_send_has_a_link(type_):
+    from services.notifications.links import link_for
+
+    assert link_for(type_, example_event(type_).payload).startswith("#/")
 
 
 def test_a_mail_outage_delays_email_with_backoff_and_then_marks_it_failed(service, db):
@@ -101,7 +173,7 @@ def test_a_mail_outage_delays_email_with_backoff_and_then_marks_it_failed(servic
     mail.down = True
     moment = datetime.now(timezone.utc)
     for attempt in range(1, 4):
-        emailing.send_due(db.unit_of_work(), mail, max_attempts=3, now=moment)
+        send_due(db, mail, max_attempts=3, now=moment)
         [row] = db.rows("emails")
         assert row["attempts"] == attempt
         moment = row["next_attempt_at"]
@@ -114,10 +186,10 @@ def test_mail_sent_after_an_outage_ends_is_not_lost(service, db):
     service.acknowledge_referral(event("referral.submitted"))
     mail = FakeMailServer()
     mail.down = True
-    emailing.send_due(db.unit_of_work(), mail, max_attempts=5)
+    send_due(db, mail, max_attempts=5)
     mail.down = False
     later = datetime.now(timezone.utc) + timedelta(minutes=1)
-    assert emailing.send_due(db.unit_of_work(), mail, max_attempts=5, now=later) == 1
+    assert send_due(db, mail, max_attempts=5, now=later) == 1
     assert len(mail.sent) == 1
 
 
@@ -127,12 +199,34 @@ def test_a_digest_collects_a_days_notifications_into_one_email(service, db):
         service.acknowledge_referral(Event("referral.submitted", 1,
                                            {**REFERRAL, "referral_id": str(uuid.uuid4())}))
     mail = FakeMailServer()
-    assert emailing.send_due(db.unit_of_work(), mail, max_attempts=3) == 0  # not 7am yet
+    assert send_due(db, mail, max_attempts=3) == 0  # not 7am yet
     tomorrow_morning = datetime.now(timezone.utc) + timedelta(days=1, hours=1)
-    assert emailing.send_due(db.unit_of_work(), mail, max_attempts=3,
+    assert send_due(db, mail, max_attempts=3,
                              now=tomorrow_morning) == 3
     [(_, subject, body)] = mail.sent
     assert subject == "Wardline daily digest: 3 update(s)" and body.count("Referral received") == 3
+    assert body.count(f"Open it in Wardline: {PUBLIC_URL}/#/referrals/") == 3
+
+
+def test_every_notice_about_a_referral_names_it_by_the_reference_people_can_say(service, db):
+    """referral.submitted (v3) carries the reference; later events about the referral
+    name it by id only, and notifications says the reference it kept, never the id."""
+    service.acknowledge_referral(Event("referral.submitted", 3,
+                                       {**REFERRAL, "reference": "WL-R-2026-000123"}))
+    service.tell_referral_triaged(event(
+        "referral.triaged", decision="accept", status="accepted", reason="Known to YOT",
+        triaged_by="coordinator", triaged_at=NOW))
+    told = [r for r in db.rows("notifications") if r["recipient"] == "user:yot.partner"]
+    assert [r["kind"] for r in told] == ["referral.acknowledged", "referral.triaged"]
+    for row in told:
+        assert "Reference: WL-R-2026-000123" in row["body"], row["body"]
+        assert REFERRAL["referral_id"] not in row["body"]
+
+
+def test_a_notice_for_a_referral_known_before_references_shows_no_id(service, db):
+    service.acknowledge_referral(Event("referral.submitted", 1, REFERRAL))
+    [row, *_] = db.rows("notifications")
+    assert "Reference:" not in row["body"] and REFERRAL["referral_id"] not in row["body"]
 
 
 def test_the_next_digest_is_7am_london_time():
@@ -143,14 +237,51 @@ def test_the_next_digest_is_7am_london_time():
 
 def test_read_state_is_per_person_and_only_ones_own_notifications(service):
     service.acknowledge_referral(event("referral.submitted"))
+    service.acknowledge_referral(event("referral.submitted", referral_id=str(uuid.uuid4()),
+                                       referred_by="yot.manager"))
     me = {"username": "yot.partner", "agency": "yot"}
     colleague = {"username": "yot.manager", "agency": "yot"}
+    # My colleague's referral reaches me through our team's copy only.
     team_copy = next(n for n in service.inbox(me)["items"] if n["recipient"] == "agency:yot")
     service.mark_read(team_copy["id"], me)
     assert len(service.inbox(me, unread_only=True)["items"]) == 1
-    assert len(service.inbox(colleague, unread_only=True)["items"]) == 1
+    assert len(service.inbox(colleague, unread_only=True)["items"]) == 2
     with pytest.raises(NotFound):
         service.mark_read(team_copy["id"], {"username": "h", "agency": "housing"})
+
+
+def test_a_person_told_in_their_own_name_is_not_shown_their_team_s_copy_too(service, db):
+    service.acknowledge_referral(event("referral.submitted"))
+    me = {"username": "yot.partner", "agency": "yot"}
+    colleague = {"username": "yot.manager", "agency": "yot"}
+    [mine] = service.inbox(me)["items"]
+    assert mine["recipient"] == "user:yot.partner"
+    [theirs] = service.inbox(colleague)["items"]
+    assert theirs["recipient"] == "agency:yot"  # the team's row is kept for the team
+    assert {row["recipient"] for row in db.rows("notifications")} == {
+        "user:yot.partner", "agency:yot"}
+
+
+def test_pages_of_an_inbox_hold_each_event_once_and_are_full(service):
+    """Five referrals of mine and three of a colleague: eight events, each once, in pages of
+    three (the team's copies of my own are left out by the query, not after it)."""
+    for n in range(8):
+        service.acknowledge_referral(event(
+            "referral.submitted", referral_id=str(uuid.uuid4()),
+            referred_by="yot.partner" if n < 5 else "yot.manager"))
+    me = {"username": "yot.partner", "agency": "yot"}
+    pages, cursor = [], None
+    while True:
+        page = service.inbox(me, limit=3, cursor=cursor)
+        pages.append(page["items"])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    assert [len(items) for items in pages] == [3, 3, 2]
+    seen = [n["source_id"] for items in pages for n in items]
+    assert len(seen) == len(set(seen)) == 8
+    recipients = [n["recipient"] for items in pages for n in items]
+    assert sorted(recipients) == ["agency:yot"] * 3 + ["user:yot.partner"] * 5
 
 
 def test_the_directory_lists_a_wards_sergeant_and_pcsos_and_flags_stale_entries(service, db):
@@ -168,7 +299,18 @@ def test_the_directory_lists_a_wards_sergeant_and_pcsos_and_flags_stale_entries(
                      .values(confirmed_at=datetime.now(timezone.utc) - timedelta(days=91)))
     stale = next(c for c in service.directory(ward="dalston")["items"] if c["id"] == entry["id"])
     assert stale["stale"] is True
-    assert service.confirm_directory_entry(entry["id"], {"username": "admin"})["stale"] is False
+    assert service.confirm_directory_entry(entry["id"], {"username": "admin", "role": "admin"}
+                                           )["stale"] is False
+
+
+def test_a_person_confirms_their_own_directory_entry_and_nobody_elses(service):
+    team = service.directory(ward="dalston")["items"]
+    sergeant = next(c for c in team if c["role"] == "sergeant")
+    pcso = next(c for c in team if c["role"] == "pcso")
+    me = {"username": sergeant["username"], "role": "sergeant", "agency": "police"}
+    assert service.confirm_directory_entry(sergeant["id"], me)["stale"] is False
+    with pytest.raises(Forbidden, match="only your own"):
+        service.confirm_directory_entry(pcso["id"], me)
 
 
 def test_inbox_addresses_are_the_person_and_their_agency():
@@ -183,9 +325,13 @@ def example_event(type_):
     return Event(type_, contract.version, contract.schema().load(contract.example))
 
 
+NEWS_IN_EXAMPLE = {"ward_priority.set": {"status": "due_for_review"}}
+"""What makes a contract's example news to someone (a priority set is not, until due)."""
+
+
 @pytest.mark.parametrize("type_", sorted(__import__(
     "services.notifications.recipients", fromlist=["RULES"]).RULES))
-def test_every_rule_renders_a_titled_message_for_each_recipient(db, service, type_):
+def test_every_rule_renders_a_titled_message_for_each_recipient(db, service, panels, type_):
     from services.notifications import handlers
 
     # News about a referral (an action's outcome, a redirect taken up) reaches whoever
@@ -193,7 +339,9 @@ def test_every_rule_renders_a_titled_message_for_each_recipient(db, service, typ
     if type_ != "referral.submitted":
         handlers.notify(example_event("referral.submitted"), db.unit_of_work(), DIGEST)
     before = len(db.rows("notifications"))
-    created = handlers.notify(example_event(type_), db.unit_of_work(), DIGEST)
+    example = example_event(type_)
+    example.payload.update(NEWS_IN_EXAMPLE.get(type_, {}))
+    created = handlers.notify(example, db.unit_of_work(), DIGEST)
     rows = db.rows("notifications")[before:]
     assert len(rows) == len(created) >= 1
     assert all(row["title"] and row["body"] and "{{" not in row["body"] for row in rows)
@@ -270,8 +418,8 @@ ITEM_ID = "7a0c0000-0000-4000-8000-0000000000f1"
 
 
 def raised(**payload):
-    return Event("tasking_item.raised", 1, {
-        "tasking_item_id": ITEM_ID, "title": "Act on medium-risk ASB referral in Dalston",
+    return Event("tasking_item.raised", 2, {
+        "tasking_item_id": ITEM_ID, "reference": "WL-A-2026-000042", "title": "Act on medium-risk ASB referral in Dalston",
         "ward": "dalston", "owner_agency": "la-community-safety",
         "due_by": NOW + timedelta(days=7), "source_type": "referral",
         "source_id": REFERRAL["referral_id"]} | payload)
@@ -297,7 +445,8 @@ def test_an_action_raised_for_another_agency_tells_that_agency_s_team_once(servi
     assert row["title"] == ("New action for council community safety: "
                             "Act on medium-risk ASB referral in Dalston")
     assert "A referral in Dalston has raised an action" in row["body"]
-    assert "01 December 2026 at 12:00" in row["body"] and ITEM_ID in row["body"]
+    assert "due by 1 December 2026, 12:00." in row["body"]  # the web pages' one format
+    assert "Reference: WL-A-2026-000042" in row["body"] and ITEM_ID not in row["body"]
     assert "Chris Coordinator" in row["body"]  # who to contact
     assert db.rows("emails") == []  # a team's notification stays in its inbox
     inbox = service.inbox({"username": "asb.officer", "agency": "la-community-safety"})
@@ -318,9 +467,9 @@ def test_an_action_raised_for_the_police_tells_the_ward_s_sergeant_by_their_emai
     assert row["recipient"] == "user:sgt.dalston"  # the ward's sergeant, not the force
     assert "A ward priority in Dalston has raised an action for the police" in row["body"]
     mail = FakeMailServer()
-    assert emailing.send_due(db.unit_of_work(), mail, max_attempts=3) == 0  # the digest
+    assert send_due(db, mail, max_attempts=3) == 0  # the digest
     tomorrow = datetime.now(timezone.utc) + timedelta(days=1, hours=1)
-    assert emailing.send_due(db.unit_of_work(), mail, max_attempts=3, now=tomorrow) == 1
+    assert send_due(db, mail, max_attempts=3, now=tomorrow) == 1
     [(to, _, body)] = mail.sent
     assert to == "sam@example.org" and "New action for the police" in body
 
@@ -480,7 +629,7 @@ def test_a_redirected_referral_taken_up_tells_the_referring_side(service, db):
             if r["kind"] == "referral.taken_up"}
     assert set(told) == {"user:yot.partner", "agency:yot"}
     assert told["user:yot.partner"]["title"] == "Referral taken up by housing"
-    assert "24 November 2026 at 15:00" in told["user:yot.partner"]["body"]
+    assert "24 November 2026, 15:00" in told["user:yot.partner"]["body"]
     assert "housing.officer" not in told["user:yot.partner"]["body"]
 
 
@@ -532,7 +681,7 @@ def test_an_email_that_cannot_be_built_fails_alone_and_the_rest_are_sent(service
                                        {**REFERRAL, "referral_id": str(uuid.uuid4())}))
     mailer = SmtpMailer(real_mail.url, "Wardline <wardline@localhost>", insecure=True)
     later = datetime.now(timezone.utc) + timedelta(seconds=1)
-    assert emailing.send_due(db.unit_of_work(), mailer, max_attempts=3, now=later) == 1
+    assert send_due(db, mailer, max_attempts=3, now=later) == 1
     [sent] = real_mail.messages("yemi@example.org")
     assert sent["Subject"] == "Wardline: Referral received" and sent["Bcc"] is None
     statuses = sorted((row["status"], row["last_error"] or "") for row in db.rows("emails"))
@@ -566,3 +715,100 @@ def test_smtps_verifies_the_servers_certificate(monkeypatch):
     with pytest.raises(MailNotSent, match="verify"):
         SmtpMailer("smtps://mail.example.org", "w@localhost").send("a@b.org", "S", "B")
     assert seen["context"].verify_mode == ssl.CERT_REQUIRED and seen["context"].check_hostname
+
+
+# --- ward panels hear what came of their priorities -----------------------------------
+
+PRIORITY_ID = str(uuid.uuid4())
+PRIORITY = {"ward_priority_id": PRIORITY_ID, "ward": "dalston",
+            "title": "Drug dealing around the estate garages",
+            "description": "Residents report dealing most evenings after 8pm.",
+            "review_by": NOW.date(), "status": "due_for_review", "set_by": "panel.dalston",
+            "set_by_role": "panel"}
+INTERNAL_OUTCOME = "Two arrests at 14 Pembury Road; intelligence graded B2"
+
+
+@pytest.fixture
+def panels(db):
+    """Two members of Dalston's ward panel, and Homerton's."""
+    with db.unit_of_work() as uow:
+        for username, ward in (("panel.dalston", "dalston"), ("panel.dalston2", "dalston"),
+                               ("panel.homerton", "homerton")):
+            repository.save_account(uow.session, {
+                "username": username, "display_name": username, "role": "panel",
+                "agency": None, "wards": [ward], "email": f"{username}@example.org",
+                "active": True})
+
+
+def priority_action_completed(**payload):
+    return completed(**{"source_type": "ward_priority", "source_id": PRIORITY_ID,
+                        "outcome": INTERNAL_OUTCOME, "completed_by": "pc.patel"} | payload)
+
+
+def panel_notices(db):
+    return {row["recipient"]: row for row in db.rows("notifications")}
+
+
+def test_the_panel_knows_its_members_by_ward(db, panels):
+    with db.unit_of_work() as uow:
+        assert repository.People(uow.session).with_role("panel", "dalston") == [
+            "panel.dalston", "panel.dalston2"]
+
+
+def test_a_priority_due_for_review_tells_each_member_of_that_ward_s_panel(service, db,
+                                                                          panels):
+    service.tell_panel_priority_due_for_review(Event("ward_priority.set", 1, PRIORITY))
+    told = panel_notices(db)
+    assert set(told) == {"user:panel.dalston", "user:panel.dalston2"}  # not Homerton's
+    notice = told["user:panel.dalston"]
+    assert notice["title"] == "Ward priority due for review: Drug dealing around the estate garages"
+    assert "reached its review date on 24 November 2026" in notice["body"]
+    assert (notice["kind"], notice["link"]) == ("ward_priority.due_for_review",
+                                                f"#/priorities/{PRIORITY_ID}")
+
+
+@pytest.mark.parametrize("status", ["active", "closed"])
+def test_setting_or_closing_a_priority_is_not_news_to_the_panel(service, db, panels, status):
+    service.tell_panel_priority_due_for_review(Event("ward_priority.set", 1,
+                                                     {**PRIORITY, "status": status}))
+    assert db.rows("notifications") == []
+
+
+def test_a_completed_priority_action_tells_the_panel_its_public_outcome_only(service, db,
+                                                                            panels):
+    service.tell_referrer_the_outcome(priority_action_completed(
+        public_outcome="Extra patrols on weekday evenings; the garages are locked at night"))
+    told = panel_notices(db)
+    assert set(told) == {"user:panel.dalston", "user:panel.dalston2"}
+    notice = told["user:panel.dalston"]
+    assert notice["title"] == "An action on your ward priority was completed"
+    assert "What was done: Extra patrols on weekday evenings" in notice["body"]
+    assert "completed by council community safety" in notice["body"]
+    for internal in ("Pembury", "arrests", "B2", "pc.patel"):
+        assert internal not in notice["body"]
+    assert notice["link"] == f"#/actions/{ITEM_ID}"
+
+
+def test_a_priority_action_completed_with_no_public_outcome_says_none_was_given(service, db,
+                                                                               panels):
+    service.tell_referrer_the_outcome(priority_action_completed(public_outcome=None))
+    notice = panel_notices(db)["user:panel.dalston"]
+    assert "No public outcome was given." in notice["body"]
+    assert "Pembury" not in notice["body"]
+
+
+def test_a_completion_that_does_not_carry_the_public_outcome_points_to_the_action(
+        service, db, panels):
+    """tasking_item.completed v2 has no public_outcome field: the notice cannot say
+    none was given, and says where the public outcome is read instead."""
+    service.tell_referrer_the_outcome(priority_action_completed())
+    body = panel_notices(db)["user:panel.dalston"]["body"]
+    assert "No public outcome" not in body and "Pembury" not in body
+    assert "on the action's page in Wardline" in body
+
+
+def test_closing_a_priority_completes_its_actions_without_telling_the_panel(service, db,
+                                                                            panels):
+    service.tell_referrer_the_outcome(priority_action_completed(
+        outcome="The ward panel closed this priority.", cause="ward_priority_closed"))
+    assert db.rows("notifications") == []

@@ -67,7 +67,8 @@ def test_security_errors_and_paging(spec):
     assert limit["schema"]["maximum"] == 200
     assert "404" in _operation(spec, "/api/tasking/items/{item_id}", "get")["responses"]
     error = spec["components"]["schemas"]["ErrorDetail"]
-    assert set(error["properties"]) == {"code", "message", "fields"}
+    assert set(error["properties"]) == {"code", "message", "fields", "enrolment_token",
+                                         "expires_in"}
 
 
 def test_non_json_answers_say_their_media_type(spec):

@@ -317,3 +317,22 @@ def test_only_the_coordinator_reads_or_decides_subject_links_whatever_the_route_
         service.list_subject_links("pending", 10, None, who)
     with pytest.raises(Forbidden):
         service.decide_subject_link("any-link", "confirm", None, who)
+
+
+def test_each_referral_has_the_next_reference_and_it_travels_on_referral_submitted(
+        service, db):
+    first, second = refer(service), refer(service)
+    year = first["submitted_at"][:4]
+    assert (first["reference"], second["reference"]) == (f"WL-R-{year}-000001",
+                                                         f"WL-R-{year}-000002")
+    submitted = [e for e in db.committed_events if e.type == "referral.submitted"]
+    assert [e.payload["reference"] for e in submitted] == [first["reference"],
+                                                           second["reference"]]
+    assert service.get_referral(first["id"], YOT)["reference"] == first["reference"]
+
+
+def test_a_reference_resolves_to_its_referrals_id_or_is_not_found_by_name(service):
+    referral = refer(service)
+    assert service.resolve_reference(referral["reference"], YOT) == referral["id"]
+    with pytest.raises(NotFound, match="There is no referral WL-R-2026-999999"):
+        service.resolve_reference("WL-R-2026-999999", YOT)

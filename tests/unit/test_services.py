@@ -97,4 +97,8 @@ def test_a_referral_submitted_twice_is_acknowledged_once_to_the_referrer_and_the
     notifications = db.rows("notifications")
     assert sorted(n["recipient"] for n in notifications) == ["agency:yot", "user:yot.partner"]
     assert all("next partnership tasking meeting" in n["body"] for n in notifications)
-    assert db.event_types == ["notification.sent", "notification.sent"]
+    assert db.event_types == ["notification.sent"]  # one for both notices, and only once
+    [sent] = db.committed_events
+    assert sent.payload["source_event_id"] == event.event_id
+    assert sorted(d["recipient"] for d in sent.payload["deliveries"]) == [
+        "agency:yot", "user:yot.partner"]

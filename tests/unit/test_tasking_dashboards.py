@@ -2,6 +2,7 @@
 overdue items by ward, referral-to-action time and intelligence feedback turnaround, with
 percentiles computed in SQL that agree with Python's; scoped to the caller's wards; and
 the figures Prometheus scrapes."""
+import itertools
 import random
 import statistics
 import uuid
@@ -11,11 +12,12 @@ import pytest
 import sqlalchemy as sa
 from nameko.testing.services import worker_factory
 
-from services.tasking import dashboards
+from services.tasking import dashboards, handlers, repository
 from services.tasking.durations import summaries
 from services.tasking.orm import (intelligence_reports, metadata, referral_records,
                                   tasking_item_history, tasking_items)
 from services.tasking.routing import RoutingRules
+from shared.references import format_reference
 from services.tasking.service import TaskingService
 from shared.errors import Forbidden, InvalidContent
 from shared.events import Event
@@ -33,23 +35,37 @@ def db():
     return InMemoryDatabase(metadata)
 
 
+_numbers = itertools.count(1)
+
+
+def reference(kind):
+    """A new reference for a row stored here by hand (the use cases number their own)."""
+    return format_reference(kind, NOW.year, next(_numbers))
+
+
 def insert(db, table, **row):
     with db.engine.begin() as conn:
         conn.execute(table.insert().values(**row))
 
 
-def item(db, ward="dalston", status="open", due_in_hours=24, source_id=None, raised_at=NOW):
+def item(db, ward="dalston", status="open", due_in_hours=24, source_id=None, raised_at=NOW,
+         raised_by="tasking"):
+    """An item raised by the routing rules (`tasking`), or by a person named."""
     item_id = str(uuid.uuid4())
-    insert(db, tasking_items, id=item_id, title="Act on referral", ward=ward,
+    insert(db, tasking_items, id=item_id, reference=reference("tasking_item"),
+           title="Act on referral", ward=ward,
            owner_agency="yot", status=status, due_by=NOW + timedelta(hours=due_in_hours),
            source_type="referral" if source_id else None, source_id=source_id,
-           raised_by="tasking", raised_at=raised_at)
-    history(db, item_id, "raised", "tasking", raised_at)
+           raised_by=raised_by, raised_at=raised_at)
+    history(db, item_id, "raised", raised_by, raised_at)
     return item_id
 
 
 def history(db, item_id, kind, by, at):
-    insert(db, tasking_item_history, tasking_item_id=item_id, kind=kind, by=by, at=at)
+    """A step, written as the use cases write one (repository.add_history), which keeps
+    the referral's first action on its record."""
+    with db.unit_of_work() as uow:
+        repository.add_history(uow.session, item_id, kind, None, by, at)
 
 
 def referral(db, submitted_at, ward="dalston", risk_level="high", status="accepted"):
@@ -61,13 +77,19 @@ def referral(db, submitted_at, ward="dalston", risk_level="high", status="accept
 
 
 def report(db, submitted_at, feedback_at=None, ward="dalston", feedback_days=14):
-    insert(db, intelligence_reports, id=str(uuid.uuid4()), ward=ward,
+    """A report, with the week and hours of its feedback kept as give_feedback keeps them
+    (repository.feedback_times)."""
+    report_id = str(uuid.uuid4())
+    insert(db, intelligence_reports, id=report_id,
+           reference=reference("intelligence_report"), ward=ward,
            submitted_by="pcso.dalston", observed_at=submitted_at, location="Garages",
            text="Silver hatchback", submitted_at=submitted_at,
            status="closed" if feedback_at else "awaiting_feedback",
            note_due_by=submitted_at + timedelta(days=3),
            feedback_due_by=submitted_at + timedelta(days=feedback_days),
            feedback_at=feedback_at, feedback_usage="warrant" if feedback_at else None)
+    with db.unit_of_work() as uow:
+        repository.feedback_times(uow.session, report_id)
 
 
 def dashboard(db, actor=COORDINATOR, **query):
@@ -158,10 +180,8 @@ def test_referral_to_action_runs_to_the_first_step_a_person_took(db):
     # 30 hours to an action raised at a meeting, medium risk.
     second = referral(db, NOW - timedelta(days=3), risk_level="medium")
     item(db, source_id=second, raised_at=NOW - timedelta(days=3))
-    meeting_action = item(db, source_id=second, raised_at=NOW - timedelta(days=3, hours=-30))
-    with db.engine.begin() as conn:
-        conn.execute(tasking_item_history.update().where(
-            tasking_item_history.c.tasking_item_id == meeting_action).values(by="coordinator"))
+    item(db, source_id=second, raised_at=NOW - timedelta(days=3, hours=-30),
+         raised_by="coordinator")
     # Nobody has acted on these yet; the closed one is not waiting.
     item(db, source_id=referral(db, NOW - timedelta(hours=3), status="received"))
     referral(db, NOW - timedelta(days=1), status="closed")
@@ -203,6 +223,107 @@ def test_a_triage_redirect_through_the_service_is_the_referrals_first_action(db)
     assert isinstance(shown["generated_at"], str)  # dumped for the wire
 
 
+# --- the first action, kept on the referral's record -------------------------------------
+
+def submitted(db, referral_id=None, submitted_at=None):
+    """A referral.submitted as tasking takes it (handlers.raise_item_for_referral)."""
+    referral_id = referral_id or str(uuid.uuid4())
+    handlers.raise_item_for_referral(Event("referral.submitted", 1, {
+        "referral_id": referral_id, "subject_id": str(uuid.uuid4()), "category": "asb",
+        "risk_level": "high", "ward": "dalston", "referring_agency": "yot",
+        "referred_by": "yot.partner", "handling_code": "P",
+        "submitted_at": submitted_at or datetime.now(timezone.utc) - timedelta(hours=5)}),
+        RoutingRules.load(), db.unit_of_work())
+    return referral_id
+
+
+def first_action_at(db, referral_id):
+    with db.unit_of_work() as uow:
+        return repository.referral_record(uow.session, referral_id)["first_action_at"]
+
+
+def steps(db, item_id):
+    with db.unit_of_work() as uow:
+        return repository.get_item(uow.session, item_id)["history"]
+
+
+def test_a_referrals_first_action_is_its_first_persons_step_and_no_later_step_moves_it(db):
+    referral_id = submitted(db)
+    [item_id] = [row["id"] for row in db.rows("tasking_items")
+                 if row["source_id"] == referral_id]
+    # Tasking's own steps are nobody acting: the routing rules' item, the overdue mark, an
+    # assignment by tasking itself (a kept ward priority moves its item so).
+    assert first_action_at(db, referral_id) is None
+    assert handlers.mark_overdue(db.unit_of_work(),
+                                 now=datetime.now(timezone.utc) + timedelta(days=60)) == 1
+    with db.unit_of_work() as uow:
+        item = repository.get_item(uow.session, item_id)
+        handlers.record_assignment(uow, item, "yot", None, item["due_by"],
+                                   handlers.TASKING_ACTOR, None)
+    history(db, item_id, "overdue", "coordinator", NOW)  # not a kind of step that acts
+    assert [s["kind"] for s in steps(db, item_id)] == ["raised", "overdue", "assigned",
+                                                       "overdue"]
+    assert first_action_at(db, referral_id) is None
+    assert dashboard(db)["referral_to_action"]["waiting"] == 1
+    # A person's progress is the first action; their later completion does not move it.
+    handlers.add_update(item_id, {"note": "Visited"}, COORDINATOR, db.unit_of_work())
+    acted = steps(db, item_id)[-1]
+    assert acted["kind"] == "update" and first_action_at(db, referral_id) == acted["at"]
+    handlers.complete_item(item_id, {"outcome": "Done"}, COORDINATOR, db.unit_of_work())
+    assert steps(db, item_id)[-1]["at"] > acted["at"]
+    assert first_action_at(db, referral_id) == acted["at"]
+    # As the chart always read it: the earliest person's step, whenever it was written.
+    history(db, item_id, "assigned", "coordinator", acted["at"] + timedelta(hours=1))
+    assert first_action_at(db, referral_id) == acted["at"]
+    earlier = acted["at"] - timedelta(minutes=30)
+    history(db, item_id, "assigned", "coordinator", earlier)
+    assert first_action_at(db, referral_id) == earlier
+    shown = dashboard(db, weeks=2)["referral_to_action"]
+    assert (shown["count"], shown["waiting"]) == (1, 0)
+
+
+def test_a_referral_tasking_learns_of_after_steps_on_its_items_takes_its_first_action(db):
+    referral_id = str(uuid.uuid4())
+    item_id = handlers.raise_item({
+        "title": "Visit the family", "ward": "dalston", "owner_agency": "yot",
+        "due_by": datetime.now(timezone.utc) + timedelta(days=3),
+        "source_type": "referral", "source_id": referral_id}, COORDINATOR, db.unit_of_work())
+    [raised] = steps(db, item_id)
+    submitted(db, referral_id)  # referral.submitted arrives after the hand-raised action
+    assert raised["by"] == "coordinator" and first_action_at(db, referral_id) == raised["at"]
+
+
+def test_a_submission_arriving_after_its_triage_times_the_first_action_from_itself(db):
+    referral_id, submitted_at = str(uuid.uuid4()), datetime.now(timezone.utc) - timedelta(hours=8)
+    handlers.apply_triage(Event("referral.triaged", 1, {
+        "referral_id": referral_id, "category": "asb", "risk_level": "high",
+        "ward": "dalston", "referring_agency": "yot", "referred_by": "yot.partner",
+        "decision": "accept", "status": "accepted", "redirect_to_agency": None,
+        "triaged_by": "coordinator", "triaged_at": submitted_at + timedelta(hours=2)}),
+        RoutingRules.load(), db.unit_of_work())
+    [item_id] = [row["id"] for row in db.rows("tasking_items")]
+    handlers.add_update(item_id, {"note": "Visited"}, COORDINATOR, db.unit_of_work())
+    acted = steps(db, item_id)[-1]["at"]
+    submitted(db, referral_id, submitted_at)  # corrects the submission time
+    [record] = db.rows("referral_records")
+    assert record["submitted_at"] == submitted_at and record["first_action_at"] == acted
+    assert record["hours_to_first_action"] == pytest.approx(
+        (acted - submitted_at).total_seconds() / 3600, abs=1e-6)
+
+
+def test_the_first_actions_kept_as_steps_are_written_are_those_the_history_gives(db):
+    borough(db, random.Random(7))
+    kept = {r["referral_id"]: r for r in db.rows("referral_records")}
+    with db.unit_of_work() as uow:  # from the history alone, as the migration fills them
+        repository.refresh_first_actions(uow.session)
+    assert {r["referral_id"]: r for r in db.rows("referral_records")} == kept
+    acted = {r["first_action_at"] for r in kept.values()}
+    assert None in acted and len(acted - {None}) > 5
+    assert all((r["first_action_week"] is None) == (r["first_action_at"] is None)
+               and (r["hours_to_first_action"] is None) == (r["first_action_at"] is None)
+               for r in kept.values())
+
+
 # --- intelligence feedback turnaround ----------------------------------------------------
 
 def test_feedback_turnaround_by_week_with_reports_still_waiting(db):
@@ -225,6 +346,52 @@ def test_feedback_turnaround_by_week_with_reports_still_waiting(db):
                                           "median_hours": None, "p90_hours": None}
 
 
+# --- a ward's figures ---------------------------------------------------------------------
+
+WARDS = ("dalston", "hoxton-east", "clissold")
+
+
+def borough(db, rng):
+    """Referrals, their items and history, other items and reports, in three wards."""
+    for _ in range(40):
+        ward = rng.choice(WARDS)
+        referral_id = referral(db, NOW - timedelta(hours=rng.randint(1, 24 * 120)), ward=ward,
+                               risk_level=rng.choice(["high", "medium", "standard"]),
+                               status=rng.choice(["accepted", "received", "closed"]))
+        for _ in range(rng.randint(0, 2)):  # none: a referral nobody has raised anything for
+            item_id = item(db, ward=ward, source_id=referral_id,
+                           due_in_hours=rng.randint(-200, 200),
+                           status=rng.choice(["open", "completed"]),
+                           raised_at=NOW - timedelta(hours=rng.randint(1, 24 * 100)))
+            for _ in range(rng.randint(0, 3)):
+                history(db, item_id, rng.choice(["assigned", "update", "completed", "overdue"]),
+                        rng.choice(["coordinator", "yot.partner", "tasking"]),
+                        NOW - timedelta(hours=rng.randint(0, 24 * 100)))
+    for _ in range(15):
+        item(db, ward=rng.choice(WARDS), due_in_hours=rng.randint(-100, 100))
+        submitted = NOW - timedelta(hours=rng.randint(24, 24 * 60))
+        report(db, submitted, ward=rng.choice(WARDS), feedback_at=rng.choice(
+            [None, submitted + timedelta(hours=rng.randint(1, 24 * 20))]))
+
+
+@pytest.mark.parametrize("ward", WARDS)
+def test_a_wards_figures_are_the_boroughs_figures_over_that_wards_records_alone(db, ward):
+    borough(db, random.Random(ward))
+    asked = dashboard(db, ANALYST, ward=ward)
+    sergeant = dashboard(db, SERGEANT | {"wards": [ward]})
+    with db.engine.begin() as conn:  # leave only the ward's records
+        others = sa.select(tasking_items.c.id).where(tasking_items.c.ward != ward)
+        conn.execute(tasking_item_history.delete().where(
+            tasking_item_history.c.tasking_item_id.in_(others)))
+        for table in (tasking_items, referral_records, intelligence_reports):
+            conn.execute(table.delete().where(table.c.ward != ward))
+    alone = dashboard(db, ANALYST)
+    assert alone["referral_to_action"]["count"] > 0  # the comparison is not of empty charts
+    assert asked["wards"] == sergeant["wards"] == [ward] and alone["wards"] is None
+    for key in ("overdue_by_ward", "referral_to_action", "intelligence_feedback"):
+        assert asked[key] == sergeant[key] == alone[key], key
+
+
 # --- the figures Prometheus scrapes ------------------------------------------------------
 
 def test_figures_count_referrals_items_intelligence_and_the_outbox(db):
@@ -234,7 +401,8 @@ def test_figures_count_referrals_items_intelligence_and_the_outbox(db):
     item(db, due_in_hours=-1)
     item(db, ward="clissold")
     report(db, NOW - timedelta(days=20))  # awaiting feedback, late
-    insert(db, intelligence_reports, id="r2", ward="dalston", submitted_by="p",
+    insert(db, intelligence_reports, id="r2", reference=reference("intelligence_report"),
+           ward="dalston", submitted_by="p",
            observed_at=NOW, location="l", text="t", submitted_at=NOW, status="awaiting_note",
            note_due_by=NOW + timedelta(days=3), feedback_due_by=NOW + timedelta(days=14))
     with db.unit_of_work() as uow:

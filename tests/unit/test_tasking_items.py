@@ -235,7 +235,8 @@ def test_an_item_is_assigned_updated_and_completed_then_refuses_further_steps(ta
     assert "note" not in updated.payload  # the agency's working note stays in tasking
     assert (updated.payload["source_type"], updated.payload["owner_agency"]) == (
         item["source_type"], "housing")
-    assert (completed.version, completed.payload["cause"]) == (2, "outcome")
+    assert (completed.version, completed.payload["cause"]) == (3, "outcome")
+    assert completed.payload["reference"] == item["reference"]
 
 
 def test_an_owning_agency_names_its_person_but_only_the_coordinator_moves_agencies(tasking):
@@ -330,7 +331,7 @@ def test_a_panel_reads_only_its_wards_priority_actions_and_their_public_fields(t
                          if i["source_type"] == "ward_priority")
     listed = tasking.query_tasking_items({"ward": "dalston"}, PANEL)["items"]
     assert [i["id"] for i in listed] == [priority_item["id"]]
-    assert set(listed[0]) == {"id", "title", "ward", "status", "due_by", "public_outcome"}
+    assert set(listed[0]) == {"id", "reference", "title", "ward", "status", "due_by", "public_outcome"}
     referral_item = next(i for i in db.rows("tasking_items") if i["source_type"] == "referral")
     with pytest.raises(NotFound):
         tasking.get_tasking_item(referral_item["id"], PANEL)
@@ -376,3 +377,38 @@ def test_every_action_on_a_referral_is_shaped_for_its_reader(tasking):
     assert len(tasking.actions_for_referral(rid, COORDINATOR)) == 2
     assert tasking.actions_for_referral(rid, PANEL) == []
     assert tasking.actions_for_referral(rid, {**SERGEANT, "wards": ["homerton"]}) == []
+
+
+# --- references people can say ----------------------------------------------------------
+
+def test_items_are_numbered_in_turn_and_show_the_referral_they_answer(tasking, db):
+    rid = str(uuid.uuid4())
+    tasking.raise_item_for_referral(referral_event(referral_id=rid,
+                                                   reference="WL-R-2026-000042"))
+    by_hand = raise_by_hand(tasking)
+    [from_referral] = tasking.query_tasking_items({"source_id": rid}, COORDINATOR)["items"]
+    year = datetime.now(timezone.utc).year
+    assert from_referral["reference"] == f"WL-A-{year}-000001"
+    assert from_referral["source_reference"] == "WL-R-2026-000042"
+    assert (by_hand["reference"], by_hand["source_reference"]) == (f"WL-A-{year}-000002", None)
+
+
+def test_the_referrals_reference_finds_its_actions_and_reaches_one_raised_by_triage_first(
+        tasking, db):
+    rid = str(uuid.uuid4())
+    tasking.apply_triage(referral_event("referral.triaged", referral_id=rid))
+    tasking.raise_item_for_referral(referral_event(referral_id=rid,
+                                                   reference="WL-R-2026-000043"))
+    [item] = tasking.query_tasking_items({"source_id": "WL-R-2026-000043"},
+                                         COORDINATOR)["items"]
+    assert (item["source_id"], item["source_reference"]) == (rid, "WL-R-2026-000043")
+    assert tasking.query_tasking_items({"source_id": "WL-R-2026-000044"},
+                                       COORDINATOR)["items"] == []
+
+
+def test_a_reference_resolves_to_its_records_id_or_is_not_found_by_name(tasking, db):
+    item = raise_by_hand(tasking)
+    assert tasking.resolve_reference(item["reference"], COORDINATOR) == item["id"]
+    for unknown in ("WL-A-2026-999999", "WL-T-2026-000001", "WL-R-2026-000001"):
+        with pytest.raises(NotFound, match=unknown):
+            tasking.resolve_reference(unknown, COORDINATOR)

@@ -25,6 +25,14 @@ def audits_change(source, event_type, action, record_type, id_field, purpose,
     return audit
 
 
+def handover_purpose(payload):
+    """What the trail says of a handover: whose work, to whom, how much of it."""
+    to = payload["successor"] or "the team"
+    return (f"Handing over {payload['leaver']}'s open work to {to}: "
+            f"{len(payload['pcso_tasks'])} PCSO task(s), "
+            f"{len(payload['tasking_items'])} action(s)")
+
+
 class AuditRoutes:
     def record_access(self, request, action, record_type, record_ids, purpose, recipient=None):
         """Write one audit row for what this request read, before the answer leaves: the
@@ -104,6 +112,16 @@ class AuditRoutes:
                                            "Completing an action")
     audit_pcso_task_assigned = audits_change("tasking", "pcso_task.assigned", "collection",
                                              "pcso_task", "pcso_task_id", "Tasking a PCSO")
+
+    @on_event("tasking", "work.handed_over")
+    def audit_work_handed_over(self, event):
+        """A leaver's open PCSO tasks change hands (each action moved is also audited
+        from its own tasking_item.assigned): one row naming the tasks, saying to whom."""
+        p = event.payload
+        self._record_change(event, "alteration", "pcso_task",
+                            [task["pcso_task_id"] for task in p["pcso_tasks"]],
+                            handover_purpose(p))
+
     @on_event("tasking", "intelligence.submitted")
     def audit_intelligence_filed(self, event):
         """A PCSO's report collects what they saw or heard, about people as often as not."""

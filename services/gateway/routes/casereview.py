@@ -5,8 +5,12 @@ Listing and reading reviews and their chronology are written to the audit trail 
 answer leaves (`record_access`); opening, moving, deciding, findings, lessons and
 publishing are recorded from casereview's own events, which commit with the change
 (routes/audit.py)."""
+import base64
+
 from marshmallow import fields
 from werkzeug.wrappers import Response
+
+from services.gateway import accounts
 
 from shared.contracts.casereview import (AcceptSuggestionSchema, DecisionSchema, EntryView,
                                          FindingSchema, LessonSchema, MissedOpportunityView,
@@ -16,6 +20,10 @@ from services.gateway.schemas import page_of
 from services.gateway.http import actor, api, json_body, page_limit
 
 REVIEWERS = ("reviewer",)
+REPORT_QUERY = {"anonymised": fields.Boolean(metadata={
+    "description": "true: the person's names become \"the subject\" and each member of "
+                   "staff a role (\"Reviewer 1\", \"YOT officer 1\"), the same one every "
+                   "time"})}
 
 
 class CaseReviewRoutes:
@@ -84,6 +92,21 @@ class CaseReviewRoutes:
         return Response(svg, status=200, mimetype="image/svg+xml",
                         headers={"Cache-Control": "no-store"})
 
+    @api("GET", "/api/case-reviews/<string:review_id>/report.docx", roles=REVIEWERS,
+         query=REPORT_QUERY,
+         response="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    def case_review_report_docx(self, request, review_id):
+        """The review as a Word file: the chronology (one row per entry, with its source
+        agency), the missed opportunities with their decisions, the findings and the
+        lessons; `?anonymised=true` names roles instead of people."""
+        return self._review_report(request, review_id, "docx")
+
+    @api("GET", "/api/case-reviews/<string:review_id>/report.pdf", roles=REVIEWERS,
+         query=REPORT_QUERY, response="application/pdf")
+    def case_review_report_pdf(self, request, review_id):
+        """The same report as a PDF."""
+        return self._review_report(request, review_id, "pdf")
+
     @api("GET", "/api/case-reviews/<string:review_id>/missed-opportunities",
          roles=REVIEWERS, response=page_of(MissedOpportunityView))
     def case_review_missed_opportunities(self, request, review_id):
@@ -118,6 +141,31 @@ class CaseReviewRoutes:
         """Publish from panel: the lessons go to every partner agency, a disclosure the
         trail records from `case_review.published`."""
         return self.casereview.publish_review(review_id, actor(request.principal))
+
+    def _review_report(self, request, review_id, fmt):
+        caller = actor(request.principal)
+        anonymised = request.args.get("anonymised", "false").lower() in ("true", "1", "yes")
+        review = self.casereview.get_review(review_id, caller)  # the reviewer's own check
+        # The names to print, or to take out: the person as referrals has them (the
+        # reviewer reads the person whole) and who each member of staff is.
+        person = self.referrals.get_subject(review["subject_id"], caller)
+        with self.uow:
+            staff = accounts.directory(self.uow.session)
+        report = self.casereview.review_report(
+            review["id"], caller, format=fmt, anonymised=anonymised,
+            person={"given_name": person.get("given_name"),
+                    "family_name": person.get("family_name"),
+                    "records": [{"given_name": r.get("given_name"),
+                                 "family_name": r.get("family_name")}
+                                for r in person.get("records") or []]},
+            staff=staff)
+        self._record_review_access(
+            request, "consultation", review,
+            f"Case review report ({fmt}{', anonymised' if anonymised else ''})")
+        return Response(base64.b64decode(report["content_base64"]), status=200,
+                        mimetype=report["media_type"],
+                        headers={"Cache-Control": "no-store", "Content-Disposition":
+                                 f'attachment; filename="{report["filename"]}"'})
 
     def _record_review_access(self, request, action, review, purpose):
         """A review is about a person: the trail names the review and the subject, so

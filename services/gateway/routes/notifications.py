@@ -33,11 +33,16 @@ class NotificationRoutes:
                 "next_cursor": None}
 
     @api("GET", "/api/directory", roles=ROLES, response=page_of(ContactView),
-         query={"ward": fields.String(), "agency": fields.String()})
+         query={"ward": fields.String(), "agency": fields.String(),
+                "inactive": fields.Boolean(metadata={
+                    "description": "true: disabled accounts too, each `active: false`"})})
     def directory(self, request):
+        # Named only when asked for: a notifications process older than the argument
+        # still answers the plain directory during a rolling upgrade.
+        inactive = {"inactive": True} if boolean_arg(request, "inactive") else {}
         return self.notifications.directory(request.args.get("ward"),
                                             request.args.get("agency"), page_limit(request),
-                                            request.args.get("cursor"))
+                                            request.args.get("cursor"), **inactive)
 
     @api("POST", "/api/directory", roles=("admin",), request=DirectoryEntrySchema,
          response=ContactView, status=201)
@@ -45,7 +50,7 @@ class NotificationRoutes:
         return 201, self.notifications.add_directory_entry(json_body(request),
                                                            actor(request.principal))
 
-    @api("POST", "/api/directory/<string:contact_id>/confirm", roles=("admin",),
+    @api("POST", "/api/directory/<string:contact_id>/confirm", roles=ROLES,
          response=ContactView)
     def confirm_directory_entry(self, request, contact_id):
         return self.notifications.confirm_directory_entry(contact_id,

@@ -30,18 +30,42 @@ export function loadVocabulary() {
 
 export const agencyName = (code) => (code ? AGENCY_NAMES[code] || words(code) : "");
 
-/** One request with the caller's token: a 401 signs them out, and any refusal is thrown
- * with the API's message and fields (docs/api.md's error body). */
-async function send(method, path, body) {
+let renewing = null;
+
+/** A new access token from the session's refresh token (the HttpOnly cookie the browser
+ * sends to /api/auth only): true if it came. One at a time, as each refresh token is good
+ * once and the server signs out a session whose spent one comes back. */
+export function renewToken() {
+  renewing ||= fetch("/api/auth/refresh", { method: "POST" })
+    .then(async (response) => {
+      if (!response.ok) return false;
+      state.token = (await response.json()).access_token;
+      sessionStorage.setItem("wardline.token", state.token);
+      return true;
+    })
+    .catch(() => false)
+    .finally(() => { renewing = null; });
+  return renewing;
+}
+
+/** One request with the caller's token: a 401 renews it once (access tokens last 15
+ * minutes), then signs them out; any refusal is thrown with the API's message and fields
+ * (docs/api.md's error body). */
+async function send(method, path, body, renewed = false) {
   const headers = { "Content-Type": "application/json" };
   if (state.token) headers.Authorization = `Bearer ${state.token}`;
   const response = await fetch(path, { method, headers,
     body: body === undefined ? undefined : JSON.stringify(body) });
+  if (response.status === 401 && state.token && !renewed && !path.startsWith("/api/auth/")
+      && await renewToken()) {
+    return send(method, path, body, true);
+  }
   if (response.status === 401 && state.token) { state.onSignedOut(); }
   if (!response.ok) {
     const data = await response.json().catch(() => ({}));
     throw Object.assign(new Error(data.error?.message || response.statusText),
-                        { status: response.status, fields: data.error?.fields || {} });
+                        { status: response.status, fields: data.error?.fields || {},
+                          code: data.error?.code, details: data.error || {} });
   }
   return response;
 }
@@ -59,6 +83,21 @@ export async function apiPicture(path) {
   picture.removeAttribute("width"); picture.removeAttribute("height");  // fit the page
   picture.setAttribute("width", "100%");
   return document.importNode(picture, true);
+}
+
+/** A file the server makes (a report), fetched with the caller's token and handed to the
+ * browser to save under the name the server gives it (Content-Disposition). A plain link
+ * cannot carry the token, and the file is personal: it is never cached (no-store). */
+export async function apiDownload(path) {
+  const response = await send("GET", path);
+  const named = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") || "");
+  const address = URL.createObjectURL(await response.blob());
+  const anchor = el("a", { href: address, download: named ? named[1] : "wardline-download" });
+  document.body.append(anchor);
+  anchor.click();
+  anchor.remove();
+  setTimeout(() => URL.revokeObjectURL(address), 60000);
+  return named ? named[1] : "";
 }
 
 export function el(tag, attrs = {}, ...children) {
@@ -105,24 +144,119 @@ export function showErrors(form, error) {
   summary.focus();
 }
 
+/** Draw a page. Nothing is drawn once signed out: a page still loading when its reader
+ * signs out would otherwise be drawn over the sign-in page (`signedOutPage` draws that). */
 export function page(title, ...content) {
+  if (!state.token) return;
+  signedOutPage(title, ...content);
+}
+
+export function signedOutPage(title, ...content) {
   main.replaceChildren(el("h1", {}, title), ...content);
+  main.removeAttribute("aria-busy");  // the page asked for is drawn (see `routed`)
   document.title = `${title} · Wardline`;
   main.focus();
 }
 
-export const when = (iso) => (iso ? new Date(iso).toLocaleString("en-GB") : "");
+/** The one way a date is written: "2 December 2026" (`day`), and with the time,
+ * "2 December 2026, 19:23" (`when`). Nothing (never "null") when there is none. */
+const DAY_FORMAT = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric" });
+const TIME_FORMAT = new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit" });
+export const when = (iso) => {
+  const date = iso ? new Date(iso) : null;
+  return date && !Number.isNaN(date.getTime()) ? `${DAY_FORMAT.format(date)}, ${TIME_FORMAT.format(date)}` : "";
+};
 /** A date (YYYY-MM-DD) as people read it, without shifting it across time zones. */
-export const day = (iso) => (iso ? new Date(`${String(iso).slice(0, 10)}T12:00:00`)
-  .toLocaleDateString("en-GB", { day: "numeric", month: "long", year: "numeric" }) : "");
+export const day = (iso) => (iso ? DAY_FORMAT.format(new Date(`${String(iso).slice(0, 10)}T12:00:00`)) : "");
 /** What just happened, read out by screen readers (and focusable for a page to move to). */
 export const notice = (text) => (text ? el("p", { class: "notice", role: "status", tabindex: "-1" }, text) : null);
 export const words = (code) => String(code ?? "").replaceAll("_", " ");
 
-/** A link that runs a page function instead of leaving the page. */
+// --- addresses for pages ------------------------------------------------------------------
+// Every page has an address (`#/referrals/WL-R-2026-000123`), so Back, Forward, reload,
+// bookmarks and the links in emails work. A page function made with `routed` records its
+// address when it is drawn; opening an address draws the page it names.
+
+const ROUTES = new Map();  // pattern -> {regex, show}; a role's own module, loaded last, wins
+let shownAddress = null;
+
+function addressOf(pattern, args) {
+  let i = 0;
+  const path = pattern.replace(/\/:(\w+)(\?)?/g, () => {
+    const value = args[i++];
+    return value === undefined || value === null || value === "" ? "" : `/${encodeURIComponent(value)}`;
+  });
+  return `#${path}`;
+}
+
+/** Until the page asked for is drawn, the one still shown says it is out of date: screen
+ * readers wait (aria-busy), and so can a test, instead of reading the last page. */
+function busy() {
+  main.setAttribute("aria-busy", "true");
+}
+
+/** A page function with its own address. `pattern` is its path, "/referrals/:id", whose
+ * parts (":name", or ":name?" when it may be left out) are the function's first arguments;
+ * arguments after them (a message to show, say) are for that drawing only. */
+export function routed(pattern, show) {
+  const regex = new RegExp(`^#${pattern.replace(/\/:(\w+)\?/g, "(?:/([^/]+))?")
+    .replace(/\/:(\w+)/g, "/([^/]+)")}$`);
+  ROUTES.set(pattern, { regex, show });
+  const drawn = (...args) => {
+    const address = addressOf(pattern, args);
+    if (location.hash !== address) history.pushState(null, "", address);
+    shownAddress = address;
+    markCurrent(address);
+    busy();
+    return show(...args);
+  };
+  drawn.address = (...args) => addressOf(pattern, args);
+  return drawn;
+}
+
+/** Draw the page an address names; false when it names none of this role's pages. */
+export function openAddress(address) {
+  for (const { regex, show } of ROUTES.values()) {
+    const found = regex.exec(address);
+    if (found) {
+      shownAddress = address;
+      markCurrent(address);
+      busy();
+      show(...found.slice(1).map((part) => (part === undefined ? undefined : decodeURIComponent(part))));
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Back, Forward and links to an address: draw the page, unless it is already shown. */
+export function followAddresses(home) {
+  window.addEventListener("hashchange", () => {
+    if (location.hash === shownAddress || location.hash === "#main") return;
+    if (!openAddress(location.hash)) home();
+  });
+}
+
+/** The main menu's link to the page shown is marked as the current page. */
+function markCurrent(address) {
+  document.querySelectorAll("#nav a[href]").forEach((a) => {
+    const here = a.getAttribute("href");
+    if (here !== "#" && (address === here || address.startsWith(`${here}/`))) a.setAttribute("aria-current", "page");
+    else a.removeAttribute("aria-current");
+  });
+}
+
+/** A link to a page: to its address when it has one (`routed`), else one that draws it. */
 export function go(label, show, attrs = {}) {
+  if (show.address) return el("a", { href: show.address(), ...attrs }, label);
   return el("a", { href: "#", ...attrs, onclick: (e) => { e.preventDefault(); show(); } }, label);
 }
+
+/** A link to a record's page by its address (`#/referrals/<id>`). */
+export const link = (label, address, attrs = {}) => el("a", { href: address, ...attrs }, label);
+
+/** What people read as a record's reference: its human one, or (until it has one) its id. */
+export const ref = (record) => record?.reference || record?.id || "";
 
 // --- shared by the ward, PCSO and intelligence pages ------------------------------------
 

@@ -1,7 +1,7 @@
 // The register of information sharing agreements, kept by the coordinator and admins: a
 // referral reaches another agency (redirected, or through an action it owns) only under
 // one in force. Agreements due for review within 30 days are flagged.
-import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, day, el, field, notice, page, paged, showErrors }
+import { AGENCIES, CATEGORIES, LAWFUL_BASES, api, day, el, field, notice, page, paged, routed, showErrors }
   from "../core.js";
 
 const STATUS = { in_force: "In force", not_started: "Not started yet", ended: "Ended" };
@@ -20,7 +20,7 @@ function checks(name, legend, choices) {
     el("p", { class: "field-error", id: `f-${name}-error`, hidden: true }));
 }
 
-export async function agreementsPage(message) {
+export const agreementsPage = routed("/sharing-agreements", async (message) => {
   const table = el("table", {}, el("caption", { class: "sr-only" }, "Sharing agreements, soonest review first"),
     el("thead", {}, el("tr", {}, ...["Agreement", "Parties", "Covers", "Status", "Review by"]
       .map((h) => el("th", { scope: "col" }, h)))), el("tbody"));
@@ -37,9 +37,9 @@ export async function agreementsPage(message) {
         el("td", {}, STATUS[a.status] || a.status), el("td", {}, flag(a), " ",
           el("button", { type: "button", class: "secondary", onclick: () => reviewAgreementPage(a) },
              "Record its review"))) })));
-}
+});
 
-export async function recordAgreementPage() {
+export const recordAgreementPage = routed("/sharing-agreements/new", async () => {
   const form = el("form", { novalidate: true, class: "desk-form" },
     el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
     field("Title", "title", el("input", { maxlength: 200 })),
@@ -65,7 +65,7 @@ export async function recordAgreementPage() {
     } catch (error) { showErrors(form, error); }
   });
   page("Record a sharing agreement", form);
-}
+});
 
 async function reviewAgreementPage(agreement) {
   const form = el("form", { novalidate: true, class: "desk-form" },

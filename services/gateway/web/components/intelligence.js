@@ -1,8 +1,8 @@
 // The Borough Intelligence Unit works through intelligence reports: notes each one, grades
 // it with 3x5x2 and tells the team how it was used. The words for grades, statuses and
 // usages, and the report card, are shared with the sergeant's and the PCSO's pages.
-import { ASSESSMENTS, HANDLING_CODES, SOURCE_EVALUATIONS, USAGES, api, el, field, loads, options, page, paged,
-  showErrors, tabs, wardNames, when, notice } from "../core.js";
+import { ASSESSMENTS, HANDLING_CODES, SOURCE_EVALUATIONS, USAGES, api, el, field, link, loads, options, page, paged,
+  ref, routed, showErrors, state, tabs, wardNames, when, notice } from "../core.js";
 
 export const REPORT_STATUSES = { awaiting_note: "Waiting for the BIU to note it",
   awaiting_grade: "Noted, waiting to be graded", awaiting_feedback: "Graded, feedback to come",
@@ -41,7 +41,8 @@ export function reportCard(r, names, ...extra) {
   const overdue = r.status === "awaiting_note" && new Date(r.note_due_by) < new Date()
     || r.status !== "closed" && new Date(r.feedback_due_by) < new Date();
   return el("section", { class: "box report", "aria-labelledby": `report-${r.id}` },
-    el("h3", { id: `report-${r.id}` }, `${names[r.ward] || r.ward}: ${r.location}`),
+    el("h3", { id: `report-${r.id}` }, link(`${ref(r)} ${names[r.ward] || r.ward}: ${r.location}`,
+                                            `#/intelligence/${encodeURIComponent(r.id)}`)),
     el("p", { class: "report-text" }, r.text),
     facts([["Seen", when(r.observed_at)], ["Filed", `${when(r.submitted_at)} by ${r.submitted_by}`],
            ["Status", REPORT_STATUSES[r.status] + (overdue ? " (late)" : "")],
@@ -139,7 +140,7 @@ function biuCard(r, names, message) {
 const QUEUES = { awaiting_note: "To note", awaiting_grade: "To grade",
                  awaiting_feedback: "Feedback to give", closed: "Closed" };
 
-export const intelligencePage = loads("Intelligence", async (status = "awaiting_note") => {
+export const intelligencePage = routed("/intelligence-queue/:status?", loads("Intelligence", async (status = "awaiting_note") => {
   const names = await wardNames();
   const list = el("div", { class: "reports" });
   page("Intelligence", el("div", { class: "ward-work" },
@@ -149,7 +150,15 @@ export const intelligencePage = loads("Intelligence", async (status = "awaiting_
     await paged(`/api/intelligence?status=${status}`, {
       list, item: (r) => biuCard(r, names), limit: 10, more: "More reports",
       empty: "No report here." })));
-});
+}));
+
+/** One report's own page: the BIU's card with its next step, or the report as the team
+ * that filed it reads it. */
+export const reportPage = routed("/intelligence/:id", loads("Intelligence report", async (id) => {
+  const [r, names] = await Promise.all([api("GET", `/api/intelligence/${encodeURIComponent(id)}`), wardNames()]);
+  page(`Intelligence report ${ref(r)}`, el("div", { class: "ward-work" },
+    state.me.role === "analyst" ? biuCard(r, names) : reportCard(r, names)));
+}));
 
 /** A read-only list of reports by status, for the sergeant's and the PCSO's pages. */
 export const reportsView = loads("Intelligence", async (title, intro, status, show, message) => {

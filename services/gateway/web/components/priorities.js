@@ -1,6 +1,7 @@
 // A ward panel member sets what their ward's Safer Neighbourhoods team works on (ward
 // priorities) and follows them. The sergeant's ward view reuses the list and the form.
-import { api, day, el, field, loads, page, paged, showErrors, state, wardNames, when, notice } from "../core.js";
+import { agencyName, api, day, el, field, link, loads, page, paged, ref, routed, showErrors, state, wardNames, when,
+  notice, words } from "../core.js";
 
 export const PRIORITY_STATUSES = { active: "Active", due_for_review: "Due for review", closed: "Closed" };
 
@@ -19,7 +20,8 @@ export async function prioritiesSection(wards, names, action) {
         action ? el("th", { scope: "col" }, el("span", { class: "visually-hidden" }, "Action")) : null)),
       el("tbody"));
     const item = (p) => el("tr", { class: "priority" },
-      el("td", {}, el("strong", {}, p.title), el("br"), el("span", { class: "muted" }, p.description)),
+      el("td", {}, el("strong", {}, link(p.title, priorityPage.address(p.id))), el("br"),
+        el("span", { class: "muted" }, p.description)),
       el("td", {}, p.status === "closed" ? "—" : day(p.review_by)),
       el("td", { class: "optional" }, `${when(p.set_at)} by ${p.set_by}`),
       el("td", {}, PRIORITY_STATUSES[p.status] || p.status,
@@ -100,7 +102,7 @@ export function reviewForm(priority, done) {
   return el("details", {}, el("summary", {}, `Review "${priority.title}"`), form);
 }
 
-export const wardPrioritiesPage = loads("Ward priorities", async (message) => {
+export const wardPrioritiesPage = routed("/priorities", loads("Ward priorities", async (message) => {
   const wards = state.me.wards || [];
   const names = await wardNames();
   if (!wards.length) {
@@ -114,4 +116,26 @@ export const wardPrioritiesPage = loads("Ward priorities", async (message) => {
     el("h2", {}, "Set a new priority"),
     priorityForm(wards, names, (p) => wardPrioritiesPage(
       `Priority set for ${names[p.ward] || p.ward}: "${p.title}".`))));
-});
+}));
+
+/** One priority and what came of it: the actions raised from it, each with its public
+ * outcome (a panel reads only public fields; tasking shapes what each caller gets). */
+export const priorityPage = routed("/priorities/:id", loads("Ward priority", async (id, message) => {
+  const [p, names] = await Promise.all([api("GET", `/api/ward-priorities/${encodeURIComponent(id)}`), wardNames()]);
+  const actions = await api("GET", `/api/tasking/items?source_id=${encodeURIComponent(p.id)}&limit=50`);
+  page(`Ward priority: ${p.title}`, el("div", { class: "ward-work" }, notice(message),
+    el("dl", { class: "facts" },
+      el("dt", {}, "Ward"), el("dd", {}, names[p.ward] || p.ward),
+      el("dt", {}, "Status"), el("dd", {}, PRIORITY_STATUSES[p.status] || words(p.status)),
+      el("dt", {}, "Set"), el("dd", {}, `${when(p.set_at)} by ${p.set_by}`),
+      p.status === "closed" ? null : [el("dt", {}, "Review by"), el("dd", {}, day(p.review_by))]),
+    el("p", {}, p.description),
+    el("h2", {}, "Actions and what came of them"),
+    actions.items.length ? el("ul", { class: "priority-outcomes" }, actions.items.map((i) => el("li", { class: "action" },
+      link(`${ref(i)} ${i.title}`, `#/actions/${encodeURIComponent(i.id)}`),
+      i.owner_agency ? ` (${agencyName(i.owner_agency)})` : "", ": ",
+      i.status === "completed" ? `completed ${day(i.completed_at)}. ${i.public_outcome || "No public outcome was given."}`
+        : `${i.overdue ? "overdue" : "open"}, due ${day(i.due_by)}.${i.public_outcome ? ` So far: ${i.public_outcome}` : ""}`)))
+      : el("p", { class: "muted" }, "No action has been raised from this priority yet."),
+    reviewForm(p, (reviewed) => priorityPage(id, reviewedMessage(reviewed)))));
+}));

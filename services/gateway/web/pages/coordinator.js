@@ -1,26 +1,30 @@
 // The partnership coordinator triages referrals as they arrive, runs the tasking meeting
 // (agenda, actions with an owning agency and a due date, minutes), chases overdue actions
 // and decides whether two records are one person.
-import { AGENCIES, CATEGORIES, LAWFUL_BASES, agencyName, api, day, el, field, go, isoFromLocal, localInput, options,
-  page, paged, showErrors, wardNames, when, words, notice } from "../core.js";
+import { AGENCIES, CATEGORIES, RISK_LEVELS, agencyName, api, day, el, field, isoFromLocal, link, localInput, options,
+  page, paged, ref, routed, showErrors, wardNames, when, words, notice } from "../core.js";
+import { actionAddress, actionCard } from "../components/actions.js";
 import { agreementsPage } from "../components/agreements.js";
+import { directoryPage } from "../components/directory.js";
+import { homePage } from "../components/home.js";
 import { inboxPage } from "../components/inbox.js";
-import { referPage } from "../components/referrals.js";
+import { referPage, referralAddress } from "../components/referrals.js";
 import { agencySelect, overdueBy, th, today, uid } from "../components/widgets.js";
 
-export async function triagePage() {
-  const waiting = (await api("GET", "/api/referrals?status=received&limit=50")).items;
-  page("Triage queue", waiting.length ? el("div", {}, waiting.map(triageCard))
+export const triagePage = routed("/triage", async (message) => {
+  const [waiting, names] = await Promise.all([api("GET", "/api/referrals?status=received&limit=50"), wardNames()]);
+  page("Triage queue", notice(message), waiting.items.length
+    ? el("div", {}, waiting.items.map((r) => triageCard(r, names)))
     : el("p", {}, "No referral is waiting for triage."));
-}
+});
 
-function triageCard(r) {
+function triageCard(r, names) {
   const form = el("form", { novalidate: true, class: "triage" },
     el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
     field("Decision", "decision", el("select", { id: `decision-${r.id}` }, options({
       accept: "Accept", redirect: "Redirect to another agency", no_further_action: "No further action" }))),
     field("Redirect to", "redirect_to_agency", el("select", { id: `agency-${r.id}` },
-      el("option", { value: "" }, "(only for a redirect)"), AGENCIES.map((a) => el("option", { value: a }, a)))),
+      el("option", { value: "" }, "(only for a redirect)"), AGENCIES.map((a) => el("option", { value: a }, agencyName(a))))),
     field("Internal reason (police and coordinator only)", "reason",
           el("textarea", { id: `reason-${r.id}` })),
     field("Reason for the referring team (needed for a redirect or no further action)",
@@ -39,12 +43,14 @@ function triageCard(r) {
         reason: form.reason.value, ...(told ? { reason_for_referrer: told } : {}),
         ...(agency ? { redirect_to_agency: agency } : {}),
         ...(acknowledged ? { handling_conditions_acknowledged: acknowledged.checked } : {}) });
-      triagePage();
+      triagePage(`${ref(r)}: decision recorded.`);
     } catch (error) { showErrors(form, error); }
   });
   return el("section", { class: "card", "aria-labelledby": `h-${r.id}` },
-    el("h2", { id: `h-${r.id}` }, `${CATEGORIES[r.category]}, ${r.risk_level} risk, ${r.ward}`),
-    el("p", {}, `${r.summary} (from ${r.referring_agency}, ${when(r.submitted_at)})`),
+    el("h2", { id: `h-${r.id}` }, `${CATEGORIES[r.category]}, ${(RISK_LEVELS[r.risk_level] || r.risk_level).toLowerCase()} risk, `
+       + `${names[r.ward] || r.ward}`),
+    el("p", {}, link(`Referral ${ref(r)}`, referralAddress(r.id))),
+    el("p", {}, `${r.summary} (from ${agencyName(r.referring_agency)}, ${when(r.submitted_at)})`),
     ...(r.handling_code === "C" ? [el("p", { class: "alert" },
       `Handling code C. Conditions: ${r.handling_conditions || "(none stated)"}`)] : []),
     form);
@@ -52,7 +58,7 @@ function triageCard(r) {
 
 // --- tasking meetings -------------------------------------------------------------------
 
-export async function meetingsPage(message) {
+export const meetingsPage = routed("/meetings", async (message) => {
   const wards = await wardNames();
   const choices = Object.entries(wards).map(([code, name], i) => el("label", { class: "choice" },
     el("input", { type: "checkbox", name: "wards", value: code, id: i ? `f-wards-${code}` : "f-wards",
@@ -84,12 +90,12 @@ export async function meetingsPage(message) {
        el("h2", { id: "h-meetings" }, "Meetings"),
        await paged("/api/tasking/meetings", { list: table, empty: "No meeting has been held yet.",
          item: (m) => el("tr", {},
-           el("td", {}, go(day(m.held_on), () => meetingPage(m.id))),
+           el("td", {}, link(day(m.held_on), meetingPage.address(m.id))),
            el("td", {}, m.wards.map((w) => wards[w] || w).join(", ")),
            el("td", {}, words(m.status)), el("td", { class: "optional" }, m.opened_by)) })));
-}
+});
 
-export async function meetingPage(id, message) {
+export const meetingPage = routed("/meetings/:id", async (id, message) => {
   const [meeting, wards] = await Promise.all([api("GET", `/api/tasking/meetings/${id}`), wardNames()]);
   const open = meeting.status === "open";
   const agenda = meeting.agenda || {};
@@ -110,7 +116,7 @@ export async function meetingPage(id, message) {
           open ? raiseActionForm(meeting, { ward: r.ward, source_type: "referral", source_id: r.referral_id,
                                             title: `Action on the ${(CATEGORIES[r.category] || "").toLowerCase()} referral` }, refresh) : null)),
       agendaSection("overdue", "Overdue actions", agenda.overdue_items || [], "No action is overdue.",
-        (item) => actionCard(item, refresh, 3)),
+        (item) => actionCard(item, refresh, 3, wards)),
       agendaSection("priorities", "Ward priorities due for review", agenda.priorities_for_review || [],
         "No ward priority is due for review.",
         (p) => agendaEntry(`${p.title} (${wards[p.ward] || p.ward})`,
@@ -124,16 +130,16 @@ export async function meetingPage(id, message) {
               + `Status: ${words(i.status)}.`)])),
       el("section", { "aria-labelledby": "h-actions" },
         el("h2", { id: "h-actions" }, "Actions raised at this meeting"),
-        meeting.actions.length ? meeting.actions.map((a) => actionCard(a, refresh, 3))
+        meeting.actions.length ? meeting.actions.map((a) => actionCard(a, refresh, 3, wards))
           : el("p", { class: "muted" }, "No action raised yet."),
         open ? el("details", {}, el("summary", {}, "Raise another action"),
-                  raiseActionForm(meeting, { ward: meeting.wards[0], title: "" }, refresh, true)) : null),
+                  raiseActionForm(meeting, { ward: meeting.wards[0], title: "" }, refresh, true, wards)) : null),
       el("section", { "aria-labelledby": "h-minutes" },
         el("h2", { id: "h-minutes" }, "Minutes"),
         open ? closeMeetingForm(meeting, refresh)
           : el("div", {}, el("p", { class: "minutes" }, meeting.minutes),
                el("p", { class: "muted" }, `Closed by ${meeting.closed_by} ${when(meeting.closed_at)}.`)))));
-}
+});
 
 function agendaSection(key, title, entries, empty, show) {
   return el("section", { "aria-labelledby": `h-${key}` },
@@ -146,7 +152,7 @@ function agendaEntry(title, body, form) {
 }
 
 /** A decision of the meeting becomes an action: what, which agency owns it, by when. */
-function raiseActionForm(meeting, about, refresh, chooseWard = false) {
+function raiseActionForm(meeting, about, refresh, chooseWard = false, wardsNamed = {}) {
   const key = uid();
   const form = el("form", { novalidate: true, class: "desk-form" },
     el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
@@ -154,7 +160,7 @@ function raiseActionForm(meeting, about, refresh, chooseWard = false) {
     field("Decision of the meeting", "decision", el("textarea", { id: `decision-${key}` }),
           "What the meeting decided, for the minutes."),
     chooseWard ? field("Ward", "ward", el("select", { id: `ward-${key}` },
-      meeting.wards.map((w) => el("option", { value: w }, w)))) : null,
+      meeting.wards.map((w) => el("option", { value: w }, wardsNamed[w] || w)))) : null,
     field("Owning agency", "owner_agency", agencySelect(`owner-${key}`)),
     field("Due by", "due_by", el("input", { id: `due-${key}`, type: "datetime-local", value: localInput(new Date(Date.now() + 7 * 86400000)) })),
     el("button", { class: "primary", type: "submit" }, "Raise the action"));
@@ -188,73 +194,9 @@ function closeMeetingForm(meeting, refresh) {
   return form;
 }
 
-// --- one action: its facts, history, and what can be done with it ----------------------
-
-/** An action with its facts and, while open, forms to reassign, update and complete it.
- * `refresh(message)` redraws the page the card sits on. */
-export function actionCard(item, refresh, level = 2) {
-  const key = item.id;
-  const facts = [
-    ["Status", item.status === "open" && item.overdue ? "open, overdue" : words(item.status)],
-    ["Owning agency", agencyName(item.owner_agency)],
-    ["Named person", item.owner_user || "none named"],
-    ["Ward", item.ward],
-    ["Due by", when(item.due_by)],
-    item.status === "open" && item.overdue ? ["Overdue by", overdueBy(item.due_by)] : null,
-    item.source_type ? ["Raised from", words(item.source_type)] : null,
-    ["Raised", `${when(item.raised_at)} by ${item.raised_by}`],
-    item.outcome ? ["Outcome", item.outcome] : null,
-    item.completed_at ? ["Completed", `${when(item.completed_at)} by ${item.completed_by}`] : null,
-  ].filter(Boolean);
-  const heading = el(`h${level}`, { id: `h-item-${key}` }, item.title);
-  return el("article", { class: "box action", "aria-labelledby": heading.id, "data-item": key },
-    heading,
-    el("dl", { class: "facts" }, facts.flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
-    item.history?.length ? el("details", {}, el("summary", {}, `History (${item.history.length})`),
-      el("ol", {}, item.history.map((h) => el("li", {},
-        `${words(h.kind)}: ${when(h.at)} by ${h.by}${h.note ? `. ${h.note}` : ""}`)))) : null,
-    item.status === "open" ? [
-      itemForm(key, "Reassign", "Reassign", [
-        field("Owning agency", "owner_agency", agencySelect(`reassign-agency-${key}`, item.owner_agency)),
-        field("Named person (username)", "owner_user", el("input", { id: `reassign-user-${key}`,
-          value: item.owner_user || "", autocomplete: "off" }), "Optional: who in the agency takes it on."),
-        field("New due date", "due_by", el("input", { id: `reassign-due-${key}`, type: "datetime-local" }),
-              "Leave empty to keep the due date.")],
-        (f) => api("POST", `/api/tasking/items/${key}/assign`, { owner_agency: f.elements.owner_agency.value,
-          owner_user: f.elements.owner_user.value.trim() || null, due_by: isoFromLocal(f.elements.due_by.value) || null }),
-        () => refresh(`${item.title}: reassigned.`)),
-      itemForm(key, "Add an update", "Add the update", [
-        field("Update", "note", el("textarea", { id: `note-${key}` }))],
-        (f) => api("POST", `/api/tasking/items/${key}/updates`, { note: f.elements.note.value }),
-        () => refresh(`${item.title}: update recorded.`)),
-      itemForm(key, "Complete with an outcome", "Complete the action", [
-        field("Outcome", "outcome", el("textarea", { id: `outcome-${key}` }),
-              "What was done and what came of it: the referring team reads this.")],
-        (f) => api("POST", `/api/tasking/items/${key}/complete`, { outcome: f.elements.outcome.value }),
-        () => refresh(`${item.title}: completed.`))] : null);
-}
-
-function itemForm(key, summary, button, fields, send, done) {
-  const form = el("form", { novalidate: true, class: "desk-form" },
-    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }), fields,
-    el("button", { class: "primary", type: "submit" }, button));
-  form.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    try { await send(form); done(); } catch (error) { showErrors(form, error); }
-  });
-  return el("details", {}, el("summary", {}, summary), form);
-}
-
-async function actionPage(id, message) {
-  const item = await api("GET", `/api/tasking/items/${id}`);
-  page(`Action: ${item.title}`, notice(message),
-       el("div", { class: "desk" }, actionCard(item, (message) => actionPage(id, message))),
-       el("p", {}, go("Back to the overdue board", () => overduePage())));
-}
-
 // --- the overdue board ------------------------------------------------------------------
 
-export async function overduePage(filters = {}) {
+export const overduePage = routed("/overdue", async (filters = {}) => {
   const wards = await wardNames();
   const form = el("form", { class: "filters desk-form", role: "search", "aria-label": "Filter overdue actions" },
     field("Ward", "ward", el("select", { id: "overdue-ward" }, el("option", { value: "" }, "Every ward"),
@@ -278,24 +220,24 @@ export async function overduePage(filters = {}) {
     await paged(`/api/tasking/items?${query}`, { list: table,
       empty: "No action is overdue" + (filters.ward || filters.owner_agency ? " for this choice." : "."),
       item: (i) => el("tr", {},
-        el("td", {}, go(i.title, () => actionPage(i.id))),
+        el("td", {}, link(i.title, actionAddress(i.id))),
         el("td", {}, agencyName(i.owner_agency) + (i.owner_user ? ` (${i.owner_user})` : "")),
         el("td", {}, when(i.due_by)),
         el("td", {}, overdueBy(i.due_by)),
         el("td", { class: "optional" }, wards[i.ward] || i.ward),
         el("td", { class: "optional" }, i.escalated_to || "not yet")) })));
-}
+});
 
 // --- subject links: are two records one person? ----------------------------------------
 
-export async function subjectLinksPage(message) {
+export const subjectLinksPage = routed("/possible-matches", async (message) => {
   const list = el("div", { class: "links" });
   page("Possible matches", notice(message),
     el("p", {}, "Records the matcher thinks may be one person. Confirm to join them (their "
                 + "referrals are then seen together), or reject to keep them apart."),
     el("div", { class: "desk" }, await paged("/api/subject-links?status=pending", { list,
       empty: "No possible match is waiting for a decision.", item: linkCard })));
-}
+});
 
 function linkCard(link) {
   const key = link.id;
@@ -327,7 +269,7 @@ function linkCard(link) {
 const personName = (p) => [p.given_name, p.family_name].filter(Boolean).join(" ") || `record ${p.id}`;
 
 
-export const pages = [["Triage queue", triagePage], ["Tasking meetings", meetingsPage],
+export const pages = [["Home", homePage], ["Triage queue", triagePage], ["Tasking meetings", meetingsPage],
                       ["Overdue board", overduePage], ["Possible matches", subjectLinksPage],
-                      ["Refer someone", referPage], ["Sharing agreements", () => agreementsPage()],
-                      ["Inbox", inboxPage]];
+                      ["Refer someone", referPage], ["Directory", directoryPage],
+                      ["Sharing agreements", agreementsPage], ["Inbox", inboxPage]];

@@ -4,12 +4,12 @@
 // is one image with a spoken summary (role="img", aria-label), and the same figures
 // follow it in a table, for screen readers and for anyone who wants the numbers. Colours
 // come from app.css classes (the page's CSP allows no inline style).
-import { api, el, loads, page, svg, wardNames, words } from "../core.js";
+import { api, el, loads, page, routed, svg, wardNames, words } from "../core.js";
 
 const PERIODS = { 4: "Last 4 weeks", 12: "Last 12 weeks", 26: "Last 26 weeks", 52: "Last 52 weeks" };
 let weeksShown = "12";
 
-export const dashboardsPage = loads("Dashboards", async () => {
+export const dashboardsPage = routed("/dashboards", loads("Dashboards", async () => {
   const [data, names] = await Promise.all([
     api("GET", `/api/dashboards/tasking?weeks=${weeksShown}`),
     wardNames().catch(() => ({})),  // codes will do if the register cannot be read
@@ -24,7 +24,7 @@ export const dashboardsPage = loads("Dashboards", async () => {
     overdueSection(data.overdue_by_ward, ward),
     referralSection(data.referral_to_action, data.weeks),
     feedbackSection(data.intelligence_feedback, data.weeks));
-});
+}));
 
 function periodForm() {
   const select = el("select", { id: "dashboard-weeks", name: "weeks" },

@@ -2,7 +2,10 @@
 // a review of one person, reads every agency's contacts with them on one timeline, decides
 // on the possible missed opportunities the rules found, records findings and lessons, and
 // publishes the lessons to partners. The language is about learning, never blame.
-import { CATEGORIES, ENTRY_KINDS, STAGES, agencyName, api, apiPicture, el, field, go, page, showErrors, wardNames, when, words, paged, notice, day } from "../core.js";
+import { CATEGORIES, ENTRY_KINDS, RISK_LEVELS, STAGES, agencyName, api, apiDownload, apiPicture, el, field, go, link, page, ref,
+  routed, showErrors, wardNames, when, words, paged, notice, day } from "../core.js";
+import { directoryPage } from "../components/directory.js";
+import { homePage } from "../components/home.js";
 import { inboxPage } from "../components/inbox.js";
 import { agencySelect, th, today, uid } from "../components/widgets.js";
 
@@ -17,7 +20,7 @@ const RULES = {
 
 // --- the list of reviews ----------------------------------------------------------------
 
-export async function reviewsPage(stage = "") {
+export const reviewsPage = routed("/case-reviews/:stage?", async (stage = "") => {
   const filter = el("form", { class: "filters desk-form", role: "search", "aria-label": "Filter case reviews" },
     field("Stage", "stage", el("select", { id: "reviews-stage" }, el("option", { value: "" }, "Every stage"),
       Object.entries(STAGES).map(([code, name]) => el("option", { value: code,
@@ -31,22 +34,22 @@ export async function reviewsPage(stage = "") {
     el("thead", {}, el("tr", {}, th("Review"), th("Stage"), th("Incident date"), th("Started", "optional"))),
     el("tbody"));
   page("Case reviews",
-    el("p", {}, go("Open a case review", () => openReviewPage(), { class: "button-link" })),
+    el("p", {}, go("Open a case review", openReviewPage, { class: "button-link" })),
     el("div", { class: "desk" }, filter,
       await paged(`/api/case-reviews${stage ? `?stage=${stage}` : ""}`, { list: table,
         empty: stage ? "No case review at this stage." : "No case review yet.",
         item: (r) => el("tr", {},
-          el("td", {}, go(r.trigger, () => reviewPage(r.id))),
+          el("td", {}, link(`${ref(r)} ${r.trigger}`, reviewPage.address(r.id))),
           el("td", {}, STAGES[r.stage] || words(r.stage)),
           el("td", {}, day(r.incident_date)),
           el("td", { class: "optional" }, when(r.created_at))) })));
-}
+});
 
 // --- opening a review -------------------------------------------------------------------
 
 /** The reviewer finds the person through the referrals about them (the API has no search
  * by name), chooses one, and describes the incident. */
-export async function openReviewPage(filters = {}) {
+export const openReviewPage = routed("/open-a-review", async (filters = {}) => {
   const wards = await wardNames();
   const chosen = el("p", { class: "notice", role: "status", hidden: true });
   const form = el("form", { novalidate: true, class: "desk-form" },
@@ -105,17 +108,17 @@ export async function openReviewPage(filters = {}) {
           empty: "No referral matches.", prepare,
           item: (r) => el("tr", {},
             el("td", {}, personOf(who(r))),
-            el("td", {}, `${CATEGORIES[r.category] || words(r.category)}, ${r.risk_level} risk, ${wards[r.ward] || r.ward}`),
+            el("td", {}, `${CATEGORIES[r.category] || words(r.category)}, ${(RISK_LEVELS[r.risk_level] || r.risk_level).toLowerCase()} risk, ${wards[r.ward] || r.ward}`),
             el("td", {}, agencyName(r.referring_agency)),
             el("td", { class: "optional" }, when(r.submitted_at)),
             el("td", {}, el("button", { type: "button", class: "secondary", onclick: () => choose(r),
               "aria-label": `Choose ${personOf(who(r))} (${CATEGORIES[r.category] || words(r.category)} referral from ${agencyName(r.referring_agency)})` },
               "Choose"))) }))));
-}
+});
 
 // --- one review ---------------------------------------------------------------------------
 
-export async function reviewPage(id, message) {
+export const reviewPage = routed("/reviews/:id", async (id, message) => {
   const [review, entries, candidates] = await Promise.all([
     api("GET", `/api/case-reviews/${id}`), timelineOf(id),
     api("GET", `/api/case-reviews/${id}/missed-opportunities`).then((d) => d.items)]);
@@ -133,7 +136,7 @@ export async function reviewPage(id, message) {
     review.published_at ? ["Published", `${when(review.published_at)} by ${review.published_by}`] : null,
   ].filter(Boolean);
 
-  page(`Case review: ${review.trigger}`, notice(message),
+  page(`Case review ${ref(review)}: ${review.trigger}`, notice(message),
     el("p", { class: "muted" }, "A missed-opportunity review is about learning, not blame: it names "
                                 + "the lesson, never a culprit."),
     el("div", { class: "desk" },
@@ -153,7 +156,37 @@ export async function reviewPage(id, message) {
       el("section", { "aria-labelledby": "h-findings" },
         el("h2", { id: "h-findings" }, "Findings and lessons"),
         findingsList(review, candidates),
-        working ? findingForm(review, candidates, refresh) : null)));
+        working ? findingForm(review, candidates, refresh) : null),
+      reportSection(review)));
+});
+
+/** The review as a document for the panel's papers or the partners: Word to edit, PDF to
+ * circulate, and either anonymised (roles instead of names) for a wider audience. Each
+ * download is recorded in the person's trail, as a reading of the review. */
+function reportSection(review) {
+  // Announced without being the page's status (the notice at the top is that).
+  const status = el("p", { "aria-live": "polite", class: "muted report-status" });
+  const download = (format, anonymised) => async () => {
+    status.textContent = "Preparing the report…";
+    try {
+      const name = await apiDownload(`/api/case-reviews/${review.id}/report.${format}`
+                                     + (anonymised ? "?anonymised=true" : ""));
+      status.textContent = `Downloaded ${name}.`;
+    } catch (error) {
+      status.textContent = `The report could not be made: ${error.message}`;
+    }
+  };
+  const button = (label, format, anonymised) => el("button", {
+    type: "button", class: "secondary", onclick: download(format, anonymised) }, label);
+  return el("section", { "aria-labelledby": "h-report" },
+    el("h2", { id: "h-report" }, "Report"),
+    el("p", { class: "muted" }, "The chronology, the missed opportunities with their decisions, the "
+                                + "findings and the lessons. The anonymised report names roles and "
+                                + "agencies, never people."),
+    el("div", { class: "buttons" },
+      button("Download (Word)", "docx", false), button("Download (PDF)", "pdf", false),
+      button("Anonymised (Word)", "docx", true), button("Anonymised (PDF)", "pdf", true)),
+    status);
 }
 
 /** Every entry, following next_cursor (the timeline is the whole story, not one page). */
@@ -326,5 +359,5 @@ function findingForm(review, candidates, refresh) {
 const personOf = (s) => (s ? `${[s.given_name, s.family_name].filter(Boolean).join(" ")}`
   + (s.date_of_birth ? `, born ${day(s.date_of_birth)}` : "") : "unknown person");
 
-export const pages = [["Case reviews", reviewsPage], ["Open a case review", openReviewPage],
-                      ["Inbox", inboxPage]];
+export const pages = [["Home", homePage], ["Case reviews", reviewsPage], ["Open a case review", openReviewPage],
+                      ["Directory", directoryPage], ["Inbox", inboxPage]];
