@@ -18,6 +18,7 @@ import pytest  # noqa: E402
 from shared.config import setting  # noqa: E402
 from wardline.runner import broker_answers  # noqa: E402
 from shared.testing import infra  # noqa: E402
+from shared.testing.seeded import SEEDED  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,15 +65,16 @@ def amqp_uri(infrastructure):
     if not infra.rabbitmqctl_available():
         pytest.fail("Each test module needs a vhost of its own and `rabbitmqctl` is not on "
                     "PATH here: run the tests on the broker's machine, or with Docker.")
-    vhost = infra.unique_name("wardline_test")
-    uri = infra.create_vhost(infrastructure["amqp_uri"], vhost)
+    vhost, uri = infra.fresh_vhost(infrastructure["amqp_uri"], "wardline_test")
     yield uri
     infra.delete_vhost_soon(vhost)  # waited for at the end of the run
 
 
 def pytest_sessionfinish(session):
-    """Every test module's vhost is gone before the run ends (deleted in the background
-    while the next modules ran); one that could not be deleted is said, not hidden."""
+    """The seeded templates are dropped, and every test module's vhost is gone before the
+    run ends (deleted in the background while the next modules ran); one that could not be
+    deleted is said, not hidden."""
+    SEEDED.drop_all()
     failed = infra.finish_deleting_vhosts()
     if failed:
         session.config.get_terminal_writer().line(

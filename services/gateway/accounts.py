@@ -1,5 +1,6 @@
 """User accounts: who may sign in, with which role, agency and wards.
 Passwords are stored only as argon2 hashes."""
+import functools
 import hashlib
 import uuid
 from datetime import timedelta
@@ -21,9 +22,14 @@ from shared.vocabulary import AGENCIES, ROLES
 ROLES_WITH_WARDS = ("panel", "sergeant", "pcso")
 
 _hasher = PasswordHasher()
-# Verifying against this when the user does not exist takes as long as a real check,
-# so response times do not reveal which usernames exist.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@functools.cache
+def _dummy_hash():
+    """Verifying against this when the user does not exist takes as long as a real check,
+    so response times do not reveal which usernames exist. Made at the first unknown name,
+    not at import: an argon2 hash costs some 0.4 s of every gateway start."""
+    return _hasher.hash("not-a-real-password")
 
 
 class NewUserSchema(Schema):
@@ -250,6 +256,11 @@ def find_user(session, username):
     return row._asdict() if row else None
 
 
+def _verify(password_hash, password):
+    """Raises unless `password` is the hash's (no hash: an unknown user's, never right)."""
+    _hasher.verify(password_hash or _dummy_hash(), password)
+
+
 def authenticate(session, username, password):
     """The user if the password is right, else None (same cost either way)."""
     user = find_user(session, username) if isinstance(username, str) else None
@@ -258,7 +269,7 @@ def authenticate(session, username, password):
         # the GIL) so that sign-ins do not stall every other request on the hub.
         # A missing or non-string password is just wrong (argon2 raises AttributeError
         # on it), checked at the same cost as any other.
-        tpool.execute(_hasher.verify, user["password_hash"] if user else _DUMMY_HASH,
+        tpool.execute(_verify, user["password_hash"] if user else None,
                       password if isinstance(password, str) else "")
     except (VerificationError, TypeError):
         return None

@@ -26,6 +26,33 @@ def create_vhost(amqp_uri, vhost):
     user = urlsplit(amqp_uri).username or "guest"
     _rabbitmqctl("add_vhost", vhost)
     _rabbitmqctl("set_permissions", "-p", vhost, user, ".*", ".*", ".*")
+    return _on_vhost(amqp_uri, vhost)
+
+
+_SPARE_VHOSTS = {}
+"""Vhosts made ahead by `fresh_vhost`, not yet handed out: {user: [name, ...]}."""
+
+
+def fresh_vhost(amqp_uri, prefix, batch=6):
+    """A new, unused vhost with full rights for the URI's user, and the URI pointing at it.
+    They are made `batch` at a time in one `rabbitmqctl import_definitions` (about a second
+    for six, against two for each by `add_vhost` and `set_permissions`: every rabbitmqctl
+    call boots an Erlang VM). The ones never handed out are deleted by
+    `finish_deleting_vhosts`."""
+    user = urlsplit(amqp_uri).username or "guest"
+    spare = _SPARE_VHOSTS.setdefault(user, [])
+    if not spare:
+        names = [unique_name(prefix) for _ in range(batch)]
+        import_definitions({
+            "vhosts": [{"name": name} for name in names],
+            "permissions": [{"user": user, "vhost": name, "configure": ".*", "write": ".*",
+                             "read": ".*"} for name in names]})
+        spare.extend(names)
+    vhost = spare.pop()
+    return vhost, _on_vhost(amqp_uri, vhost)
+
+
+def _on_vhost(amqp_uri, vhost):
     parts = urlsplit(amqp_uri)
     return urlunsplit((parts.scheme, parts.netloc, "/" + vhost, "", ""))
 
@@ -48,7 +75,11 @@ def delete_vhost_soon(vhost):
 
 
 def finish_deleting_vhosts(timeout=120):
-    """Wait for the background deletions; the vhosts that could not be deleted, with why."""
+    """Wait for the background deletions (and those of vhosts made ahead and never handed
+    out); the vhosts that could not be deleted, with why."""
+    for spare in _SPARE_VHOSTS.values():
+        while spare:
+            delete_vhost_soon(spare.pop())
     failed = []
     while _DELETING:
         process = _DELETING.pop()
@@ -115,11 +146,13 @@ def _rabbitmqctl(*args):
                           text=True, timeout=60).stdout
 
 
-def create_database(server_url, name):
-    """A new, empty database on the server; returns its URL."""
+def create_database(server_url, name, template=None):
+    """A new database on the server, empty or a copy of `template` (which nobody may be
+    connected to); returns its URL."""
     engine = sa.create_engine(driver_url(server_url), isolation_level="AUTOCOMMIT")
+    copying = f' TEMPLATE "{template}"' if template else ""
     with engine.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"{copying}'))
     engine.dispose()
     parts = urlsplit(server_url)
     return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, ""))

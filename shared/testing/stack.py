@@ -14,6 +14,7 @@ import requests
 
 from shared.caller import caller_context
 from shared.config import caller_key
+from shared.testing.seeded import SEEDED
 from wardline.services import SERVICES
 from wardline.demo import DEMO_PASSWORD
 
@@ -69,9 +70,11 @@ class ServiceStack:
         self.processes = {}
         self._tokens = {}
 
-    def wardline(self, *args, input=None):
-        """Run a `wardline` command to completion in this stack's environment."""
-        done = subprocess.run([self.python, "-m", "wardline.cli", *args], env=self.env,
+    def wardline(self, *args, input=None, env=None):
+        """Run a `wardline` command to completion in this stack's environment (with `env`'s
+        settings over it)."""
+        done = subprocess.run([self.python, "-m", "wardline.cli", *args],
+                              env={**self.env, **(env or {})},
                               cwd=self.cwd, input=input, capture_output=True, text=True,
                               timeout=120)
         if done.returncode:
@@ -82,10 +85,14 @@ class ServiceStack:
     def running(self, migrate=True):
         """The whole stack for a test module: migrated (unless the caller did it), the demo
         borough seeded, every service started and healthy; stopped afterwards, however the
-        module ends."""
-        if migrate:
-            self.wardline("migrate")
-        self.wardline("demo", "seed")
+        module ends. Migrated and seeded means a copy of the run's seeded template, where
+        the database is on the run's server (see `shared.testing.seeded`)."""
+        if migrate and SEEDED.serves(self):
+            SEEDED.fill(self)
+        else:
+            if migrate:
+                self.wardline("migrate")
+            self.wardline("demo", "seed")
         self.start()
         try:
             self.wait_healthy()
