@@ -1,0 +1,76 @@
+"""A real OpenID Connect provider for the single sign-on tests: oidc-provider-mock, run as
+its own OS process on a free port of this machine, speaking HTTP as Entra ID would
+(discovery, JWKS, an authorization form, a token endpoint), nonce required.
+
+A test chooses whom the provider signs in and with which claims (`person`), and signs in
+as them on its authorization form: a POST of the subject, as a person's browser would."""
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+
+import requests
+
+from shared.testing.stack import free_port
+
+
+class IdentityProvider:
+    def __init__(self, workdir, python=sys.executable):
+        self.port = free_port()
+        self.issuer = f"http://127.0.0.1:{self.port}"
+        self.log_path = workdir / "identity-provider.log"
+        self.python = python
+        self.process = None
+
+    @contextmanager
+    def running(self):
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [self.python, "-m", "oidc_provider_mock", "--host", "127.0.0.1",
+                 "--port", str(self.port), "--require-nonce"],
+                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            self.wait_ready()
+            yield self
+        finally:
+            self.stop()
+
+    def wait_ready(self, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the identity provider exited: {self.log_path.read_text()}")
+            try:
+                if requests.get(self.discovery_url, timeout=2).ok:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("the identity provider did not answer in time")
+
+    @property
+    def discovery_url(self):
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def person(self, sub, **claims):
+        """The provider signs `sub` in with `claims` (email, name, groups...) from now on."""
+        answer = requests.put(f"{self.issuer}/users/{sub}", json=claims, timeout=10)
+        assert answer.status_code == 204, answer.text
+        return sub
+
+    def sign_in(self, authorization_url, sub):
+        """What the person's browser does on the provider's form: sign in as `sub` and
+        be sent back. The provider's redirect to the callback (not followed)."""
+        answer = requests.post(authorization_url, data={"sub": sub}, timeout=10,
+                               allow_redirects=False)
+        assert answer.status_code == 302, answer.text
+        return answer.headers["Location"]
