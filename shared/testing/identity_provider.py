@@ -74,3 +74,26 @@ class IdentityProvider:
                                allow_redirects=False)
         assert answer.status_code == 302, answer.text
         return answer.headers["Location"]
+
+
+SERGEANTS_GROUP = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
+"""An Entra ID group object id the test mapping makes Dalston sergeants of."""
+MAPPING = f"""
+rules:
+  - when: {{groups: "{SERGEANTS_GROUP}"}}
+    role: sergeant
+    agency: police
+    wards: [dalston]
+"""
+
+
+def single_sign_on_settings(provider, http_port, folder):
+    """The WARDLINE_OIDC_* settings of a stack whose gateway (on `http_port`) signs people
+    in through `provider`, with the test mapping written in `folder`."""
+    mapping = folder / "oidc-mapping.yaml"
+    mapping.write_text(MAPPING)
+    return {"WARDLINE_OIDC_ISSUER": provider.issuer,
+            "WARDLINE_OIDC_CLIENT_ID": "wardline-tests",
+            "WARDLINE_OIDC_CLIENT_SECRET": "wardline-tests-secret",
+            "WARDLINE_OIDC_MAPPING": str(mapping),
+            "WARDLINE_PUBLIC_URL": f"http://127.0.0.1:{http_port}"}

@@ -7,35 +7,21 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import pytest
 import requests
 
-from shared.testing.identity_provider import IdentityProvider
+from shared.testing.identity_provider import SERGEANTS_GROUP as SERGEANTS
+from shared.testing.identity_provider import single_sign_on_settings
 
 pytestmark = pytest.mark.e2e
 
-SERGEANTS = "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d"
-MAPPING = f"""
-rules:
-  - when: {{groups: "{SERGEANTS}"}}
-    role: sergeant
-    agency: police
-    wards: [dalston]
-"""
-
 
 @pytest.fixture(scope="module")
-def provider(tmp_path_factory):
-    with IdentityProvider(tmp_path_factory.mktemp("idp")).running() as running:
-        yield running
+def provider(identity_provider):
+    return identity_provider
 
 
 @pytest.fixture(scope="module")
 def stack_settings(wardline_env, provider, tmp_path_factory):
-    mapping = tmp_path_factory.mktemp("sso") / "mapping.yaml"
-    mapping.write_text(MAPPING)
-    return {"WARDLINE_OIDC_ISSUER": provider.issuer,
-            "WARDLINE_OIDC_CLIENT_ID": "wardline-e2e",
-            "WARDLINE_OIDC_CLIENT_SECRET": "wardline-e2e-secret",
-            "WARDLINE_OIDC_MAPPING": str(mapping),
-            "WARDLINE_PUBLIC_URL": f"http://127.0.0.1:{wardline_env['WARDLINE_HTTP_PORT']}"}
+    return single_sign_on_settings(provider, wardline_env["WARDLINE_HTTP_PORT"],
+                                   tmp_path_factory.mktemp("sso"))
 
 
 def started(stack, next_address="#/pcso-tasks"):
@@ -83,7 +69,7 @@ def test_start_sends_the_person_to_the_provider_with_pkce_and_a_nonce(stack, pro
     assert asked["code_challenge_method"] == ["S256"] and asked["code_challenge"][0]
     assert asked["nonce"][0] and asked["state"][0]
     assert asked["redirect_uri"] == [stack.base_url + "/api/auth/oidc/callback"]
-    assert asked["client_id"] == ["wardline-e2e"]
+    assert asked["client_id"] == ["wardline-tests"]
 
 
 def test_an_added_account_signs_in_through_the_provider_as_with_a_password(stack, provider):
@@ -93,7 +79,8 @@ def test_an_added_account_signs_in_through_the_provider_as_with_a_password(stack
                           groups=["other-group", SERGEANTS])
     answer = signed_in_through(stack, provider, sub)
     assert answer.status_code == 302, answer.text
-    assert answer.headers["Location"] == "/#/pcso-tasks"  # the page it asked for
+    # The page it asked for, told to take its access token from the refresh cookie.
+    assert answer.headers["Location"] == "/?single_sign_on=1#/pcso-tasks"
     refresh = answer.cookies["wardline_refresh"]
     set_cookie = answer.headers["Set-Cookie"].lower()
     assert "httponly" in set_cookie and "samesite=strict" in set_cookie
@@ -110,7 +97,7 @@ def test_an_added_account_signs_in_through_the_provider_as_with_a_password(stack
     # Found by the provider's subject from now on, whatever email it sends.
     provider.person("entra-sam", email="sam.renamed@example.org", groups=[SERGEANTS])
     again = signed_in_through(stack, provider, sub, "#/")
-    assert again.headers["Location"] == "/#/" and "wardline_refresh" in again.cookies
+    assert again.headers["Location"] == "/?single_sign_on=1#/" and "wardline_refresh" in again.cookies
 
 
 def test_a_callback_used_twice_is_refused_the_second_time(stack, provider):

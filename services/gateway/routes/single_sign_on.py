@@ -93,7 +93,7 @@ class SingleSignOnRoutes:
                 lambda: [ward["code"] for ward in self.referrals.list_wards()])
             session_id, refresh_token = sessions.open_session(
                 self.uow.session, user, self.config["SESSION_TTL_SECONDS"], utcnow())
-        response = redirect("/" + address)
+        response = redirect("/?single_sign_on=1" + address)  # the page renews its token
         set_refresh_cookie(response, refresh_token, self.config["SESSION_TTL_SECONDS"])
         response.headers["Cache-Control"] = "no-store"
         return response
