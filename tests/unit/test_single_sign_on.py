@@ -238,3 +238,17 @@ def test_a_disabled_account_is_refused(db):
         accounts.change_account(uow, "sgt.dalston", {"active": False}, [], ADMIN)
     with pytest.raises(single_sign_on.SingleSignOnRefused, match="disabled"):
         account_for(db, {"sub": "s-1", "email": "sam@example.org"})
+
+
+# --- the provider, when it is away ----------------------------------------------------
+
+def test_a_provider_that_does_not_answer_its_discovery_is_unavailable_not_a_fault():
+    from shared.testing.stack import free_port
+    nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    provider = oidc.Provider(nobody, CLIENT_ID, "secret", "http://127.0.0.1/callback")
+    with pytest.raises(oidc.ProviderUnavailable, match="did not answer"):
+        provider.authorization_url("state", "nonce", "verifier" * 8)
+
+
+def test_single_sign_on_is_off_when_the_gateway_has_no_issuer():
+    assert single_sign_on.SingleSignOn.from_config({"OIDC": {}}) is None
