@@ -5,6 +5,7 @@ returns them to the page they asked for. The page then takes its access token fr
 `POST /api/auth/refresh`. Every refusal goes back to the sign-in page with its message."""
 from urllib.parse import quote
 
+import structlog
 from werkzeug.utils import redirect
 
 from services.gateway import sessions, single_sign_on
@@ -15,6 +16,8 @@ from services.gateway.schemas import (SingleSignOnCallbackQuery, SingleSignOnSta
 from shared.extensions import BuiltFromConfig
 from shared.db import utcnow
 from shared.errors import NotFound, WardlineError
+
+log = structlog.get_logger(__name__)
 
 BROWSER_COOKIE = "wardline_sso"
 BROWSER_PATH = "/api/auth/oidc"  # sent back with the provider's (cross-site) redirect:
@@ -101,7 +104,10 @@ class SingleSignOnRoutes:
 
 def _sign_in_page(address, refusal):
     """Back to the sign-in page, which shows why (`sign_in_error`), then the page asked
-    for once signed in."""
+    for once signed in. Logged with its reason (our own words, no one's claims), so an
+    operator can see why people are refused (a mapping without their group, say)."""
+    (log.warning if refusal.status >= 500 else log.info)(
+        "single_sign_on.refused", code=refusal.code, reason=refusal.message)
     response = redirect(f"/?sign_in_error={quote(refusal.message)}{address}")
     response.headers["Cache-Control"] = "no-store"
     return response
