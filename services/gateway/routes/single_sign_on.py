@@ -41,6 +41,7 @@ class SingleSignOnRoutes:
         address = single_sign_on.page_address(request.args.get("next"))
         try:
             self._single_sign_on_is_on()
+            self.sso.provider.metadata()  # a provider that is down: nothing kept for it
             with self.uow:
                 state, nonce, verifier, browser = single_sign_on.begin(
                     self.uow.session, address)
