@@ -19,14 +19,9 @@ INSERT = ("INSERT INTO users (id, username, password_hash, display_name, role, w
           "'[]', CURRENT_TIMESTAMP, :yes, 0)")
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'gateway.sqlite'}"
-    return request.getfixturevalue("database_url")
 
-
-def test_accounts_from_before_are_unlinked_and_the_schema_is_the_orms(url):
+def test_accounts_from_before_are_unlinked_and_the_schema_is_the_orms(gateway_url):
+    url = gateway_url
     ensure_schema(url, "gateway")
     config = alembic_config("gateway", url)
     command.upgrade(config, "head")
