@@ -4,8 +4,10 @@ sign-in under way and finds the person's account (single_sign_on.py)."""
 import time
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
@@ -15,6 +17,7 @@ from services.gateway.orm import metadata
 from shared.config import ConfigError, oidc_settings
 from shared.db import utcnow
 from shared.testing.memory import InMemoryDatabase
+from shared.testing.stack import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 ISSUER = "https://login.microsoftonline.com/00000000-aaaa-bbbb-cccc-000000000000/v2.0"
@@ -243,7 +246,6 @@ def test_a_disabled_account_is_refused(db):
 # --- the provider, when it is away ----------------------------------------------------
 
 def test_a_provider_that_does_not_answer_its_discovery_is_unavailable_not_a_fault():
-    from shared.testing.stack import free_port
     nobody = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     provider = oidc.Provider(nobody, CLIENT_ID, "secret", "http://127.0.0.1/callback")
     with pytest.raises(oidc.ProviderUnavailable, match="did not answer"):
@@ -252,3 +254,15 @@ def test_a_provider_that_does_not_answer_its_discovery_is_unavailable_not_a_faul
 
 def test_single_sign_on_is_off_when_the_gateway_has_no_issuer():
     assert single_sign_on.SingleSignOn.from_config({"OIDC": {}}) is None
+
+
+def test_the_provider_is_asked_for_a_code_only_this_sign_ins_verifier_redeems():
+    provider = oidc.Provider(ISSUER, CLIENT_ID, "secret", "https://wardline/callback")
+    provider._metadata, provider._metadata_until = (
+        {"issuer": ISSUER, "authorization_endpoint": ISSUER + "/authorize"}, float("inf"))
+    verifier = "v" * 64
+    asked = parse_qs(urlsplit(provider.authorization_url("st", "no", verifier)).query)
+    assert asked["code_challenge"] == [create_s256_code_challenge(verifier)]
+    assert (asked["code_challenge_method"], asked["nonce"], asked["state"]) == (
+        ["S256"], ["no"], ["st"])
+    assert asked["scope"] == ["openid profile email"]
