@@ -9,10 +9,11 @@ import structlog
 from werkzeug.utils import redirect
 
 from services.gateway import sessions, single_sign_on
-from services.gateway.http import api
+from services.gateway.http import ActingFor, api
 from services.gateway.routes.accounts import set_refresh_cookie
 from services.gateway.schemas import (SingleSignOnCallbackQuery, SingleSignOnStartQuery,
                                      SingleSignOnView)
+from shared.caller import system_caller
 from shared.extensions import BuiltFromConfig
 from shared.db import utcnow
 from shared.errors import NotFound, WardlineError
@@ -26,6 +27,7 @@ BROWSER_PATH = "/api/auth/oidc"  # sent back with the provider's (cross-site) re
 
 class SingleSignOnRoutes:
     sso = BuiltFromConfig(single_sign_on.SingleSignOn.from_config)
+    act_for = ActingFor()
 
     @api("GET", "/api/auth/oidc", response=SingleSignOnView)
     def single_sign_on(self, request):
@@ -93,14 +95,20 @@ class SingleSignOnRoutes:
         with self.uow:
             user = single_sign_on.account_for(
                 self.uow, claims, sso.provider.issuer, sso.mapping.placement_for(claims),
-                sso.create_accounts,
-                lambda: [ward["code"] for ward in self.referrals.list_wards()])
+                sso.create_accounts, self._ward_register)
             session_id, refresh_token = sessions.open_session(
                 self.uow.session, user, self.config["SESSION_TTL_SECONDS"], utcnow())
         response = redirect("/?single_sign_on=1" + address)  # the page renews its token
         set_refresh_cookie(response, refresh_token, self.config["SESSION_TTL_SECONDS"])
         response.headers["Cache-Control"] = "no-store"
         return response
+
+
+    def _ward_register(self):
+        """The ward codes a new account's wards are checked against, asked of referrals
+        by the gateway itself: the person has no account, so no one to sign as yet."""
+        self.act_for(system_caller("gateway.single_sign_on"))
+        return [ward["code"] for ward in self.referrals.list_wards()]
 
 
 def _sign_in_page(address, refusal):
