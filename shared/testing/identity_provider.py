@@ -9,6 +9,8 @@ import sys
 import time
 from contextlib import contextmanager
 
+from urllib.parse import parse_qs, urlsplit
+
 import requests
 
 from shared.testing.stack import free_port
@@ -97,3 +99,35 @@ def single_sign_on_settings(provider, http_port, folder):
             "WARDLINE_OIDC_CLIENT_SECRET": "wardline-tests-secret",
             "WARDLINE_OIDC_MAPPING": str(mapping),
             "WARDLINE_PUBLIC_URL": f"http://127.0.0.1:{http_port}"}
+
+
+# What a person's browser does through the gateway's single sign-on, with `requests`:
+# redirects taken one at a time, and the cookies carried by hand, as requests keeps no
+# Secure cookie over http://127.0.0.1 (a browser does, for localhost).
+
+def started(stack, next_address="#/pcso-tasks"):
+    """GET start: the provider's authorization URL and the browser cookie set with it."""
+    answer = requests.get(stack.base_url + "/api/auth/oidc/start", timeout=10,
+                          params={"next": next_address}, allow_redirects=False)
+    assert answer.status_code == 302, answer.text
+    assert "samesite=lax" in answer.headers["Set-Cookie"].lower()
+    return answer.headers["Location"], answer.cookies["wardline_sso"]
+
+
+def called_back(callback_url, browser_cookie):
+    """The callback as the browser follows the provider's redirect to it."""
+    return requests.get(callback_url, timeout=20, allow_redirects=False,
+                        headers={"Cookie": f"wardline_sso={browser_cookie}"})
+
+
+def signed_in_through(stack, provider, sub, next_address="#/pcso-tasks"):
+    authorization_url, browser = started(stack, next_address)
+    return called_back(provider.sign_in(authorization_url, sub), browser)
+
+
+def refused_with(answer):
+    """The sign-in page's message the callback sent the person back with."""
+    assert answer.status_code == 302, answer.text
+    location = urlsplit(answer.headers["Location"])
+    assert "wardline_refresh" not in answer.headers.get("Set-Cookie", "")
+    return parse_qs(location.query)["sign_in_error"][0]

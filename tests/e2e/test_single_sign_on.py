@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from shared.testing.identity_provider import SERGEANTS_GROUP as SERGEANTS
-from shared.testing.identity_provider import single_sign_on_settings
+from shared.testing.identity_provider import (called_back, refused_with, signed_in_through,
+                                              single_sign_on_settings, started)
 
 pytestmark = pytest.mark.e2e
 
@@ -22,34 +23,6 @@ def provider(identity_provider):
 def stack_settings(wardline_env, provider, tmp_path_factory):
     return single_sign_on_settings(provider, wardline_env["WARDLINE_HTTP_PORT"],
                                    tmp_path_factory.mktemp("sso"))
-
-
-def started(stack, next_address="#/pcso-tasks"):
-    """GET start: the provider's authorization URL and the browser cookie set with it."""
-    answer = requests.get(stack.base_url + "/api/auth/oidc/start", timeout=10,
-                          params={"next": next_address}, allow_redirects=False)
-    assert answer.status_code == 302, answer.text
-    assert "samesite=lax" in answer.headers["Set-Cookie"].lower()
-    return answer.headers["Location"], answer.cookies["wardline_sso"]
-
-
-def called_back(callback_url, browser_cookie):
-    """The callback as the browser follows the provider's redirect to it."""
-    return requests.get(callback_url, timeout=20, allow_redirects=False,
-                        headers={"Cookie": f"wardline_sso={browser_cookie}"})
-
-
-def signed_in_through(stack, provider, sub, next_address="#/pcso-tasks"):
-    authorization_url, browser = started(stack, next_address)
-    return called_back(provider.sign_in(authorization_url, sub), browser)
-
-
-def refused_with(answer):
-    """The sign-in page's message the callback sent the person back with."""
-    assert answer.status_code == 302, answer.text
-    location = urlsplit(answer.headers["Location"])
-    assert "wardline_refresh" not in answer.headers.get("Set-Cookie", "")
-    return parse_qs(location.query)["sign_in_error"][0]
 
 
 def accounts(stack):

@@ -5,9 +5,9 @@ against the ward register over RPC), audited and announced as an admin's would b
 import pytest
 import requests
 
-from shared.testing.identity_provider import SERGEANTS_GROUP, single_sign_on_settings
+from shared.testing.identity_provider import (SERGEANTS_GROUP, refused_with,
+                                              signed_in_through, single_sign_on_settings)
 from shared.testing.waiting import wait_for
-from tests.e2e.test_single_sign_on import refused_with, signed_in_through
 
 pytestmark = pytest.mark.e2e
 
