@@ -101,6 +101,28 @@ SETTINGS = (
             "one without it is given only a token to enrol with. `none`: nobody is made "
             "to (each may still enrol); the test stacks and the `make run` demo set "
             "`none`, so that their demo logins sign in with a password alone."),
+    Setting("WARDLINE_OIDC_ISSUER", "",
+            "OpenID Connect provider people may sign in with (single sign-on), as its "
+            "issuer: `https://login.microsoftonline.com/<tenant-id>/v2.0` for Microsoft "
+            "Entra ID. Its settings are read from `{issuer}/.well-known/openid-configuration`. "
+            "The provider must send people back to `WARDLINE_PUBLIC_URL` + "
+            "`/api/auth/oidc/callback`. Empty: no single sign-on, passwords only."),
+    Setting("WARDLINE_OIDC_CLIENT_ID", "",
+            "Wardline's client id at the provider (Entra ID: the app registration's "
+            "Application (client) ID)."),
+    Setting("WARDLINE_OIDC_CLIENT_SECRET", "",
+            "Wardline's client secret at the provider (Entra ID: a client secret of the app "
+            "registration, its Value)."),
+    Setting("WARDLINE_OIDC_MAPPING", "",
+            "YAML file that gives the role, agency and wards of a person signing in with "
+            "single sign-on, from their claims or groups (`deploy/oidc-mapping.example.yaml`). "
+            "Needed when `WARDLINE_OIDC_ISSUER` is set: a person whose claims map to no role "
+            "is refused."),
+    Setting("WARDLINE_OIDC_CREATE_ACCOUNTS", "",
+            "`1`: a person who signs in with single sign-on and has no account yet is given "
+            "one (just in time), with the role, agency and wards the mapping gives. "
+            "Otherwise (the default) only accounts an admin added sign in: matched by the "
+            "provider's subject once linked, else by email."),
     Setting("WARDLINE_MAX_WORKERS", "10", "Concurrent workers per service process."),
     Setting("WARDLINE_REQUEST_TIMEOUT_SECONDS", "30",
             "How long the gateway waits for a service's answer before a 504."),
@@ -272,6 +294,23 @@ def mfa_required_roles(environ=None):
     return roles
 
 
+def oidc_settings(environ=None):
+    """Single sign-on's settings, {issuer, client_id, client_secret, mapping,
+    create_accounts}; {} when `WARDLINE_OIDC_ISSUER` is unset (no single sign-on). A
+    half-configured provider is refused at start, naming what is missing."""
+    issuer = setting("WARDLINE_OIDC_ISSUER", environ).rstrip("/")
+    if not issuer:
+        return {}
+    found = {name: setting(f"WARDLINE_OIDC_{name.upper()}", environ)
+             for name in ("client_id", "client_secret", "mapping")}
+    missing = [f"WARDLINE_OIDC_{name.upper()}" for name, value in found.items() if not value]
+    if missing:
+        raise ConfigError(f"WARDLINE_OIDC_ISSUER is set, so single sign-on needs "
+                          f"{' and '.join(missing)} too.")
+    return {"issuer": issuer, **found,
+            "create_accounts": setting("WARDLINE_OIDC_CREATE_ACCOUNTS", environ) == "1"}
+
+
 def _signing_key(name, filename, environ):
     """The setting `name`, else a development key generated once in the var dir's
     `filename`; refused if it is short or a sample placeholder."""
@@ -339,6 +378,7 @@ def load_config(service_name, environ=None):
         "SESSION_PRUNE_SECONDS": float(env("WARDLINE_SESSION_PRUNE_SECONDS")),
         "TOTP_KEY": totp_key(environ) if service_name == "gateway" else "",
         "MFA_REQUIRED_ROLES": mfa_required_roles(environ),
+        "OIDC": oidc_settings(environ) if service_name == "gateway" else {},
         "CALLER_KEY": caller_key(environ),
         "CALLER_KEYS_ACCEPTED": accepted_caller_keys(environ),
         "TASKING_RULES": env("WARDLINE_TASKING_RULES"),

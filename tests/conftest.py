@@ -114,3 +114,13 @@ def wardline_env(amqp_uri, database_url, tmp_path_factory):
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(scope="module")
+def identity_provider(tmp_path_factory):
+    """A real OpenID Connect provider process on this machine, for single sign-on
+    (shared/testing/identity_provider.py): stopped when the module ends."""
+    from shared.testing.identity_provider import IdentityProvider
+
+    with IdentityProvider(tmp_path_factory.mktemp("identity-provider")).running() as provider:
+        yield provider

@@ -14,6 +14,7 @@ import eventlet
 import structlog
 from eventlet.event import Event
 from marshmallow import ValidationError, fields
+from nameko.extensions import DependencyProvider
 from werkzeug.exceptions import BadRequest
 from werkzeug.wrappers import Response
 
@@ -132,10 +133,7 @@ class ApiEndpoint(WebEndpoint):
         lasts as long as the request may (an anonymous route's calls need none)."""
         context = {"correlation_id": request.correlation_id}
         if request.principal is not None:
-            config = self.container.config
-            lifetime = max(CALLER_TTL_SECONDS, config.get("REQUEST_TIMEOUT_SECONDS", 30))
-            context.update(caller_context(actor(request.principal), config["CALLER_KEY"],
-                                          lifetime))
+            context.update(signed_caller(actor(request.principal), self.container.config))
         return context
 
     def _answer(self, done, worker_ctx):
@@ -166,6 +164,21 @@ class ApiEndpoint(WebEndpoint):
             return result
         status, body = result if isinstance(result, tuple) else (200, result)
         return json_response(status, body)
+
+
+def signed_caller(who, config):
+    """Context data signing a worker's RPCs as `who`, for as long as a request may last."""
+    lifetime = max(CALLER_TTL_SECONDS, config.get("REQUEST_TIMEOUT_SECONDS", 30))
+    return caller_context(who, config["CALLER_KEY"], lifetime)
+
+
+class ActingFor(DependencyProvider):
+    """`act_for(who)`: the worker's RPCs from then on are signed as `who`. For a route
+    without a token that learns whom it acts for only as it runs (single sign-on's
+    callback, once the identity provider has vouched for the person)."""
+
+    def get_dependency(self, worker_ctx):
+        return lambda who: worker_ctx.data.update(signed_caller(who, self.container.config))
 
 
 def api(method, url, **kwargs):

@@ -27,6 +27,25 @@ users = sa.Table(
     # which must choose a new one (POST /api/auth/password) before any token is issued.
     sa.Column("password_must_change", sa.Boolean, nullable=False,
               server_default=sa.false()),
+    # The OpenID Connect provider (issuer) and subject (`sub`) the account signs in as,
+    # linked at its first single sign-on: found by them again even if its email changes.
+    sa.Column("sso_issuer", sa.String(300), nullable=True),
+    sa.Column("sso_subject", sa.String(255), nullable=True),
+    sa.UniqueConstraint("sso_issuer", "sso_subject", name="uq_users_sso_identity"),
+)
+
+sso_sign_ins = sa.Table(
+    "sso_sign_ins", metadata,
+    # A sign-in sent to the identity provider and not yet back: what the callback checks
+    # the provider's answer against. Deleted when the person comes back (used once);
+    # never accepted after expires_at. The browser that started it holds a cookie whose
+    # SHA-256 is browser_hash, so a link with someone else's state is refused.
+    sa.Column("state", sa.String(64), primary_key=True),
+    sa.Column("browser_hash", sa.String(64), nullable=False),
+    sa.Column("nonce", sa.String(64), nullable=False),
+    sa.Column("code_verifier", sa.String(128), nullable=False),
+    sa.Column("next_address", sa.String(300), nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
 )
 
 second_factors = sa.Table(

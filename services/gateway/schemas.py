@@ -175,3 +175,24 @@ class OneTimePasswordSchema(Schema):
 class ResetView(Schema):
     username = fields.String()
     second_factor_removed = fields.Boolean()
+
+
+class SingleSignOnView(Schema):
+    enabled = fields.Boolean(metadata={
+        "description": "whether people may sign in through their organisation's identity "
+                       "provider (WARDLINE_OIDC_ISSUER is set)"})
+    start = fields.String(metadata={
+        "description": "where the sign-in page sends them: add ?next=#/<page>"})
+
+
+class SingleSignOnStartQuery(Schema):
+    next = fields.String(metadata={
+        "description": "the web page's address to land on once signed in (#/...)"})
+
+
+class SingleSignOnCallbackQuery(Schema):
+    """What the identity provider adds to the redirect back (OpenID Connect Core 3.1.2.5)."""
+    code = fields.String()
+    state = fields.String()
+    error = fields.String()
+    error_description = fields.String()

@@ -19,6 +19,7 @@ from services.gateway.routes.operations import OperationsRoutes
 from services.gateway.routes.referrals import ReferralRoutes
 from services.gateway.routes.second_factor import SecondFactorRoutes
 from services.gateway.routes.sharing import SharingAgreementRoutes
+from services.gateway.routes.single_sign_on import SingleSignOnRoutes
 from services.gateway.routes.tasking import TaskingRoutes
 from services.gateway.routes.vocabulary import VocabularyRoutes
 from services.gateway.routes.web import WebPages
@@ -28,7 +29,7 @@ from shared.timers import configured_timer
 log = structlog.get_logger(__name__)
 
 
-class GatewayService(AccountRoutes, HandoverRoutes, SecondFactorRoutes, ReferralRoutes,
+class GatewayService(AccountRoutes, SingleSignOnRoutes, HandoverRoutes, SecondFactorRoutes, ReferralRoutes,
                      SharingAgreementRoutes, NotificationRoutes,
                      AuditRoutes,
                      TaskingRoutes, CaseReviewRoutes, DashboardRoutes, OperationsRoutes,

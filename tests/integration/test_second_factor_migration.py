@@ -2,7 +2,6 @@
 SQLite): accounts stored before it keep signing in with their password alone (not made to
 change it), the second factor's tables are what orm.py declares, and it goes down and up
 again."""
-import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -16,14 +15,9 @@ BEFORE = "e5b9c3f7a2d4"
 OURS = ("second_factors", "recovery_codes", "password_must_change")
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'gateway.sqlite'}"
-    return request.getfixturevalue("database_url")
 
-
-def test_accounts_from_before_keep_their_password_and_the_schema_is_the_orms(url):
+def test_accounts_from_before_keep_their_password_and_the_schema_is_the_orms(gateway_url):
+    url = gateway_url
     ensure_schema(url, "gateway")
     config = alembic_config("gateway", url)
     command.upgrade(config, "head")  # this module's database may be there already

@@ -16,6 +16,14 @@ REFRESH_COOKIE = "wardline_refresh"
 REFRESH_PATH = "/api/auth"  # sent only to refresh and logout
 
 
+def set_refresh_cookie(response, refresh_token, ttl_seconds):
+    """`response` with the session's refresh token in its cookie: HttpOnly, Secure,
+    SameSite=Strict, sent to /api/auth only (a password or a single sign-on alike)."""
+    response.set_cookie(REFRESH_COOKIE, refresh_token, path=REFRESH_PATH, max_age=ttl_seconds,
+                        secure=True, httponly=True, samesite="Strict")
+    return response
+
+
 class AccountRoutes:
     @api("POST", "/api/auth/token", request=TokenRequestSchema, response=TokenView)
     def issue_token(self, request):
@@ -86,10 +94,7 @@ class AccountRoutes:
         response = json_response(200, {"access_token": token, "token_type": "bearer",
                                        "expires_in": ttl})
         response.headers["Cache-Control"] = "no-store"
-        response.set_cookie(REFRESH_COOKIE, refresh_token, path=REFRESH_PATH,
-                            max_age=self.config["SESSION_TTL_SECONDS"], secure=True,
-                            httponly=True, samesite="Strict")
-        return response
+        return set_refresh_cookie(response, refresh_token, self.config["SESSION_TTL_SECONDS"])
 
     @api("GET", "/api/me", roles=ANYONE_SIGNED_IN, response=UserView, enrolment=True)
     def me(self, request):

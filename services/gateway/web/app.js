@@ -29,6 +29,31 @@ function signInPage() {
     } catch (error) { await askForMore(form, code, credentials, error); }
   });
   signedOutPage("Sign in", form);
+  offerSingleSignOn(form);
+}
+
+/** The "Sign in with your organisation" button, when single sign-on is set up: it goes
+ * to the identity provider, which sends the person back signed in to the page the
+ * address asks for. A refused single sign-on comes back with its reason, shown here. */
+async function offerSingleSignOn(form) {
+  const refused = new URLSearchParams(location.search).get("sign_in_error");
+  if (refused) {
+    history.replaceState(null, "", location.pathname + location.hash);
+    showErrors(form, { message: refused, fields: {} });
+  }
+  const sso = await api("GET", "/api/auth/oidc").catch(() => ({}));
+  if (!sso.enabled) return;
+  const next = encodeURIComponent(location.hash || "#/");
+  form.after(el("p", {}, el("a", { class: "button-link", href: `${sso.start}?next=${next}` },
+                          "Sign in with your organisation")));
+}
+
+/** Back from the identity provider signed in (`?single_sign_on=1`): the session's
+ * refresh cookie is set, so the access token is taken as a renewal takes it. */
+async function signedInThroughProvider() {
+  if (!new URLSearchParams(location.search).has("single_sign_on")) return;
+  history.replaceState(null, "", location.pathname + location.hash);
+  await renewToken();
 }
 
 /** The code field of a sign-in form, hidden until the server asks for it. */
@@ -144,7 +169,7 @@ async function renderNav() {
 /** Signed in: draw the page the address asks for (a bookmark, a reload, an emailed link),
  * or the role's home page. */
 async function start() {
-  await loadVocabulary();
+  await Promise.all([loadVocabulary(), signedInThroughProvider()]);
   if (!state.token) return signInPage();
   try {
     state.me = await api("GET", "/api/me");
