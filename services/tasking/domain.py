@@ -160,6 +160,17 @@ def check_may_task_pcso(actor, ward, assignee_account):
     return errors
 
 
+def check_may_give_pcso_task(task, assignee, assignee_account):
+    """An open task goes to a PCSO of its ward who does not hold it already. Returns
+    field errors (empty if fine)."""
+    if task["status"] != "open":
+        return {"status": [f"This PCSO task is closed ({task['status']}): set a new one."]}
+    if task["assignee"] == assignee:
+        return {"assignee": [f"{assignee} holds this task already."]}
+    refusal = why_not_pcso_of_ward(assignee_account, task["ward"])
+    return {"assignee": [refusal]} if refusal else {}
+
+
 def why_not_pcso_of_ward(account, ward):
     """Why `account` may not hold a PCSO task in `ward`, or None: a PCSO task is worked by
     a PCSO who serves its ward (whoever sets or hands it over)."""

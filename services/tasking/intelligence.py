@@ -10,8 +10,8 @@ import structlog
 from services.tasking import domain, repository
 from services.tasking.orm import intelligence_reports, pcso_tasks
 from shared.contracts.tasking import (AdHocReportSchema, FeedbackSchema, GradeSchema,
-                                      IntelligenceQuerySchema, PcsoTaskQuerySchema,
-                                      PcsoTaskSchema, ReportSchema)
+                                      IntelligenceQuerySchema, PcsoTaskAssigneeSchema,
+                                      PcsoTaskQuerySchema, PcsoTaskSchema, ReportSchema)
 from shared.errors import load_or_refuse
 from shared.db import row_by_id, utcnow
 from shared.errors import Forbidden, InvalidContent, NotFound
@@ -44,6 +44,30 @@ def assign_pcso_task(payload, assignee_account, actor, uow):
                 "ward", "assignee", "assigned_by", "due_by", "source_type", "source_id")}},
             actor)
     log.info("pcso_task.assigned", pcso_task_id=task["id"], ward=task["ward"])
+    return get_pcso_task(task["id"], actor, uow)
+
+
+def give_pcso_task(task_id, payload, assignee_account, actor, uow):
+    """The ward's sergeant gives an open task to a PCSO of its ward: one handed back to
+    the team when its PCSO left (nobody holds it), or one moved from one PCSO to another.
+    The PCSO is told as for a new task (`pcso_task.assigned`, with the task's own id)."""
+    if actor["role"] != "sergeant":
+        raise Forbidden("Only a Safer Neighbourhoods sergeant gives PCSO tasks.")
+    cmd = load_or_refuse(PcsoTaskAssigneeSchema, payload)
+    with uow:
+        task = _visible(row_by_id(uow.session, pcso_tasks, task_id, for_update=True),
+                        domain.pcso_task_scope(actor), task_id, "PCSO task")
+        errors = domain.check_may_give_pcso_task(task, cmd["assignee"], assignee_account)
+        if errors:
+            raise InvalidContent("This PCSO task cannot go to that person; nothing was "
+                                 "changed.", errors)
+        repository.update_row(uow.session, pcso_tasks, task["id"], assignee=cmd["assignee"])
+        uow.publish("pcso_task.assigned", 2, {
+            "pcso_task_id": task["id"], "reference": task["reference"],
+            **{key: task[key] for key in ("ward", "due_by", "source_type", "source_id")},
+            "assignee": cmd["assignee"], "assigned_by": actor["username"]}, actor)
+    log.info("pcso_task.given", pcso_task_id=task["id"], ward=task["ward"],
+             from_team=task["assignee"] is None)
     return get_pcso_task(task["id"], actor, uow)
 
 

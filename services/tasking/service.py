@@ -166,6 +166,11 @@ class TaskingService(HealthEndpoint):
                                                                  actor, self.uow))
 
     @rpc(expected_exceptions=EXPECTED)
+    def give_pcso_task(self, task_id, payload, assignee_account, actor):
+        return PcsoTaskView().dump(intelligence.give_pcso_task(
+            task_id, payload, assignee_account, actor, self.uow))
+
+    @rpc(expected_exceptions=EXPECTED)
     def list_pcso_tasks(self, query, actor):
         result = intelligence.list_pcso_tasks(query, actor, self.uow)
         return {**result, "items": TASKS.dump(result["items"])}

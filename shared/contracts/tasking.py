@@ -107,6 +107,12 @@ class PcsoTaskSchema(Schema):
     reports_wanted = fields.Integer(load_default=1, validate=validate.Range(min=1, max=20))
 
 
+class PcsoTaskAssigneeSchema(Schema):
+    """`POST /api/pcso-tasks/{id}/assignee`: the PCSO of the task's ward who holds it now
+    (a task back with the team after a leaver's handover, or one moved between PCSOs)."""
+    assignee = fields.String(required=True, validate=CODE)
+
+
 class PcsoTaskQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(PCSO_TASK_STATUSES))
     ward = fields.String(validate=validate.Length(max=60))

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from playwright.sync_api import expect
 
+from shared.testing.waiting import wait_for
 from tests.browser.conftest import sign_in
 
 
@@ -117,3 +118,33 @@ def test_the_admin_changes_an_account_hands_its_work_over_and_gives_a_one_time_p
     page.go_back()  # the account page has its own address: Back returns to the list
     expect(page.get_by_role("heading", name="Users", level=1)).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="pcso.leaving")).to_contain_text("Disabled")
+
+
+def test_the_sergeant_gives_a_task_the_leaver_handed_back_to_another_pcso(page, stack):
+    """The leaver's task went back to the team: the ward's sergeant opens it from the
+    tasks list and gives it to a PCSO of the ward, who is told."""
+    stack.add_user("pcso.gone", "pcso", wards=["dalston"], display_name="PCSO Gone")
+    stack.add_user("pcso.next", "pcso", wards=["dalston"], display_name="PCSO Nia Next")
+    task = stack.post("/api/pcso-tasks", "sgt.dalston", json={
+        "ward": "dalston", "assignee": "pcso.gone", "brief": "Who uses the garage lane",
+        "look_for": "Vehicles and times", "source_type": "ward_priority",
+        "source_id": str(uuid.uuid4()),
+        "due_by": (datetime.now(timezone.utc) + timedelta(days=7)).isoformat()}).json()
+    assert stack.post("/api/users/pcso.gone/handover", "admin").status_code == 200
+    assert wait_for(lambda: any(c["username"] == "pcso.next" for c in stack.get(
+        "/api/directory?ward=dalston&limit=200", "sgt.dalston").json()["items"]), timeout=20)
+
+    sign_in(page, "sgt.dalston")
+    page.locator("nav").get_by_role("link", name="PCSO tasks", exact=True).click()
+    row = page.get_by_role("row").filter(has_text="Who uses the garage lane")
+    expect(row).to_contain_text("None: back with the team")
+    row.get_by_role("link", name="Who uses the garage lane").click()
+    expect(page.get_by_role("heading", name="Give this task to a PCSO")).to_be_visible()
+    page.get_by_label("PCSO", exact=True).select_option("pcso.next")
+    page.get_by_role("button", name="Give task").click()
+
+    expect(page.get_by_role("status")).to_have_text("Task given to pcso.next, who has been told.")
+    expect(page.locator("dl.task-facts")).to_contain_text("pcso.next")
+    assert wait_for(lambda: [n for n in stack.get("/api/notifications?limit=50",
+                                                  "pcso.next").json()["items"]
+                             if task["reference"] in n["body"]], timeout=30)

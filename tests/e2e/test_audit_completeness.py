@@ -151,6 +151,7 @@ PERSONAL_CHANGES = {
     "POST /api/tasking/meetings/{meeting_id}/actions": ("event", "tasking_item.raised"),
     "POST /api/pcso-tasks": ("event", "pcso_task.assigned"),
     "POST /api/pcso-tasks/{task_id}/reports": ("event", "intelligence.submitted"),
+    "POST /api/pcso-tasks/{task_id}/assignee": ("event", "pcso_task.assigned"),
     "POST /api/intelligence": ("event", "intelligence.submitted"),
     "POST /api/intelligence/{report_id}/note": ("event", "intelligence.noted"),
     "POST /api/intelligence/{report_id}/grade": ("event", "intelligence.graded"),

@@ -132,6 +132,31 @@ def test_a_handover_to_nobody_returns_the_work_to_the_team(stack):
     assert wait_for(lambda: notices(stack, leaver, "work.handed_over"), timeout=30)
 
 
+def test_the_sergeant_gives_a_task_back_with_the_team_to_another_pcso(stack):
+    leaver, next_pcso = pcso(stack, "pcso.leaver"), pcso(stack, "pcso.next")
+    handed_back = task(stack, leaver)
+    assert hand_over(stack, leaver, None).status_code == 200
+    address = f"/api/pcso-tasks/{handed_back['reference']}/assignee"  # a reference will do
+
+    refused = stack.post(address, "sgt.dalston", json={"assignee": "sgt.dalston"})
+    assert refused.status_code == 422
+    assert refused.json()["error"]["fields"] == {"assignee": ["Name a PCSO's username."]}
+    assert stack.post(address, "coordinator", json={"assignee": next_pcso}).status_code == 403
+    given = stack.post(address, "sgt.dalston", json={"assignee": next_pcso})
+
+    assert given.status_code == 200, given.text
+    assert given.json()["assignee"] == next_pcso
+    theirs = stack.get("/api/pcso-tasks?assignee=me&status=open", next_pcso).json()["items"]
+    assert [t["id"] for t in theirs] == [handed_back["id"]]
+    assert wait_for(lambda: [n for n in notices(stack, next_pcso, "pcso_task.assigned")
+                             if handed_back["reference"] in n["body"]], timeout=30), \
+        "the PCSO given the task was not told"
+    assert wait_for(lambda: len([e for e in stack.get(
+        f"/api/audit?record_id={handed_back['id']}&username=sgt.dalston&limit=50",
+        "admin").json()["items"] if e["purpose"] == "Tasking a PCSO"]) == 2, timeout=30), \
+        "giving the task is not on the audit trail beside setting it"
+
+
 def test_bad_handovers_name_the_field_and_move_nothing(stack):
     leaver = pcso(stack, "pcso.leaver", wards=("dalston", "hackney-central"))
     successor = pcso(stack, "pcso.successor")

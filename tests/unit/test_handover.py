@@ -207,3 +207,55 @@ def test_a_task_back_with_the_team_still_expires_at_its_due_date(db, tasking):
     assert (closed.type, closed.version) == ("pcso_task.closed", 2)
     assert closed.payload["assignee"] is None
     assert closed.payload["pcso_task_id"] == handed_back["id"]
+
+
+# --- a task back with the team is given to another PCSO ---------------------------------
+
+def test_the_sergeant_gives_a_task_back_with_the_team_to_another_pcso_who_is_told(db,
+                                                                                 tasking):
+    task = task_pcso(tasking)
+    tasking.hand_over_work("pcso.leaving", None, ADMIN)
+    db.committed_events.clear()
+
+    given = tasking.give_pcso_task(task["id"], {"assignee": "pcso.dalston"},
+                                   {"role": "pcso", "wards": ["dalston"]}, SERGEANT)
+
+    assert given["assignee"] == "pcso.dalston"
+    assert db.event_types == ["pcso_task.assigned"]
+    told = db.committed_events[0].payload
+    assert (told["pcso_task_id"], told["assignee"], told["assigned_by"]) == (
+        task["id"], "pcso.dalston", "sgt.dalston")
+    assert told["reference"] == task["reference"]
+
+
+@pytest.mark.parametrize("to, account, says", [
+    ("pcso.dalston", None, "Name a PCSO"),
+    ("pcso.dalston", {"role": "pcso", "wards": ["homerton"]}, "does not serve dalston"),
+    ("pcso.leaving", {"role": "pcso", "wards": ["dalston"]}, "holds this task already"),
+])
+def test_a_task_goes_only_to_a_pcso_of_its_ward_who_does_not_hold_it(db, tasking, to,
+                                                                      account, says):
+    task = task_pcso(tasking, assignee="pcso.leaving")
+    before = db.rows("pcso_tasks"), len(db.committed_events)
+    with pytest.raises(InvalidContent) as refused:
+        tasking.give_pcso_task(task["id"], {"assignee": to}, account, SERGEANT)
+    assert says in refused.value.fields["assignee"][0]
+    assert (db.rows("pcso_tasks"), len(db.committed_events)) == before
+
+
+def test_only_the_tasks_own_sergeant_gives_it_and_only_while_open(db, tasking):
+    task = task_pcso(tasking)
+    pcso = {"role": "pcso", "wards": ["dalston"]}
+    other_ward = {**SERGEANT, "username": "sgt.hoxton", "wards": ["hoxton"]}
+    with pytest.raises(NotFound):
+        tasking.give_pcso_task(task["id"], {"assignee": "pcso.dalston"}, pcso, other_ward)
+    with pytest.raises(Forbidden):
+        tasking.give_pcso_task(task["id"], {"assignee": "pcso.dalston"}, pcso, COORDINATOR)
+    with pytest.raises(InvalidContent) as refused:
+        tasking.give_pcso_task(task["id"], {}, pcso, SERGEANT)
+    assert refused.value.fields == {"assignee": ["Missing data for required field."]}
+    with db.engine.begin() as conn:
+        conn.execute(tasking_metadata.tables["pcso_tasks"].update().values(status="expired"))
+    with pytest.raises(InvalidContent) as refused:
+        tasking.give_pcso_task(task["id"], {"assignee": "pcso.dalston"}, pcso, SERGEANT)
+    assert "closed (expired)" in refused.value.fields["status"][0]

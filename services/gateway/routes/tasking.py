@@ -10,7 +10,8 @@ from shared.contracts.tasking import (AdHocReportSchema, AssignSchema, CloseMeet
                                       CompleteSchema, FeedbackSchema, GradeSchema,
                                       IntelligenceQuerySchema, IntelligenceReportView,
                                       ItemQuerySchema, MeetingActionSchema, MeetingView,
-                                      OpenMeetingSchema, PcsoTaskQuerySchema, PcsoTaskSchema,
+                                      OpenMeetingSchema, PcsoTaskAssigneeSchema,
+                                      PcsoTaskQuerySchema, PcsoTaskSchema,
                                       PcsoTaskView, RaiseItemSchema, ReportSchema,
                                       TaskingItemView, UpdateSchema)
 from shared.errors import InvalidContent
@@ -129,12 +130,25 @@ class TaskingRoutes:
          response=PcsoTaskView, status=201)
     def assign_pcso_task(self, request):
         payload = json_body(request)
-        assignee = payload.get("assignee")
+        return 201, self.tasking.assign_pcso_task(
+            payload, self._pcso_account(payload.get("assignee")), actor(request.principal))
+
+    @api("POST", "/api/pcso-tasks/<string:task_id>/assignee", roles=("sergeant",),
+         request=PcsoTaskAssigneeSchema, response=PcsoTaskView)
+    def give_pcso_task(self, request, task_id):
+        # Audited from pcso_task.assigned, which commits with the change (audit.py).
+        payload = json_body(request)
+        return self.tasking.give_pcso_task(task_id, payload,
+                                           self._pcso_account(payload.get("assignee")),
+                                           actor(request.principal))
+
+    def _pcso_account(self, username):
+        """The role and wards of the account named to hold a PCSO task, as only the
+        gateway (which owns accounts) knows them; None if there is no such account."""
         with self.uow:
-            account = (accounts.find_user(self.uow.session, assignee)
-                       if isinstance(assignee, str) else None)
-        known = {key: account[key] for key in ("role", "wards")} if account else None
-        return 201, self.tasking.assign_pcso_task(payload, known, actor(request.principal))
+            account = (accounts.find_user(self.uow.session, username)
+                       if isinstance(username, str) else None)
+        return {key: account[key] for key in ("role", "wards")} if account else None
 
     @api("GET", "/api/pcso-tasks", roles=TASK_READERS, query=PcsoTaskQuerySchema,
          response=page_of(PcsoTaskView))

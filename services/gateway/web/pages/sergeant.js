@@ -89,10 +89,35 @@ export const taskPage = routed("/pcso-tasks/:id", loads("PCSO task", async (id, 
       el("dt", {}, "Status"), el("dd", {}, `${TASK_STATUSES[task.status] || words(task.status)}, `
                                           + `${task.reports_filed} of ${task.reports_wanted} reports in`),
       el("dt", {}, "Set"), el("dd", {}, `${when(task.assigned_at)} by ${task.assigned_by}`)),
+    state.me.role === "sergeant" && task.status === "open" ? await giveForm(task) : null,
     el("h2", {}, "Reports and the BIU's feedback"),
     task.reports.length ? el("div", { class: "reports" }, task.reports.map((r) => reportCard(r, names)))
       : el("p", { class: "muted" }, "No report filed yet.")));
 }));
+
+/** The ward's sergeant gives an open task to another PCSO of its ward: one back with the
+ * team after its PCSO left, or one moved between PCSOs (POST /api/pcso-tasks/{id}/assignee). */
+async function giveForm(task) {
+  const directory = await api("GET", `/api/directory?ward=${encodeURIComponent(task.ward)}&limit=200`);
+  const pcsos = directory.items.filter((c) => c.role === "pcso" && c.username && c.username !== task.assignee);
+  const pcsoSelect = el("select", {}, pcsos.length ? pcsos.map((c) => el("option", { value: c.username },
+    `${c.display_name} (${c.username})`)) : [el("option", { value: "" }, "No other PCSO serves this ward")]);
+  const form = el("form", { novalidate: true, class: "give-task" },
+    el("h2", {}, task.assignee ? "Give this task to another PCSO" : "Give this task to a PCSO"),
+    el("div", { class: "alert", role: "alert", tabindex: "-1", hidden: true }),
+    field("PCSO", "assignee", pcsoSelect, "The PCSOs who serve this ward. They are told at once."),
+    el("button", { class: "primary", type: "submit" }, "Give task"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const assignee = pcsoSelect.value;
+    try {
+      const given = await api("POST", `/api/pcso-tasks/${encodeURIComponent(task.id)}/assignee`,
+                              assignee ? { assignee } : {});
+      taskPage(given.id, `Task given to ${given.assignee}, who has been told.`);
+    } catch (error) { showErrors(form, error); }
+  });
+  return form;
+}
 
 /** The referral or action a task is set from (from its page's "Task a PCSO" link). */
 async function taskedFrom(sourceType, sourceId) {
