@@ -10,6 +10,7 @@ from cryptography.fernet import Fernet, InvalidToken
 
 from services.gateway import audit, totp
 from services.gateway.orm import recovery_codes, second_factors, users
+from shared.config import mfa_required_roles
 from shared.db import utcnow
 from shared.errors import Conflict, InvalidContent, NotAuthenticated, NotFound
 
@@ -51,6 +52,13 @@ def enrolled(session, username):
     """Whether the account signs in with a second factor (a confirmed enrolment)."""
     row = _row(session, username)
     return bool(row and row["confirmed_at"])
+
+
+def required_roles(config):
+    """The roles that must sign in with a second factor: the service's config, or the
+    environment's `WARDLINE_MFA_REQUIRED_ROLES` where a config leaves it out (a unit
+    test's container)."""
+    return config.get("MFA_REQUIRED_ROLES", mfa_required_roles())
 
 
 def status(session, username, required_roles, role):

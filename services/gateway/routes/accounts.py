@@ -5,7 +5,6 @@ from services.gateway import accounts, audit, second_factors, sessions, sign_in,
 from services.gateway.schemas import (AccountView, TokenRequestSchema, TokenView, UserView,
                                      page_of)
 from services.gateway.http import api, client_address, json_body, json_response, page_limit
-from shared.config import mfa_required_roles
 from shared.db import utcnow
 from shared.errors import NotAuthenticated, NotFound
 from shared.paging import decode_cursor, page
@@ -40,7 +39,7 @@ class AccountRoutes:
         username = credentials.get("username")
         key = accounts.throttle_key(username if isinstance(username, str) else "",
                                     client_address(request))
-        required = self.config.get("MFA_REQUIRED_ROLES", mfa_required_roles())
+        required = second_factors.required_roles(self.config)
         with self.uow:
             now = utcnow()
             outcome = sign_in.attempt(self.uow.session, credentials, key, self.config, now,
@@ -139,7 +138,7 @@ class AccountRoutes:
                 raise NotFound("No such account.", {"username": [username]})
             status = second_factors.status(
                 self.uow.session, username,
-                self.config.get("MFA_REQUIRED_ROLES", mfa_required_roles()), user["role"])
+                second_factors.required_roles(self.config), user["role"])
         return {**accounts.public_view(user),
                 "second_factor": {"enrolled": status["enrolled"],
                                   "required": status["required"]}}

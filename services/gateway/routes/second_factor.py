@@ -11,7 +11,6 @@ from services.gateway.schemas import (CodeSchema, ConfirmedView, EnrolmentView,
                                       OneTimePasswordSchema, ResetView, SecondFactorView,
                                       TokenView)
 from services.gateway.sign_in import ENROLMENT_SCOPE, PasswordChangeSchema
-from shared.config import mfa_required_roles
 from shared.db import utcnow
 from shared.errors import load_or_refuse
 from shared.vocabulary import ROLES
@@ -19,7 +18,7 @@ from shared.vocabulary import ROLES
 
 class SecondFactorRoutes:
     def _required_roles(self):
-        return self.config.get("MFA_REQUIRED_ROLES", mfa_required_roles())
+        return second_factors.required_roles(self.config)
 
     @api("GET", "/api/me/second-factor", roles=ROLES, enrolment=True,
          response=SecondFactorView)
