@@ -1,9 +1,12 @@
 """Changing an account (`PATCH /api/users/{username}`: accounts.change_account) and the
 sessions that let a change, or signing out, refuse tokens issued before it (sessions.py)."""
+from datetime import timedelta
+
 import pytest
 
 from services.gateway import accounts, sessions, tokens
 from services.gateway.orm import metadata
+from shared.db import utcnow
 from shared.errors import Conflict, InvalidContent, NotAuthenticated, NotFound
 from shared.testing.memory import InMemoryDatabase
 
@@ -228,6 +231,15 @@ def test_a_spent_refresh_token_presented_again_signs_the_session_out(db):
         principal(db, claims)  # and the session's access tokens are refused
 
 
+def test_an_expired_sessions_refresh_token_is_refused_with_a_clear_message(db):
+    sid, token = open_session(db)  # kept for an hour
+    with db.unit_of_work() as uow:
+        with pytest.raises(NotAuthenticated, match="The session has ended: sign in again"):
+            sessions.renew(uow.session, token, now=utcnow() + timedelta(hours=1, seconds=1))
+    _, renewed = renew(db, token)  # within its hour the same token still renews
+    assert renewed.startswith(sid + ".")
+
+
 @pytest.mark.parametrize("presented", [None, "", "no-dot", "unknown-sid.secret", 42])
 def test_a_missing_or_unknown_refresh_token_is_refused(db, presented):
     with pytest.raises(NotAuthenticated):
@@ -250,8 +262,6 @@ def test_a_session_is_not_renewed_after_the_account_is_disabled_or_its_password_
 def test_sessions_ended_longer_ago_than_kept_are_deleted_and_live_ones_stay(db):
     """Retention: a session signed out, or past its renewal time, more than the days kept
     is deleted; one still live, or ended within the days kept, stays."""
-    from datetime import timedelta
-    from shared.db import utcnow
     now = utcnow()
     ids = {name: open_session(db)[0] for name in
            ("live", "signed_out_long_ago", "signed_out_lately", "expired_long_ago")}
