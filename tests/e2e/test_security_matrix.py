@@ -269,7 +269,8 @@ def test_a_pcso_cannot_see_or_report_on_another_pcsos_task(stack):
 def test_a_body_of_many_tiny_values_is_refused_at_once_and_health_keeps_answering(stack):
     """130,000 one-digit elements fit in the size limit. The NUL check once copied the
     rest of the list per element (its cost grew with the square of the size: ~50 s of a
-    gateway that answered nothing else); it is one walk with a cap on values and depth."""
+    gateway that answered nothing else); it is one walk with a cap on values and depth, and
+    the gateway answers health probes all the while."""
     import threading
     import time
 
@@ -298,8 +299,10 @@ def test_a_body_of_many_tiny_values_is_refused_at_once_and_health_keeps_answerin
         prober.join()
     assert answer.status_code == 400, answer.text
     assert "JSON values" in answer.json()["error"]["message"]
-    assert took < 1.0, took
-    assert health and max(health) < 0.2, health
+    # Bounds far from the ~50 s of the quadratic walk and far above a loaded 2-core CI
+    # machine's worst (a health probe once took 0.34 s there): a guard, not a timing.
+    assert took < 5.0, took
+    assert health and max(health) < 2.0, health
     deep = "[" * 5000 + "]" * 5000
     answer = requests.post(stack.base_url + "/api/auth/token", data=deep, timeout=10)
     assert answer.status_code == 400 and "deep" in answer.json()["error"]["message"]
