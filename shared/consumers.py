@@ -48,7 +48,19 @@ def park(publisher, queue_consumer, message, queue_name, reason, errors=None):
     queue_consumer.ack_message(message)
 
 
-class DeadLetteringQueueConsumer(QueueConsumer):
+class PromptQueueConsumer(QueueConsumer):
+    """Nameko's queue consumer, looking up from the broker five times a second when no
+    message comes, not once: kombu's loop cancels the consumers of stopping entrypoints,
+    and notices it has none left, only between waits, so each stop (a deploy's drain, a
+    test stack's teardown) took some 3.5 s of one-second waits, and now some 1.5 s."""
+    IDLE_WAIT_SECONDS = 0.2
+
+    def consume(self, limit=None, timeout=None, safety_interval=IDLE_WAIT_SECONDS, **kwargs):
+        return super().consume(limit=limit, timeout=timeout,
+                               safety_interval=safety_interval, **kwargs)
+
+
+class DeadLetteringQueueConsumer(PromptQueueConsumer):
     """Nameko's queue consumer, except that a body that cannot even be decoded (not JSON,
     not UTF-8) is parked in the dead-letter queue with the reason; kombu's default would
     log it and ack it away, and the message would be lost without trace."""

@@ -25,10 +25,11 @@ from amqp.exceptions import PreconditionFailed
 from kombu import Connection
 from kombu.exceptions import OperationalError
 from nameko.exceptions import MalformedRequest
-from nameko.rpc import Rpc, RpcConsumer, get_rpc_exchange
+from nameko.rpc import ReplyListener, Rpc, RpcConsumer, RpcProxy, get_rpc_exchange
 
 from shared.bus import declare, rpc_queue
 from shared.caller import CALLER_HEADER, CallerRefused, as_actor, verify_caller
+from shared.consumers import PromptQueueConsumer
 from shared.errors import Forbidden, as_unavailable
 
 log = structlog.get_logger(__name__)
@@ -40,6 +41,7 @@ def service_rpc_queue(service_name, config):
 
 class QuorumRpcConsumer(RpcConsumer):
     """Nameko's RPC consumer on the quorum `rpc-<service>` queue; one per container."""
+    queue_consumer = PromptQueueConsumer()
 
     def setup(self):
         if self.queue is None:
@@ -78,6 +80,16 @@ class QuorumRpcConsumer(RpcConsumer):
             except (OperationalError, ConnectionError, OSError):
                 pass  # the request's channel is gone with the connection: nothing to ack
             return result, exc_info
+
+
+class PromptReplyListener(ReplyListener):
+    queue_consumer = PromptQueueConsumer()
+
+
+class ServiceRpc(RpcProxy):
+    """Nameko's RPC proxy onto another service, whose answers come through the same
+    prompt queue consumer as the service's own requests (one consumer, one connection)."""
+    rpc_reply_listener = PromptReplyListener()
 
 
 class QuorumRpc(Rpc):

@@ -3,7 +3,6 @@ and composes answers from the services that own the data (over RPC, never their 
 Routes live in `routes/`, one module per area."""
 import structlog
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy
 
 from services.gateway import sessions
 from services.gateway.orm import metadata
@@ -24,6 +23,7 @@ from services.gateway.routes.tasking import TaskingRoutes
 from services.gateway.routes.vocabulary import VocabularyRoutes
 from services.gateway.routes.web import WebPages
 from shared.dependencies import Database, LoggingContext
+from shared.rpc import ServiceRpc
 from shared.timers import configured_timer
 
 log = structlog.get_logger(__name__)
@@ -39,10 +39,10 @@ class GatewayService(AccountRoutes, SingleSignOnRoutes, HandoverRoutes, SecondFa
     uow = Database(metadata)
     logging_context = LoggingContext()
     config = Config()
-    referrals = RpcProxy("referrals")
-    tasking = RpcProxy("tasking")
-    notifications = RpcProxy("notifications")
-    casereview = RpcProxy("casereview")
+    referrals = ServiceRpc("referrals")
+    tasking = ServiceRpc("tasking")
+    notifications = ServiceRpc("notifications")
+    casereview = ServiceRpc("casereview")
 
     @configured_timer("SESSION_PRUNE_SECONDS")
     def prune_sessions(self):
