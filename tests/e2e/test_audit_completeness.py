@@ -75,7 +75,7 @@ NOT_PERSONAL = {
     "GET /api/users/{username}": "a staff account (admins)",
     "GET /api/directory": "staff contact details",
     "GET /api/notifications/failed-emails": "staff e-mail addresses (admins)",
-    "GET /api/audit": "the trail itself (admins)",
+    "GET /api/audit": "the trail itself (admins, the DPO)",
     "GET /api/sharing-agreements": "agreements between agencies, no person",
     "GET /api/sharing-agreements/{agreement_id}": "an agreement between agencies, no person",
     "GET /api/docs": "describes the API",

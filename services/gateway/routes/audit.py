@@ -52,7 +52,7 @@ class AuditRoutes:
         self.record_access(request, action, record_type, [r["id"] for r in records], purpose)
         return result
 
-    @api("GET", "/api/audit", roles=("admin",), response=page_of(AuditEntryView),
+    @api("GET", "/api/audit", roles=("admin", "dpo"), response=page_of(AuditEntryView),
          query=audit.AuditQuery(exclude=("limit", "cursor")))
     def audit_trail(self, request):
         with self.uow:
