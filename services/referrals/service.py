@@ -10,6 +10,7 @@ from shared.consumers import on_event
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED, schema_for
 from shared.health import HealthEndpoint
+from shared.retention import retention_schedule
 from shared.rpc import rpc
 from shared.timers import configured_timer
 
@@ -20,6 +21,7 @@ class ReferralsService(HealthEndpoint):
     uow = Database(metadata)
     logging_context = LoggingContext()
     config = Config()
+    retention = retention_schedule()  # checked at start: a wrong file stops the service
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_referral(self, payload, actor):

@@ -81,6 +81,7 @@ NOT_PERSONAL = {
     "GET /api/docs": "describes the API",
     "GET /api/openapi.json": "describes the API",
     "GET /api/vocabulary": "codes and their labels, about nobody",
+    "GET /api/retention-schedule": "periods by record kind, about nobody",
     "GET /api/auth/oidc": "whether single sign-on is on, about nobody",
     "GET /api/auth/oidc/start": "a redirect to the identity provider, no data",
     "GET /api/auth/oidc/callback": "signs the caller in: a redirect, no one's data",
