@@ -82,6 +82,9 @@ class AuditRoutes:
         ("referral_id", "subject_id"), "Referral intake")
     audit_referral_closed = audits_change("referrals", "referral.closed", "alteration",
                                           "referral", "referral_id", "Closing a referral")
+    audit_retention_decided = audits_change(
+        "referrals", "referral.retention_decided", "alteration", "referral", "referral_id",
+        "Retention review: {decision}")
     audit_referral_acknowledged = audits_change(
         "referrals", "referral.acknowledged", "alteration", "referral", "referral_id",
         "Taking up a redirected referral")
