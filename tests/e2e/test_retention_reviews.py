@@ -1,15 +1,13 @@
 """Retention reviews over the real stack, with a schedule whose periods are all 0 days so
 that a referral falls due the moment it ends: it appears in the DPO's queue (and in no one
 else's), the DPO retains it with a reason and a new date, the decision is on the audit
-trail, and the referral leaves the queue until that date. A wrong schedule is refused by
-the command line's check before anything starts."""
+trail, and the referral leaves the queue until that date."""
 from datetime import date, timedelta
 
 import pytest
-import yaml
 
-from shared.retention import DEFAULT_SCHEDULE_FILE
 from shared.testing.factories import referral_payload
+from shared.testing.retention import schedule_due_at_once
 from shared.testing.waiting import wait_for
 
 pytestmark = pytest.mark.e2e
@@ -17,13 +15,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture(scope="module")
 def stack_settings(tmp_path_factory):
-    document = yaml.safe_load(DEFAULT_SCHEDULE_FILE.read_text())
-    for outcomes in document["records"].values():
-        for entry in outcomes.values():
-            entry["after"] = "0 days"
-    path = tmp_path_factory.mktemp("retention") / "schedule.yaml"
-    path.write_text(yaml.safe_dump(document))
-    return {"WARDLINE_RETENTION_SCHEDULE": str(path)}
+    folder = tmp_path_factory.mktemp("retention")
+    return {"WARDLINE_RETENTION_SCHEDULE": schedule_due_at_once(folder)}
 
 
 def ended_referral(stack):
