@@ -110,3 +110,18 @@ def test_every_service_that_keeps_scheduled_records_checks_the_schedule_at_start
     with pytest.raises(ConfigError, match="wrong.yaml"):
         provider.build({"RETENTION_SCHEDULE": str(wrong)})
     assert provider.build({"RETENTION_SCHEDULE": ""}).path == str(DEFAULT_SCHEDULE_FILE)
+
+
+def test_running_with_a_wrong_schedule_stops_with_one_line_naming_the_entry(
+        tmp_path, monkeypatch, capsys):
+    from wardline import cli
+
+    wrong = tmp_path / "ours.yaml"
+    document = yaml.safe_load(DEFAULT_SCHEDULE_FILE.read_text())
+    document["records"]["case_review"]["published"]["action"] = "archive"
+    wrong.write_text(yaml.safe_dump(document))
+    monkeypatch.setenv("WARDLINE_RETENTION_SCHEDULE", str(wrong))
+    assert cli.main(["run", "referrals"]) == 2  # before the broker is even asked
+    error = capsys.readouterr().err
+    assert error.startswith("wardline: ") and "case_review.published: action 'archive'" in error
+    assert "Traceback" not in error
