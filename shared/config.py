@@ -177,6 +177,11 @@ SETTINGS = (
             "YAML file of missed-opportunity rules for case reviews (parameters, which rules "
             "suggest a review, the partner agencies lessons go to). Empty: the defaults "
             "shipped in `services/casereview/rules.yaml`."),
+    Setting("WARDLINE_RETENTION_SCHEDULE", "",
+            "YAML file of the retention schedule (how long each record kind is kept by "
+            "outcome, the action when it falls due, whether a timer disposes without a "
+            "decision, and the guidance each period cites). Checked when every service "
+            "starts: a wrong file stops it. Empty: `shared/retention.yaml`."),
     Setting("WARDLINE_BOROUGH", "hackney",
             "Borough whose wards `wardline demo seed` loads and `wardline users add` checks against (`wardline/boroughs/NAME.json`)."),
     Setting("WARDLINE_LOG_LEVEL", "INFO", "Log level (DEBUG, INFO, WARNING, ERROR)."),
@@ -383,6 +388,7 @@ def load_config(service_name, environ=None):
         "CALLER_KEYS_ACCEPTED": accepted_caller_keys(environ),
         "TASKING_RULES": env("WARDLINE_TASKING_RULES"),
         "CASEREVIEW_RULES": env("WARDLINE_CASEREVIEW_RULES"),
+        "RETENTION_SCHEDULE": env("WARDLINE_RETENTION_SCHEDULE"),
         "OVERDUE_CHECK_SECONDS": float(env("WARDLINE_OVERDUE_CHECK_SECONDS")),
         "INTELLIGENCE_NOTE_DAYS": float(env("WARDLINE_INTELLIGENCE_NOTE_DAYS")),
         "INTELLIGENCE_FEEDBACK_DAYS": float(env("WARDLINE_INTELLIGENCE_FEEDBACK_DAYS")),

@@ -17,7 +17,7 @@ ROLE_LABELS = _terms(
     ("partner", "Partner agency staff"), ("panel", "Ward panel chair"),
     ("coordinator", "Tasking coordinator"), ("sergeant", "Safer Neighbourhoods sergeant"),
     ("pcso", "PCSO"), ("analyst", "BIU analyst"), ("reviewer", "Case reviewer"),
-    ("admin", "Administrator"))
+    ("dpo", "Data protection officer"), ("admin", "Administrator"))
 
 AGENCY_LABELS = _terms(
     ("police", "Police"), ("la-community-safety", "Local authority community safety"),

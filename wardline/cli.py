@@ -148,6 +148,7 @@ def cmd_run(args):
                  f"choose from {', '.join(SERVICES)}")
     if args.story and args.services != ["all"]:
         sys.exit("wardline: --story needs every service: wardline run all --story")
+    _check_retention_schedule()
     _require_broker()
     if len(names) == 1:
         runner.run_in_this_process(names[0])
@@ -411,6 +412,14 @@ def _ward_codes():
     from wardline.demo import ward_register
 
     return {ward["code"] for ward in ward_register(_borough())}
+
+
+def _check_retention_schedule():
+    """A wrong retention schedule stops `run` with one line naming the entry (ConfigError,
+    printed by main), before any service starts: each service checks it again at start."""
+    from shared.retention import Schedule
+
+    Schedule.load(load_config("referrals")["RETENTION_SCHEDULE"])
 
 
 def _require_broker():

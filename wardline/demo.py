@@ -34,6 +34,7 @@ DEMO_USERS = (
     {"username": "biu.analyst", "display_name": "Ana Silva (BIU)", "role": "analyst"},
     {"username": "reviewer", "display_name": "Rowan Hughes", "role": "reviewer",
      "agency": "la-community-safety"},
+    {"username": "dpo", "display_name": "Dana Osei (data protection officer)", "role": "dpo"},
 )
 
 

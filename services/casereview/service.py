@@ -14,6 +14,7 @@ from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
 from shared.health import HealthEndpoint
+from shared.retention import retention_schedule
 from shared.need_to_know import shape
 from shared.rpc import rpc
 
@@ -24,6 +25,7 @@ class CaseReviewService(HealthEndpoint):
     uow = Database(metadata)
     logging_context = LoggingContext()
     config = Config()
+    retention = retention_schedule()  # checked at start: a wrong file stops the service
     rulebook = BuiltFromConfig(lambda config: RuleBook.load(config.get("CASEREVIEW_RULES")))
 
     # The chronology: every event of a person's story, each kept once (see chronology.py).

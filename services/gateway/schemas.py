@@ -196,3 +196,24 @@ class SingleSignOnCallbackQuery(Schema):
     state = fields.String()
     error = fields.String()
     error_description = fields.String()
+
+
+class RetentionEntryView(Schema):
+    """One line of the retention schedule (shared/retention.yaml)."""
+    kind = fields.String(metadata={"description": "referral, intelligence_report, case_review"})
+    outcome = fields.String(metadata={"description": "how the record ended (no_further_action, "
+                                                     "mopi_group_3, published ...)"})
+    after = fields.String(metadata={"description": "how long it is kept: \"6 years\""})
+    action = fields.String(metadata={"description": "review, anonymise or delete"})
+    automatic = fields.Boolean(metadata={"description": "disposed by a timer, no decision"})
+    source = fields.String(metadata={"description": "app, npcc or partnership"})
+    source_title = fields.String()
+    confirm = fields.Boolean(metadata={"description": "the period awaits the DPO's check "
+                                                      "against its source"})
+    why = fields.String()
+
+
+class RetentionScheduleView(Schema):
+    entries = fields.List(fields.Nested(RetentionEntryView))
+    sources = fields.Dict(metadata={"description": "key -> {title, url, read}: what each "
+                                                   "source says, as quoted in the file"})

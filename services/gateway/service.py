@@ -16,6 +16,7 @@ from services.gateway.routes.metrics import MetricsRoutes
 from services.gateway.routes.notifications import NotificationRoutes
 from services.gateway.routes.operations import OperationsRoutes
 from services.gateway.routes.referrals import ReferralRoutes
+from services.gateway.routes.retention import RetentionRoutes
 from services.gateway.routes.second_factor import SecondFactorRoutes
 from services.gateway.routes.sharing import SharingAgreementRoutes
 from services.gateway.routes.single_sign_on import SingleSignOnRoutes
@@ -23,6 +24,7 @@ from services.gateway.routes.tasking import TaskingRoutes
 from services.gateway.routes.vocabulary import VocabularyRoutes
 from services.gateway.routes.web import WebPages
 from shared.dependencies import Database, LoggingContext
+from shared.retention import retention_schedule
 from shared.rpc import ServiceRpc
 from shared.timers import configured_timer
 
@@ -31,7 +33,7 @@ log = structlog.get_logger(__name__)
 
 class GatewayService(AccountRoutes, SingleSignOnRoutes, HandoverRoutes, SecondFactorRoutes, ReferralRoutes,
                      SharingAgreementRoutes, NotificationRoutes,
-                     AuditRoutes,
+                     AuditRoutes, RetentionRoutes,
                      TaskingRoutes, CaseReviewRoutes, DashboardRoutes, OperationsRoutes,
                      MetricsRoutes, DocsRoutes, VocabularyRoutes, WebPages):
     name = "gateway"
@@ -39,6 +41,7 @@ class GatewayService(AccountRoutes, SingleSignOnRoutes, HandoverRoutes, SecondFa
     uow = Database(metadata)
     logging_context = LoggingContext()
     config = Config()
+    retention = retention_schedule()
     referrals = ServiceRpc("referrals")
     tasking = ServiceRpc("tasking")
     notifications = ServiceRpc("notifications")

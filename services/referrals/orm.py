@@ -160,3 +160,17 @@ ward_priorities = sa.Table(
     sa.Index("ix_ward_priorities_ward", "ward", "status"),
     sa.Index("ix_ward_priorities_review", "status", "review_by"),
 )
+
+retention_decisions = sa.Table(
+    # The DPO's decisions on referrals that fell due (shared/retention.yaml): kept as the
+    # record the APP asks for ("all reviews that result in a decision to retain records
+    # must be recorded"). Holds a referral's id and the DPO's reason, no person's details.
+    "retention_decisions", metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("referral_id", sa.String(36), nullable=False, index=True),
+    sa.Column("decision", sa.String(20), nullable=False),  # retain | dispose
+    sa.Column("reason", sa.String(1000), nullable=False),
+    sa.Column("retain_until", sa.Date, nullable=True),
+    sa.Column("decided_by", sa.String(80), nullable=False),
+    sa.Column("decided_at", UtcDateTime, nullable=False),
+)

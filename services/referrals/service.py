@@ -2,14 +2,16 @@
 triage, ward priorities and the ward register."""
 from nameko.dependency_providers import Config
 
-from services.referrals import agreements, handlers, priorities
+from services.referrals import agreements, handlers, priorities, retention_reviews
 from services.referrals.orm import metadata
-from shared.contracts.referrals import (PersonView, ReferralView, SharingAgreementView,
-                                        SubjectLinkView, WardPriorityView)
+from shared.contracts.referrals import (PersonView, RecordDueView, ReferralView,
+                                        SharingAgreementView, SubjectLinkView,
+                                        WardPriorityView)
 from shared.consumers import on_event
 from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED, schema_for
 from shared.health import HealthEndpoint
+from shared.retention import retention_schedule
 from shared.rpc import rpc
 from shared.timers import configured_timer
 
@@ -20,6 +22,7 @@ class ReferralsService(HealthEndpoint):
     uow = Database(metadata)
     logging_context = LoggingContext()
     config = Config()
+    retention = retention_schedule()  # checked at start: a wrong file stops the service
 
     @rpc(expected_exceptions=EXPECTED)
     def submit_referral(self, payload, actor):
@@ -91,6 +94,16 @@ class ReferralsService(HealthEndpoint):
     def list_ward_priorities(self, ward=None, status=None, limit=50, cursor=None):
         result = handlers.list_ward_priorities(ward, status, limit, cursor, self.uow)
         return {**result, "items": WardPriorityView(many=True).dump(result["items"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_records_due(self, actor):
+        result = retention_reviews.records_due(actor, self.uow, self.retention)
+        return {**result, "items": RecordDueView(many=True).dump(result["items"])}
+
+    @rpc(expected_exceptions=EXPECTED)
+    def decide_retention(self, referral_id, payload, actor):
+        return RecordDueView().dump(retention_reviews.decide_retention(
+            referral_id, payload, actor, self.uow, self.retention))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_sharing_agreements(self, query, actor):

@@ -14,6 +14,7 @@ from shared.dependencies import Database, LoggingContext
 from shared.errors import EXPECTED
 from shared.extensions import BuiltFromConfig
 from shared.health import HealthEndpoint
+from shared.retention import retention_schedule
 from shared.need_to_know import shape
 from shared.timers import configured_timer
 
@@ -60,6 +61,7 @@ class TaskingService(HealthEndpoint):
     uow = Database(metadata)
     logging_context = LoggingContext()
     config = Config()
+    retention = retention_schedule()  # checked at start: a wrong file stops the service
     rules = BuiltFromConfig(lambda config: RoutingRules.load(config.get("TASKING_RULES")))
     sla = BuiltFromConfig(service_levels)
 

@@ -307,3 +307,40 @@ class SharingAgreementView(Schema):
     created_at = fields.AwareDateTime()
     updated_by = fields.String(allow_none=True)
     updated_at = fields.AwareDateTime(allow_none=True)
+
+
+RETENTION_DECISIONS = ("retain", "dispose")
+
+
+class RetentionDecisionSchema(Schema):
+    """The DPO's decision on a referral that fell due: retain it, saying why and until
+    when it is next reviewed, or dispose of it."""
+    decision = fields.String(required=True, validate=validate.OneOf(RETENTION_DECISIONS))
+    reason = _text(1000)
+    retain_until = fields.Date(load_default=None, metadata={
+        "description": "retain: the day the referral is next reviewed (after today)"})
+
+    @validates_schema
+    def _retained_until_a_later_day(self, data, **kwargs):
+        if data.get("decision") == "retain" and not data.get("retain_until"):
+            raise ValidationError("Say until when it is kept: the day of its next review.",
+                                  "retain_until")
+        if data.get("decision") == "dispose" and data.get("retain_until"):
+            raise ValidationError("A disposed record has no next review.", "retain_until")
+
+
+class RecordDueView(Schema):
+    """A record the retention schedule says is due: what it is and why, never whom it is
+    about (the DPO decides on the record's kind, outcome and dates)."""
+    record_kind = fields.String()
+    record_id = fields.String()
+    reference = fields.String()
+    outcome = fields.String(metadata={"description": "how it ended: no_further_action, "
+                                                     "redirected, closed"})
+    ended_on = fields.Date()
+    due_on = fields.Date()
+    action = fields.String(metadata={"description": "the schedule's: review, anonymise, "
+                                                    "delete"})
+    automatic = fields.Boolean()
+    last_decision = fields.Dict(allow_none=True, metadata={
+        "description": "the latest decision on it, if it was retained before"})

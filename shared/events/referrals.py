@@ -286,3 +286,23 @@ REFERRAL_ACKNOWLEDGED = contract(
         "acknowledged_by": "housing.officer", "acknowledged_at": "2026-11-25T09:30:00+00:00",
     },
 )
+
+
+class RetentionDecidedV1(Schema):
+    referral_id = fields.String(required=True)
+    decision = fields.String(required=True, validate=validate.OneOf(("retain", "dispose")))
+    retain_until = fields.Date(allow_none=True, load_default=None)
+    decided_by = fields.String(required=True)
+    decided_at = fields.AwareDateTime(required=True)
+
+
+REFERRAL_RETENTION_DECIDED = contract(
+    source="referrals", type="referral.retention_decided", version=1,
+    schema=RetentionDecidedV1,
+    description="The data protection officer decided on a referral that fell due under the "
+                "retention schedule: retained until a new date, or to be disposed of. Carries "
+                "no reason (it may name people) and no person's details.",
+    example={"referral_id": "4f1c2d8e-0000-4000-8000-000000000001", "decision": "retain",
+             "retain_until": "2028-12-07", "decided_by": "dpo",
+             "decided_at": "2026-12-07T23:45:00+00:00"},
+)

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 ACCOUNT_OF_ROLE = {"partner": "yot.partner", "panel": "panel.dalston",
                    "coordinator": "coordinator", "sergeant": "sgt.dalston",
                    "pcso": "pcso.dalston", "analyst": "biu.analyst", "reviewer": "reviewer",
-                   "admin": "admin"}
+                   "dpo": "dpo", "admin": "admin"}
 ENDS_THE_SESSION = {"/api/auth/logout"}
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]

@@ -33,6 +33,7 @@ READERS = {
                                   "meeting": "other_ward"}),
     "biu.analyst": ("analyst", {}),
     "reviewer": ("reviewer", {}),
+    "dpo": ("dpo", {}),  # reads no casework: every record refused
     "panel.dalston": ("panel", {"referral": "none", "action": "none",
                                 "priority_action": "same_ward"}),
     "pcso.dalston": ("pcso", {"referral": "none", "action": "none",

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.e2e
 ACCOUNT_OF_ROLE = {"partner": "yot.partner", "panel": "panel.dalston",
                    "coordinator": "coordinator", "sergeant": "sgt.dalston",
                    "pcso": "pcso.dalston", "analyst": "biu.analyst", "reviewer": "reviewer",
-                   "admin": "admin"}
+                   "dpo": "dpo", "admin": "admin"}
 NO_SUCH_ID = "00000000-0000-4000-8000-000000000000"
 ENDS_THE_SESSION = {"/api/auth/logout"}
 HOSTILE = ["Robert'); DROP TABLE referrals;--", "' OR '1'='1", "<script>alert('x')</script>",

@@ -52,7 +52,7 @@ class AuditRoutes:
         self.record_access(request, action, record_type, [r["id"] for r in records], purpose)
         return result
 
-    @api("GET", "/api/audit", roles=("admin",), response=page_of(AuditEntryView),
+    @api("GET", "/api/audit", roles=("admin", "dpo"), response=page_of(AuditEntryView),
          query=audit.AuditQuery(exclude=("limit", "cursor")))
     def audit_trail(self, request):
         with self.uow:
@@ -82,6 +82,9 @@ class AuditRoutes:
         ("referral_id", "subject_id"), "Referral intake")
     audit_referral_closed = audits_change("referrals", "referral.closed", "alteration",
                                           "referral", "referral_id", "Closing a referral")
+    audit_retention_decided = audits_change(
+        "referrals", "referral.retention_decided", "alteration", "referral", "referral_id",
+        "Retention review: {decision}")
     audit_referral_acknowledged = audits_change(
         "referrals", "referral.acknowledged", "alteration", "referral", "referral_id",
         "Taking up a redirected referral")

@@ -14,7 +14,8 @@ from shared.vocabulary import ROLES
 
 CASE_ROLES = ("partner", "coordinator", "sergeant", "pcso", "analyst", "reviewer")
 REFERRING_ROLES = ("partner", "coordinator", "sergeant", "pcso")
-PRIORITY_READERS = tuple(role for role in ROLES if role != "admin")
+# the data protection officer reads no casework, a ward's priorities included
+PRIORITY_READERS = tuple(role for role in ROLES if role not in ("admin", "dpo"))
 LINK_STATUSES = ("pending", "automatic", "confirmed", "rejected", "unlinked")
 
 

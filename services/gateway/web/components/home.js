@@ -106,6 +106,13 @@ const HOMES = {
         i.public_outcome || "completed; no public outcome was given.")))
         : el("p", { class: "muted" }, "No action on your priorities has completed yet.")];
   },
+  async dpo() {
+    const [records, agreements] = await Promise.all([counted("/api/retention/due"), counted("/api/sharing-agreements")]);
+    const due = agreements.items.filter((a) => a.review_due || a.review_overdue).length;
+    return [tiles("Today", tile("records due for a retention decision", records, "#/records-due"),
+                  tile("sharing agreements due for review", { count: due, more: agreements.more },
+                       "#/sharing-agreements"))];
+  },
   async admin() {
     const [users, stale] = await Promise.all([counted("/api/users"), counted("/api/directory")]);
     const staleEntries = stale.items.filter((c) => c.stale).length;
