@@ -40,8 +40,12 @@ def test_graded_intelligence_periods_follow_the_mopi_group_and_are_marked_to_con
     schedule = Schedule.load()
     groups = {o: schedule.entry("intelligence_report", o) for o in
               OUTCOMES["intelligence_report"]}
-    assert all(e.source == "app" and e.confirm and e.action == "review"
-               for e in groups.values())
+    assert all(e.confirm and e.action == "review" for e in groups.values())
+    assert {o: e.source for o, e in groups.items()} == {
+        "mopi_group_1": "app", "mopi_group_2": "app",
+        "mopi_group_3": "mopi_guidance_2006", "mopi_group_4": "mopi_guidance_2006"}
+    assert all(groups[g].due_on(date(2026, 1, 1)) == date(2032, 1, 1)  # MoPI's six-year
+               for g in ("mopi_group_3", "mopi_group_4"))               # minimum
     assert groups["mopi_group_1"].due_on(date(2026, 1, 1)) == date(2036, 1, 1)
 
 
