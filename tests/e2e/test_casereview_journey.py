@@ -25,7 +25,7 @@ from shared.testing.waiting import wait_for
 pytestmark = pytest.mark.e2e
 
 PERSON = {"given_name": "Jamal", "family_name": "Okafor-Reid", "date_of_birth": "2008-04-17"}
-REDIRECT_WINDOW = timedelta(seconds=35)
+REDIRECT_WINDOW = timedelta(seconds=15)  # far above the second between triage and acknowledgement
 
 
 @pytest.fixture(scope="module")
