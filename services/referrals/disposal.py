@@ -12,11 +12,12 @@ from datetime import date
 import sqlalchemy as sa
 import structlog
 
-from services.referrals.orm import (referral_actions, referral_disclosures, referral_history,
+from services.referrals.orm import (metadata, referral_actions, referral_disclosures, referral_history,
                                     referrals, subject_keys, subject_links, subjects)
 from shared.db import utcnow
 from shared.errors import Conflict, Forbidden, NotFound
 from shared.events.envelope import SYSTEM_ACTOR
+from shared.outbox import forget_published
 from shared.retention import OUTCOMES
 
 log = structlog.get_logger(__name__)
@@ -34,6 +35,7 @@ def dispose(uow, referral, grounds, actor):
         session.execute(table.delete().where(table.c.referral_id == referral_id))
     session.execute(referrals.delete().where(referrals.c.id == referral_id))
     subject_disposed = _dispose_subject_if_alone(session, referral["subject_id"])
+    forget_published(session, metadata.tables["outbox"], [referral_id])  # triage reasons
     uow.publish("referral.disposed", 1, {
         "referral_id": referral_id, "reference": referral["reference"],
         "subject_id": referral["subject_id"], "subject_disposed": subject_disposed,
