@@ -1,13 +1,15 @@
 """Notifications' copies of a disposed referral (`referral.disposed`): the inbox notices
 about the referral and its actions keep their place (who was told, when, read or not)
 but their text is replaced, as it may name the person; emails about them not yet sent are
-dropped, so none goes out after the disposal; notifications' record of the referral (its
+dropped, so none goes out after the disposal; news about them arriving later (each event
+type has its own queue) is told to no one (`disposed_records`); notifications' record of the referral (its
 referrer and handling conditions) is deleted; the delivery log's published rows naming
 them are forgotten."""
 import sqlalchemy as sa
 import structlog
 
-from services.notifications.orm import emails, metadata, notifications, referral_records
+from services.notifications.orm import (disposed_records, emails, metadata, notifications,
+                                        referral_records)
 from shared.outbox import forget_published
 
 log = structlog.get_logger(__name__)
@@ -37,7 +39,24 @@ def dispose_referral(event, uow):
                                          "the retention schedule.", link=None))
         session.execute(referral_records.delete().where(
             referral_records.c.referral_id == disposed["referral_id"]))
+        session.execute(disposed_records.insert(), [
+            {"record_type": "referral", "record_id": disposed["referral_id"]},
+            *({"record_type": "tasking_item", "record_id": item_id}
+              for item_id in disposed["tasking_item_ids"])])
         forget_published(session, metadata.tables["outbox"],
                          [disposed["referral_id"], *disposed["tasking_item_ids"], *notice_ids])
     log.info("referral.disposed_in_notifications", referral_id=disposed["referral_id"],
              notices=len(notice_ids))
+
+
+def is_disposed(session, payload):
+    """Whether the event `payload` is news about a disposed referral or action."""
+    named = [(kind, payload.get(f"{kind}_id")) for kind in ("referral", "tasking_item")]
+    if payload.get("source_type") and payload.get("source_id"):
+        named.append((payload["source_type"], payload["source_id"]))
+    named = [(kind, record_id) for kind, record_id in named if record_id]
+    if not named:
+        return False
+    return session.execute(sa.select(disposed_records.c.record_id).where(
+        sa.tuple_(disposed_records.c.record_type, disposed_records.c.record_id)
+        .in_(named)).limit(1)).first() is not None

@@ -51,3 +51,12 @@ def test_notices_about_other_referrals_are_untouched(service, db):
                                            "tasking_item_ids": []})
     service.dispose_referral(other)
     assert NAME in str(db.rows("notifications"))
+
+
+def test_news_arriving_after_the_disposal_is_told_to_no_one(service, db):
+    """Each event type has its own queue: an action's raising may come after its
+    referral's disposal (notifications was down, say)."""
+    service.dispose_referral(disposed())
+    service.tell_owner_of_new_item(raised(title=f"Visit Ms {NAME} at home"))
+    service.acknowledge_referral(event("referral.submitted"))
+    assert db.rows("notifications") == []
