@@ -2,7 +2,8 @@
 rebuilt from the event log, so the log's rows and the entries derived from them go
 together: every logged event about the referral and the records under it (its actions,
 PCSO tasks and their reports) is deleted with its entry and its parent rows, and a rebuild
-afterwards brings none of them back. When the subject went with the referral, the
+afterwards brings none of them back; their ids are kept (`disposed_records`), so an event
+about one arriving later is neither logged nor projected. When the subject went with the referral, the
 subject's links (and the `subject.linked` events that made them) go too, and the reviews
 about the person keep their stages, candidates' decisions and lessons but lose the words
 that describe the person: the incident summary, the trigger, the findings and the
@@ -11,9 +12,12 @@ import sqlalchemy as sa
 import structlog
 
 from services.casereview import projection
-from services.casereview.orm import (chronology_entries, event_log, findings,
+from services.casereview.chronology import project
+from services.casereview.orm import (chronology_entries, disposed_records, event_log, findings,
                                      missed_opportunities, record_parents, reviews,
                                      subject_links)
+
+from shared.db import upsert
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +37,10 @@ def dispose_referral(event, uow):
             ("referral", disposed["referral_id"]),
             *(("tasking_item", item_id) for item_id in disposed["tasking_item_ids"])])
         entries = _forget_records(session, records)
+        for record_type, record_id in sorted(records):
+            upsert(session, disposed_records, {"record_type": record_type,
+                                               "record_id": record_id},
+                   key=("record_type", "record_id"))
         if disposed["subject_disposed"]:
             _forget_subject(session, disposed["subject_id"])
     log.info("referral.disposed_in_casereview", referral_id=disposed["referral_id"],
@@ -76,3 +84,15 @@ def _forget_subject(session, subject_id):
                     .where(missed_opportunities.c.review_id.in_(review_ids),
                            missed_opportunities.c.reason.is_not(None))
                     .values(reason=DISPOSED))
+
+
+def is_about_disposed(session, event):
+    """Whether `event` is about a disposed record, or a record under one."""
+    projected = project(event.type, event.payload, event.occurred_at)
+    if projected is None:
+        return False
+    _, record, parent = projected
+    named = [record] + ([parent] if parent else [])
+    return session.execute(sa.select(disposed_records.c.record_id).where(
+        sa.tuple_(disposed_records.c.record_type, disposed_records.c.record_id)
+        .in_(named)).limit(1)).first() is not None

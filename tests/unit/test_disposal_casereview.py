@@ -66,3 +66,16 @@ def test_a_redelivered_disposal_changes_nothing_more(service, db):
     state = db.rows("event_log"), db.rows("chronology_entries")
     service.dispose_referral(copy)
     assert (db.rows("event_log"), db.rows("chronology_entries")) == state
+
+
+def test_an_event_about_a_disposed_record_arriving_later_is_not_kept(service, db):
+    """Each event type has its own queue: an action's completion, or a report filed on a
+    PCSO task under it, may come after the referral's disposal."""
+    story, disposed, item, kept = story_of_two_referrals()
+    feed(service, story.events)
+    service.dispose_referral(disposal(story, disposed, [item], False))
+    story.at(5).complete(item, outcome=f"{NAME} seen at home")
+    story.at(5).triage(disposed, "accept", reason=f"{NAME} again")
+    feed(service, story.events[-2:])
+    assert NAME not in str(db.rows("event_log")) + str(db.rows("chronology_entries"))
+    assert [e.record_id for e in chronology(db, story.subject_id)] == [kept]
