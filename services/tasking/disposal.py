@@ -91,3 +91,11 @@ def _anonymise_agendas(session, item_ids, text):
             else entry for entry in agenda.get("overdue_items") or []]
         session.execute(meetings.update().where(meetings.c.id == meeting.id)
                         .values(agenda=agenda))
+
+
+def is_disposed(session, referral_id):
+    """Whether tasking's record says the referral was disposed of: news about it that
+    arrives later (each event type has its own queue) changes nothing."""
+    record = session.execute(sa.select(referral_records.c.status).where(
+        referral_records.c.referral_id == referral_id)).scalar()
+    return record == DISPOSED

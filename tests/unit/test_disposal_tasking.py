@@ -10,7 +10,8 @@ from nameko.testing.services import worker_factory
 from services.tasking.orm import metadata
 from services.tasking.routing import RoutingRules
 from services.tasking.service import TaskingService
-from shared.events.referrals import REFERRAL_DISPOSED, REFERRAL_SUBMITTED
+from shared.events.referrals import (REFERRAL_CLOSED, REFERRAL_DISPOSED, REFERRAL_SUBMITTED,
+                                     REFERRAL_TRIAGED)
 from shared.testing.factories import delivered
 from shared.testing.memory import InMemoryDatabase
 
@@ -93,3 +94,17 @@ def test_a_redelivered_disposal_changes_nothing_more(tasking, db):
     tasking.dispose_referral(event)
     assert {table: db.rows(table) for table in before} == before
     assert len([r for r in db.rows("processed_events") if r["event_id"] == event.event_id]) == 1
+
+
+def test_news_of_the_referral_arriving_after_its_disposal_changes_nothing(tasking, db):
+    """Each event type has its own queue: a triage may come after the disposal."""
+    submitted(tasking)
+    tasking.dispose_referral(disposed_event())
+    before = db.rows("tasking_items"), db.rows("referral_records")
+    tasking.apply_triage(delivered("referral.triaged", 2, {
+        **REFERRAL_TRIAGED.example, "referral_id": REFERRAL_ID,
+        "decision": "no_further_action", "status": "no_further_action",
+        "redirect_to_agency": None, "reason_for_referrer": f"{NAME} is known"}))
+    tasking.record_referral_closed(delivered("referral.closed", 1, {
+        **REFERRAL_CLOSED.example, "referral_id": REFERRAL_ID}))
+    assert (db.rows("tasking_items"), db.rows("referral_records")) == before
