@@ -142,6 +142,9 @@ SETTINGS = (
     Setting("WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS", "3600",
             "How often the referrals service marks ward priorities whose review date has "
             "come as due for review."),
+    Setting("WARDLINE_RETENTION_CHECK_SECONDS", "3600",
+            "How often the referrals service disposes of referrals whose retention schedule "
+            "entry deletes automatically (no decision) once they fall due."),
     Setting("WARDLINE_SMTP_URL", "",
             "Mail server for email notifications (`smtp://127.0.0.1:1025`, "
             "`smtps://user:pass@host:465`). Empty: in-app inbox only."),
@@ -393,6 +396,7 @@ def load_config(service_name, environ=None):
         "INTELLIGENCE_NOTE_DAYS": float(env("WARDLINE_INTELLIGENCE_NOTE_DAYS")),
         "INTELLIGENCE_FEEDBACK_DAYS": float(env("WARDLINE_INTELLIGENCE_FEEDBACK_DAYS")),
         "PRIORITY_REVIEW_CHECK_SECONDS": float(env("WARDLINE_PRIORITY_REVIEW_CHECK_SECONDS")),
+        "RETENTION_CHECK_SECONDS": float(env("WARDLINE_RETENTION_CHECK_SECONDS")),
         "SMTP_URL": env("WARDLINE_SMTP_URL"),
         "SMTP_INSECURE": env("WARDLINE_SMTP_INSECURE") == "1",
         "MAIL_FROM": env("WARDLINE_MAIL_FROM"),

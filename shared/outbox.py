@@ -62,3 +62,17 @@ def unpublished_count(connection, outbox):
     """Events committed and not yet published: the relay's backlog (a /metrics figure)."""
     return int(connection.execute(sa.select(sa.func.count()).select_from(outbox)
                                   .where(outbox.c.published_at.is_(None))).scalar_one())
+
+
+def forget_published(session, outbox_table, record_ids):
+    """Delete the published outbox rows whose message names any of `record_ids`: a disposed
+    record's events, once on the bus, need not be kept, and their free text (a triage
+    reason, an action's title) may name the person. Unpublished rows stay: they still have
+    to go out, and their consumers dispose of what they keep."""
+    ids = [str(i) for i in record_ids if i]
+    if not ids:
+        return 0
+    text = sa.cast(outbox_table.c.message, sa.String)
+    return session.execute(outbox_table.delete().where(
+        outbox_table.c.published_at.is_not(None),
+        sa.or_(*[text.like(f'%"{record_id}"%') for record_id in ids]))).rowcount

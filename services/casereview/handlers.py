@@ -6,7 +6,7 @@ from it), and none when the change is refused."""
 
 import structlog
 
-from services.casereview import projection, reports, repository, workflow
+from services.casereview import disposal, projection, reports, repository, workflow
 from services.casereview.timeline import render_timeline
 from services.casereview.workflow import check_may_review
 from shared.contracts.casereview import (AcceptSuggestionSchema, DecisionSchema, FindingSchema,
@@ -33,6 +33,9 @@ def record_event(event, uow, rulebook):
     with uow:
         if not uow.first_time(event):
             log.info("event.already_applied")
+            return None
+        if disposal.is_about_disposed(uow.session, event):
+            log.info("event.about_disposed_record")
             return None
         recorded = projection.record(uow.session, event)
         if recorded is not None and rulebook.may_suggest_after(event.type):

@@ -64,6 +64,15 @@ subject_links = sa.Table(
     sa.Index("ix_subject_links_linked", "linked_subject_id"),
 )
 
+disposed_records = sa.Table(
+    "disposed_records", metadata,
+    # Records disposed of under the retention schedule (a referral and every record under
+    # it): an event about one that arrives after the disposal is neither logged nor
+    # projected (each event type has its own queue). Ids only; not part of the projection.
+    sa.Column("record_type", sa.String(40), primary_key=True),
+    sa.Column("record_id", sa.String(36), primary_key=True),
+)
+
 PROJECTION_TABLES = (chronology_entries, record_parents, subject_links)
 """What a rebuild empties and refills from `event_log`."""
 

@@ -123,12 +123,24 @@ def chronology(session, subject_id):
     return sorted(entries, key=lambda e: (e.when, KINDS.index(e.kind), e.seq))
 
 
-def _story_of(subject_ids):
-    """Every record under the subjects, with its parent: one recursive query walking down
-    `record_parents` (a referral, its actions, their reports...), however deep."""
+def records_under(session, roots):
+    """The records `roots` ((type, id) pairs) and every record under them: a disposed
+    referral's own story, its actions and PCSO tasks and their reports."""
+    found = set(roots)
+    for record_type in {record_type for record_type, _ in roots}:
+        ids = [record_id for kind, record_id in roots if kind == record_type]
+        found |= {(row.record_type, row.record_id)
+                  for row in session.execute(_story_of(ids, record_type))}
+    return found
+
+
+def _story_of(subject_ids, parent_type="subject"):
+    """Every record under the subjects (or the records of `parent_type` with those ids),
+    with its parent: one recursive query walking down `record_parents` (a referral, its
+    actions, their reports...), however deep."""
     down = sa.select(record_parents.c.record_type, record_parents.c.record_id,
                      record_parents.c.parent_type, record_parents.c.parent_id)
-    story = down.where(record_parents.c.parent_type == "subject",
+    story = down.where(record_parents.c.parent_type == parent_type,
                        record_parents.c.parent_id.in_(sorted(subject_ids))
                        ).cte("story", recursive=True)
     # UNION, not UNION ALL: a record met twice is not walked twice.

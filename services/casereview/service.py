@@ -5,7 +5,7 @@ import base64
 
 from nameko.dependency_providers import Config
 
-from services.casereview import handlers
+from services.casereview import disposal, handlers
 from services.casereview.orm import metadata
 from services.casereview.rules import RuleBook
 from shared.contracts.casereview import EntryView, MissedOpportunityView, ReviewView
@@ -45,6 +45,10 @@ class CaseReviewService(HealthEndpoint):
     @on_event("referrals", "referral.closed")
     def chronicle_referral_closed(self, event):
         handlers.record_event(event, self.uow, self.rulebook)
+
+    @on_event("referrals", "referral.disposed")
+    def dispose_referral(self, event):
+        disposal.dispose_referral(event, self.uow)
 
     @on_event("referrals", "subject.linked")
     def follow_subject_link(self, event):

@@ -83,9 +83,13 @@ def _tasking_families(tasking):
     untriaged = GaugeMetricFamily("wardline_referrals_awaiting_triage",
                                   "Referrals received and not yet triaged, by ward.",
                                   labels=["ward"])
+    disposed = GaugeMetricFamily("wardline_referrals_disposed",
+                                 "Referrals disposed of under the retention schedule, by "
+                                 "ward (counted, with no one's details).", labels=["ward"])
     for row in tasking["referrals"]:
         received.add_metric([row["ward"]], row["received"])
         untriaged.add_metric([row["ward"]], row["awaiting_triage"])
+        disposed.add_metric([row["ward"]], row.get("disposed", 0))
     open_items = GaugeMetricFamily("wardline_tasking_items_open",
                                    "Open tasking items, by ward.", labels=["ward"])
     overdue = GaugeMetricFamily("wardline_tasking_items_overdue", "Open tasking items past "
@@ -102,4 +106,4 @@ def _tasking_families(tasking):
     for row in tasking["intelligence_reports"]:
         waiting.add_metric([row["status"]], row["waiting"])
         late.add_metric([row["status"]], row["late"])
-    yield from (received, untriaged, open_items, overdue, waiting, late)
+    yield from (received, untriaged, disposed, open_items, overdue, waiting, late)

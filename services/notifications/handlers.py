@@ -6,7 +6,7 @@ import uuid
 import sqlalchemy as sa
 import structlog
 
-from services.notifications import emailing, repository
+from services.notifications import disposal, emailing, repository
 from services.notifications.content import context_for, render
 from services.notifications.links import link_for
 from services.notifications.orm import emails, notifications
@@ -24,6 +24,9 @@ def notify(event, uow, digest_time):
     with uow:
         if not uow.first_time(event):
             log.info("event.already_applied")
+            return []
+        if disposal.is_disposed(uow.session, event.payload):
+            log.info("notification.about_disposed_record")
             return []
         event = repository.with_referring_side(uow.session, event)
         context = context_for(event, repository.coordinator_contact(uow.session))

@@ -90,3 +90,12 @@ referral_records = sa.Table(
     sa.Column("reference", sa.String(20), nullable=True),
     sa.Column("recorded_at", UtcDateTime, nullable=False),
 )
+
+disposed_records = sa.Table(
+    # The referrals (and their actions) disposed of under the retention schedule: news
+    # about one that arrives after its disposal (each event type has its own queue) is
+    # told to no one. Ids only.
+    "disposed_records", metadata,
+    sa.Column("record_type", sa.String(30), primary_key=True),
+    sa.Column("record_id", sa.String(36), primary_key=True),
+)

@@ -2,7 +2,7 @@
 and by email, exactly once per event and recipient; and the contact directory."""
 from nameko.dependency_providers import Config
 
-from services.notifications import emailing, handlers
+from services.notifications import disposal, emailing, handlers
 from services.notifications.mailer import SmtpMailer
 from services.notifications.orm import metadata
 from shared.contracts.notifications import ContactView, FailedEmailView, NotificationView
@@ -46,6 +46,10 @@ class NotificationsService(HealthEndpoint):
     @on_event("referrals", "referral.disclosure_refused")
     def tell_coordinator_disclosure_refused(self, event):
         handlers.notify(event, self.uow, self.digest_time)
+
+    @on_event("referrals", "referral.disposed")
+    def dispose_referral(self, event):
+        disposal.dispose_referral(event, self.uow)
 
     @on_event("referrals", "referral.acknowledged")
     def tell_referral_taken_up(self, event):

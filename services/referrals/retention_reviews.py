@@ -2,16 +2,16 @@
 and the data protection officer's decision on each (retain, with a reason and the day of
 the next review, or dispose). A referral is due its schedule's period after it ended (no
 further action, redirected, closed); once retained, on the day the DPO set. Every decision
-is kept as a row and announced (`referral.retention_decided`) for the audit trail.
-
-Nothing here disposes of anything: a decision to dispose is recorded, and the disposal
-that follows it is a separate step."""
+is kept as a row and announced (`referral.retention_decided`) for the audit trail. A
+decision to dispose is carried out in the same transaction (disposal.py), so no referral
+waits decided but undisposed."""
 import uuid
 from datetime import date
 
 import sqlalchemy as sa
 import structlog
 
+from services.referrals import disposal
 from services.referrals.orm import referral_history, referrals, retention_decisions
 from shared.contracts.referrals import RetentionDecisionSchema
 from shared.db import utcnow
@@ -40,10 +40,21 @@ def records_due(actor, uow, schedule, today=None):
     _governance_only(actor)
     today = today or date.today()
     with uow:
-        due = [record for record in _ended(uow.session, schedule)
-               if record["due_on"] is not None and record["due_on"] <= today]
-    return {"items": sorted(due, key=lambda r: (r["due_on"], r["reference"])),
-            "next_cursor": None}
+        due = due_records(uow.session, schedule, today)
+    return {"items": due, "next_cursor": None}
+
+
+def due_records(session, schedule, today):
+    """Every ended referral due on or before `today`, soonest first."""
+    due = [record for record in _ended(session, schedule)
+           if record["due_on"] is not None and record["due_on"] <= today]
+    return sorted(due, key=lambda r: (r["due_on"], r["reference"]))
+
+
+def dispose_due_automatically(uow, schedule, today=None):
+    """The timer's work: referrals whose schedule entry deletes without a decision."""
+    return disposal.dispose_due_automatically(
+        uow, schedule, lambda session, day: due_records(session, schedule, day), today)
 
 
 def decide_retention(referral_id, payload, actor, uow, schedule, today=None):
@@ -70,9 +81,19 @@ def decide_retention(referral_id, payload, actor, uow, schedule, today=None):
             "referral_id": referral_id, "decision": cmd["decision"],
             "retain_until": cmd["retain_until"], "decided_by": actor["username"],
             "decided_at": now}, actor)
+        if cmd["decision"] == "dispose":
+            disposal.dispose(uow, {"id": referral_id, "reference": record["reference"],
+                                   "status": record["outcome"],
+                                   "subject_id": _subject_of(uow.session, referral_id)},
+                             "decision", actor)
     log.info("referral.retention_decided", referral_id=referral_id, decision=cmd["decision"])
     return {**record, "due_on": cmd["retain_until"],
             "last_decision": _decision_view(cmd, actor["username"], now)}
+
+
+def _subject_of(session, referral_id):
+    return session.execute(sa.select(referrals.c.subject_id)
+                           .where(referrals.c.id == referral_id)).scalar_one()
 
 
 def _ended(session, schedule, referral_id=None):

@@ -2,7 +2,8 @@
 triage, ward priorities and the ward register."""
 from nameko.dependency_providers import Config
 
-from services.referrals import agreements, handlers, priorities, retention_reviews
+from services.referrals import (agreements, disposal, handlers, priorities,
+                                retention_reviews)
 from services.referrals.orm import metadata
 from shared.contracts.referrals import (PersonView, RecordDueView, ReferralView,
                                         SharingAgreementView, SubjectLinkView,
@@ -104,6 +105,14 @@ class ReferralsService(HealthEndpoint):
     def decide_retention(self, referral_id, payload, actor):
         return RecordDueView().dump(retention_reviews.decide_retention(
             referral_id, payload, actor, self.uow, self.retention))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def dispose_of_person(self, subject_id, actor):
+        return disposal.dispose_of_person(subject_id, actor, self.uow)
+
+    @configured_timer("RETENTION_CHECK_SECONDS")
+    def dispose_due_automatically(self):
+        retention_reviews.dispose_due_automatically(self.uow, self.retention)
 
     @rpc(expected_exceptions=EXPECTED)
     def list_sharing_agreements(self, query, actor):

@@ -9,7 +9,9 @@ record, a name or a note), so that whoever may see a ward's work may see its cha
   recording progress, or completing it (a triage redirect or "no further action" counts:
   the coordinator moved the item on). The item the routing rules raise when the referral
   arrives does not count: it is there within a second and says nothing about anyone
-  acting. `waiting`: referrals, not closed, that nobody has acted on yet.
+  acting. `waiting`: referrals, not closed or disposed of, that nobody has acted on yet.
+  `disposed`: the wards' referrals disposed of under the retention schedule (their record
+  stays, with no one's details, so the counts stay true).
 - **Intelligence feedback turnaround**: from a report's filing to the BIU's feedback on
   how it was used. `waiting`: reports without feedback yet; `waiting_past_due`: those past
   their feedback due date; `within_service_level`: feedback given by that date.
@@ -21,6 +23,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import sqlalchemy as sa
 
+from services.tasking.disposal import DISPOSED
 from services.tasking.durations import summaries_by
 from services.tasking.domain import RISK_ORDER
 from services.tasking.orm import (intelligence_reports, metadata, referral_records,
@@ -99,13 +102,18 @@ def referral_to_action(session, wards, since, weeks):
                   referrals.c.hours_to_first_action.label("value"))
         .where(acted_at >= since), referrals.c.ward, wards).subquery()
     waiting = _in_wards(sa.select(referrals.c.referral_id)
-                        .where(acted_at.is_(None), referrals.c.status != "closed"),
+                        .where(acted_at.is_(None),
+                               referrals.c.status.not_in(("closed", DISPOSED))),
                         referrals.c.ward, wards).subquery()
     [overall], risks, by_week, [unacted] = summaries_by(
         session, durations, [(), ("risk_level",), ("week",)], counted=waiting)
     by_risk = sorted((_durations(row) | {"risk_level": row["risk_level"]} for row in risks),
                      key=lambda row: RISK_ORDER.get(row["risk_level"], len(RISK_ORDER)))
-    return {**_durations(overall), "waiting": int(unacted["count"]), "by_risk": by_risk,
+    disposed = session.execute(_in_wards(
+        sa.select(sa.func.count()).where(referrals.c.status == DISPOSED),
+        referrals.c.ward, wards)).scalar()
+    return {**_durations(overall), "waiting": int(unacted["count"]),
+            "disposed": int(disposed or 0), "by_risk": by_risk,
             "by_week": _by_week(by_week, weeks)}
 
 
@@ -134,10 +142,12 @@ def feedback_turnaround(session, wards, since, weeks, now):
 def referrals_by_ward(session):
     referrals = referral_records
     query = sa.select(referrals.c.ward, sa.func.count().label("received"),
-                      _count_if(referrals.c.status == "received").label("awaiting_triage")
+                      _count_if(referrals.c.status == "received").label("awaiting_triage"),
+                      _count_if(referrals.c.status == DISPOSED).label("disposed")
                       ).group_by(referrals.c.ward).order_by(referrals.c.ward)
     return [{"ward": r.ward, "received": int(r.received),
-             "awaiting_triage": int(r.awaiting_triage)} for r in session.execute(query)]
+             "awaiting_triage": int(r.awaiting_triage), "disposed": int(r.disposed)}
+            for r in session.execute(query)]
 
 
 def intelligence_waiting(session, now):

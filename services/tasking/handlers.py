@@ -8,7 +8,7 @@ import uuid
 
 import structlog
 
-from services.tasking import repository
+from services.tasking import disposal, repository
 from services.tasking.domain import (ESCALATE_TO, SYSTEM_USERNAME, check_assignment,
                                      check_item_open, is_overdue, item_audience, item_scope,
                                      may_work_item, referral_action_title,
@@ -286,6 +286,8 @@ def raise_item_for_referral(event, rules, uow):
         if not uow.first_time(event):
             log.info("event.already_applied")
             return None
+        if disposal.is_disposed(uow.session, referral["referral_id"]):
+            return None
         _record_referral(uow.session, referral, status="received",
                          at=referral["submitted_at"])
         if repository.items_for_source(uow.session, "referral", referral["referral_id"], 1):
@@ -305,6 +307,8 @@ def apply_triage(event, rules, uow):
     with uow:
         if not uow.first_time(event):
             log.info("event.already_applied")
+            return
+        if disposal.is_disposed(uow.session, triage["referral_id"]):
             return
         _record_referral(uow.session, triage, status=triage["status"], at=triage["triaged_at"],
                          redirect_to_agency=triage["redirect_to_agency"])
@@ -338,7 +342,8 @@ def _told(triage):
 def record_referral_closed(event, uow):
     """A closed referral leaves the meeting's list of open referrals."""
     with uow:
-        if not uow.first_time(event):
+        if not uow.first_time(event) or disposal.is_disposed(uow.session,
+                                                              event.payload["referral_id"]):
             return
         repository.update_referral_record(uow.session, event.payload["referral_id"],
                                           status="closed")

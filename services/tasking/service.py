@@ -3,7 +3,8 @@ meetings, PCSO tasks and intelligence reports, and the overdue check."""
 from nameko.dependency_providers import Config
 from shared.rpc import rpc
 
-from services.tasking import dashboards, handlers, handover, intelligence, meetings
+from services.tasking import (dashboards, disposal, handlers, handover, intelligence,
+                              meetings)
 from services.tasking.orm import metadata
 from services.tasking.printing import meeting_page
 from services.tasking.routing import RoutingRules
@@ -78,6 +79,10 @@ class TaskingService(HealthEndpoint):
     @on_event("referrals", "referral.closed")
     def record_referral_closed(self, event):
         handlers.record_referral_closed(event, self.uow)
+
+    @on_event("referrals", "referral.disposed")
+    def dispose_referral(self, event):
+        disposal.dispose_referral(event, self.uow)
 
     @on_event("referrals", "ward_priority.set")
     def apply_ward_priority(self, event):

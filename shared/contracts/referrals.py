@@ -329,6 +329,13 @@ class RetentionDecisionSchema(Schema):
             raise ValidationError("A disposed record has no next review.", "retain_until")
 
 
+class PersonDisposalView(Schema):
+    """What disposing of a person did: the references of the referrals disposed of."""
+    subject_id = fields.String()
+    disposed = fields.List(fields.String(), metadata={
+        "description": "the references of the referrals disposed of (WL-R-2026-000123)"})
+
+
 class RecordDueView(Schema):
     """A record the retention schedule says is due: what it is and why, never whom it is
     about (the DPO decides on the record's kind, outcome and dates)."""

@@ -349,6 +349,8 @@ class RiskDurationsView(DurationsView):
 
 class ReferralToActionView(DurationsView):
     waiting = fields.Integer(required=True)
+    disposed = fields.Integer(required=True, metadata={
+        "description": "referrals disposed of under the retention schedule (still counted)"})
     by_risk = fields.List(fields.Nested(RiskDurationsView), required=True)
     by_week = fields.List(fields.Nested(WeekDurationsView), required=True)
 

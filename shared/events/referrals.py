@@ -306,3 +306,41 @@ REFERRAL_RETENTION_DECIDED = contract(
              "retain_until": "2028-12-07", "decided_by": "dpo",
              "decided_at": "2026-12-07T23:45:00+00:00"},
 )
+
+
+DISPOSAL_GROUNDS = ("decision", "automatic", "person")
+
+
+class ReferralDisposedV1(Schema):
+    referral_id = fields.String(required=True)
+    reference = fields.String(required=True, metadata={
+        "description": "the referral's reference (WL-R-2026-000123): what the tombstone "
+                       "keeps, so a later question about it can be answered 'disposed'"})
+    subject_id = fields.String(required=True)
+    subject_disposed = fields.Boolean(required=True, metadata={
+        "description": "the subject's details went with it (no other referral holds them): "
+                       "copies about the person, not only the referral, go too"})
+    tasking_item_ids = fields.List(fields.String(), required=True, metadata={
+        "description": "the actions raised on it, as referrals knew them, so services that "
+                       "only know an action can find their copies"})
+    grounds = fields.String(required=True, validate=validate.OneOf(DISPOSAL_GROUNDS), metadata={
+        "description": "the DPO's decision on the referral, the schedule's automatic delete, "
+                       "or the DPO disposing of the person"})
+    schedule_entry = fields.String(required=True, metadata={
+        "description": "the retention schedule's entry it fell due under (referral/closed)"})
+    decided_by = fields.String(required=True)
+    disposed_at = fields.AwareDateTime(required=True)
+
+
+REFERRAL_DISPOSED = contract(
+    source="referrals", type="referral.disposed", version=1, schema=ReferralDisposedV1,
+    description="A referral was disposed of under the retention schedule: referrals deleted "
+                "it (and its subject's details when no other referral holds them); every "
+                "service now deletes or anonymises its own copies. Ids and references only.",
+    example={"referral_id": "4f1c2d8e-0000-4000-8000-000000000001",
+             "reference": "WL-R-2026-000123",
+             "subject_id": "4f1c2d8e-0000-4000-8000-0000000000aa", "subject_disposed": True,
+             "tasking_item_ids": ["4f1c2d8e-0000-4000-8000-0000000000bb"],
+             "grounds": "decision", "schedule_entry": "referral/no_further_action",
+             "decided_by": "dpo", "disposed_at": "2026-12-08T00:30:00+00:00"},
+)

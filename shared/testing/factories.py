@@ -42,3 +42,13 @@ def sharing_agreement_payload(**overrides):
     return {"title": "Partnership protocol", "parties": list(AGENCIES),
             "categories": list(CATEGORIES), "lawful_bases": list(LAWFUL_BASES),
             "starts_on": "2026-01-01", "review_by": "2027-12-31", **overrides}
+
+
+def delivered(type, version, payload):
+    """An event as a consumer gets it off the bus: `payload` (its example's JSON form)
+    checked by its contract, with its dates parsed."""
+    from shared.events import Event, deserialize, serialize
+    from shared.events.registry import contract_for
+
+    loaded = contract_for(type, version).schema().load(payload)
+    return deserialize(serialize(Event(type, version, loaded)))

@@ -168,6 +168,7 @@ PERSONAL_CHANGES = {
     "POST /api/case-reviews/{review_id}/publish": ("event", "case_review.published"),
     "POST /api/retention/referrals/{referral_id}/decision": ("event",
                                                              "referral.retention_decided"),
+    "POST /api/retention/subjects/{subject_id}/disposal": ("event", "referral.disposed"),
     "POST /api/users": ("route", "collection"),
     "PATCH /api/users/{username}": ("route", "alteration"),
     "POST /api/users/{username}/handover": ("event", "work.handed_over"),

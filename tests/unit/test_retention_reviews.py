@@ -37,9 +37,9 @@ def service(db):
     return worker_factory(ReferralsService, uow=db.unit_of_work(), retention=Schedule.load())
 
 
-def ended(service, db, days_ago, decision="no_further_action"):
+def ended(service, db, days_ago, decision="no_further_action", **overrides):
     """A referral triaged as `decision` (or accepted and closed) `days_ago` days ago."""
-    referral = service.submit_referral(referral_payload(ward="dalston"), YOT)
+    referral = service.submit_referral(referral_payload(ward="dalston", **overrides), YOT)
     if decision == "closed":
         service.triage_referral(referral["id"], {"decision": "accept", "reason": "r"},
                                 COORDINATOR)

@@ -411,8 +411,8 @@ def test_figures_count_referrals_items_intelligence_and_the_outbox(db):
             "due_by": NOW, "source_type": None, "source_id": None}, COORDINATOR)
     figures = dashboards.figures(db.unit_of_work(), now=NOW)
     assert figures["referrals"] == [
-        {"ward": "clissold", "received": 1, "awaiting_triage": 1},
-        {"ward": "dalston", "received": 2, "awaiting_triage": 1}]
+        {"ward": "clissold", "received": 1, "awaiting_triage": 1, "disposed": 0},
+        {"ward": "dalston", "received": 2, "awaiting_triage": 1, "disposed": 0}]
     assert sorted(figures["tasking_items"], key=lambda r: r["ward"]) == [
         {"ward": "clissold", "open": 1, "overdue": 0},
         {"ward": "dalston", "open": 1, "overdue": 1}]

@@ -85,6 +85,12 @@ class AuditRoutes:
     audit_retention_decided = audits_change(
         "referrals", "referral.retention_decided", "alteration", "referral", "referral_id",
         "Retention review: {decision}")
+    audit_referral_disposed = audits_change(
+        # The tombstone: what kind, the reference, when (the row's time), by whose decision
+        # and under which schedule entry. Ids and the reference only: no one's details.
+        "referrals", "referral.disposed", "erasure", "referral", "referral_id",
+        "Disposed of under the retention schedule: {reference}, entry {schedule_entry}, "
+        "on {grounds} of {decided_by}")
     audit_referral_acknowledged = audits_change(
         "referrals", "referral.acknowledged", "alteration", "referral", "referral_id",
         "Taking up a redirected referral")

@@ -1,10 +1,13 @@
 """Retention, for the data protection officer: the schedule every service checked at
 start (`GET /api/retention-schedule`), the records it says are due (`GET
 /api/retention/due`, from each owner; referrals so far) and the DPO's decision on one
-(`POST /api/retention/referrals/{id}/decision`, audited from the owner's event)."""
+(`POST /api/retention/referrals/{id}/decision`, audited from the owner's event), and
+disposing of a person (`POST /api/retention/subjects/{id}/disposal`: every referral about
+them, each disposal audited as an erasure from `referral.disposed`)."""
 from services.gateway.http import actor, api, json_body
 from services.gateway.schemas import RetentionScheduleView, page_of
-from shared.contracts.referrals import RecordDueView, RetentionDecisionSchema
+from shared.contracts.referrals import (PersonDisposalView, RecordDueView,
+                                        RetentionDecisionSchema)
 from shared.retention import rows
 
 GOVERNANCE = ("dpo",)
@@ -27,3 +30,9 @@ class RetentionRoutes:
         # The decision reaches the audit trail from referrals' own event.
         return self.referrals.decide_retention(referral_id, json_body(request),
                                                actor(request.principal))
+
+    @api("POST", "/api/retention/subjects/<string:subject_id>/disposal", roles=GOVERNANCE,
+         response=PersonDisposalView)
+    def dispose_of_person(self, request, subject_id):
+        # Each referral's disposal reaches the audit trail (a tombstone) from its event.
+        return self.referrals.dispose_of_person(subject_id, actor(request.principal))
