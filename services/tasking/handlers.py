@@ -310,10 +310,13 @@ def apply_triage(event, rules, uow):
             return
         if disposal.is_disposed(uow.session, triage["referral_id"]):
             return
-        _record_referral(uow.session, triage, status=triage["status"], at=triage["triaged_at"],
-                         redirect_to_agency=triage["redirect_to_agency"])
+        # The items are locked before the referral's record, in the order a partner's
+        # update takes them (its item, then the record's first action): the other order
+        # deadlocked the two, and PostgreSQL rolled the partner's update back (a 503).
         open_items = repository.open_items_for_source(uow.session, "referral",
                                                       triage["referral_id"])
+        _record_referral(uow.session, triage, status=triage["status"], at=triage["triaged_at"],
+                         redirect_to_agency=triage["redirect_to_agency"])
         # The coordinator's triage decision moves the item: history and events name them.
         actor = {"username": triage["triaged_by"], "role": "coordinator", "agency": None}
         if triage["decision"] == "no_further_action":
